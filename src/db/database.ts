@@ -1,0 +1,159 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Table types, written to match `migrations/`. A column the database fills in is `Generated`. */
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface SectionsTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  description: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface TagsTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  description: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PeopleTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  honorific: string | null;
+  description: string | null;
+  aliases: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OrganizationsTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  description: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ImagesTable {
+  id: Generated<number>;
+  url: string;
+  width: number | null;
+  height: number | null;
+  caption: string | null;
+  credit: string | null;
+  alt: string | null;
+}
+
+export type ArticleStatus = 'draft' | 'published';
+
+/** One block of an article body as stored in `articles.body`; quotes and links by their ordinal. */
+export type StoredBlock =
+  | { readonly type: 'paragraph'; readonly text: string }
+  | { readonly type: 'heading'; readonly text: string; readonly level: number }
+  | { readonly type: 'quote'; readonly quote: number }
+  | { readonly type: 'image'; readonly image: number }
+  | { readonly type: 'relatedLink'; readonly link: number };
+
+export interface ArticlesTable {
+  id: Generated<number>;
+  slug: string;
+  url: string | null;
+  headline: string;
+  standfirst: string | null;
+  section_id: number;
+  status: ArticleStatus;
+  published_at: Date | null;
+  updated_at: Timestamp;
+  created_at: CreatedAt;
+  language: string;
+  lead_image_id: number | null;
+  body: ColumnType<StoredBlock[], string, string>;
+  word_count: number;
+  content_hash: string;
+  listed_at: ColumnType<Date, never, never>;
+}
+
+export interface ArticleTagsTable {
+  article_id: number;
+  tag_id: number;
+  position: number;
+}
+
+export interface ArticleAuthorsTable {
+  article_id: number;
+  person_id: number;
+  position: number;
+}
+
+export interface ArticleMentionsTable {
+  article_id: number;
+  person_id: number;
+  position: number;
+  role: string | null;
+}
+
+export interface ArticleOrganizationsTable {
+  article_id: number;
+  organization_id: number;
+  position: number;
+}
+
+export interface QuotesTable {
+  id: Generated<number>;
+  article_id: number;
+  ordinal: number;
+  block_position: number;
+  text: string;
+  context: string | null;
+  speaker_person_id: number | null;
+  speaker_organization_id: number | null;
+  speaker_name: string;
+}
+
+export interface RelatedLinksTable {
+  id: Generated<number>;
+  article_id: number;
+  position: number;
+  title: string;
+  url: string | null;
+  label: string | null;
+  image_id: number | null;
+  target_slug: string | null;
+  target_article_id: number | null;
+}
+
+export interface Database {
+  sections: SectionsTable;
+  tags: TagsTable;
+  people: PeopleTable;
+  organizations: OrganizationsTable;
+  images: ImagesTable;
+  articles: ArticlesTable;
+  article_tags: ArticleTagsTable;
+  article_authors: ArticleAuthorsTable;
+  article_mentions: ArticleMentionsTable;
+  article_organizations: ArticleOrganizationsTable;
+  quotes: QuotesTable;
+  related_links: RelatedLinksTable;
+}
+
+export type SectionRow = Selectable<SectionsTable>;
+export type TagRow = Selectable<TagsTable>;
+export type PersonRow = Selectable<PeopleTable>;
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type ImageRow = Selectable<ImagesTable>;
+export type ArticleRow = Selectable<ArticlesTable>;
+export type QuoteRow = Selectable<QuotesTable>;
+export type RelatedLinkRow = Selectable<RelatedLinksTable>;
+export type NewArticle = Insertable<ArticlesTable>;
+export type ArticleUpdate = Updateable<ArticlesTable>;

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, StoredBlock } from '../db/database.ts';
+import type { ArticleDocument, ImageDocument } from './article-document.ts';
+import * as repository from './ingest.repository.ts';
+
+export type IngestOutcome = 'created' | 'updated' | 'unchanged';
+
+export interface IngestedArticle {
+  readonly articleId: number;
+  readonly slug: string;
+  readonly outcome: IngestOutcome;
+}
+
+/** A document that is valid on its own but conflicts with what is stored. */
+export class IngestConflictError extends Error {
+  override name = 'IngestConflictError';
+}
+
+const nullable = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
+
+function imageInput(image: ImageDocument): repository.ImageInput {
+  return {
+    url: image.url,
+    width: nullable(image.width),
+    height: nullable(image.height),
+    caption: nullable(image.caption),
+    credit: nullable(image.credit),
+    alt: nullable(image.alt),
+  };
+}
+
+function countWords(text: string): number {
+  return text.split(/\s+/u).filter((word) => /[\p{L}\p{N}]/u.test(word)).length;
+}
+
+/** Hash of the document with keys sorted, so formatting and key order do not count as edits. */
+export function contentHash(document: ArticleDocument): string {
+  const canonical = JSON.stringify(document, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : value,
+  );
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * Writes one validated article with everything it names, in one transaction: either all of it is
+ * stored or none of it. Idempotent: an unchanged document writes nothing.
+ */
+export async function ingestArticle(
+  db: Kysely<Database>,
+  document: ArticleDocument,
+): Promise<IngestedArticle> {
+  const hash = contentHash(document);
+  const url = nullable(document.url);
+  return db.transaction().execute(async (trx) => {
+    const existing = await repository.findArticleIdentity(trx, document.slug, url);
+    const owner = existing.find((row) => row.url === url && row.slug !== document.slug);
+    if (url !== null && owner) {
+      throw new IngestConflictError(
+        `url ${url} already belongs to article "${owner.slug}": expected a unique url`,
+      );
+    }
+    const current = existing.find((row) => row.slug === document.slug);
+    if (current?.content_hash === hash)
+      return { articleId: current.id, slug: document.slug, outcome: 'unchanged' };
+
+    const sectionIds = await repository.upsertSections(trx, [term(document.section)]);
+    const tagIds = await repository.upsertTags(trx, (document.tags ?? []).map(term));
+    const organizationIds = await repository.upsertOrganizations(
+      trx,
+      (document.organizations ?? []).map(term),
+    );
+    const people = [...(document.authors ?? []), ...(document.people ?? [])];
+    const personIds = await repository.upsertPeople(
+      trx,
+      [...new Map(people.map((p) => [p.slug, p])).values()].map((p) => ({
+        ...term(p),
+        honorific: nullable(p.honorific),
+        aliases: p.aliases ?? [],
+      })),
+    );
+    const images = [
+      ...(document.leadImage ? [document.leadImage] : []),
+      ...document.body.flatMap((block) => (block.type === 'image' ? [block.image] : [])),
+      ...(document.relatedLinks ?? []).flatMap((link) => (link.image ? [link.image] : [])),
+    ];
+    const imageIds = await repository.upsertImages(trx, [
+      ...new Map(images.map((image) => [image.url, imageInput(image)])).values(),
+    ]);
+
+    const quoteOrdinals = new Map((document.quotes ?? []).map((quote, ordinal) => [quote.key, ordinal]));
+    const linkPositions = new Map(
+      (document.relatedLinks ?? []).map((link, position) => [link.key, position]),
+    );
+    const quoteBlocks = new Map<string, number>();
+    const body: StoredBlock[] = document.body.map((block, position) => {
+      switch (block.type) {
+        case 'paragraph':
+          for (const key of block.quotes ?? []) quoteBlocks.set(key, position);
+          return { type: 'paragraph', text: block.text };
+        case 'heading':
+          return { type: 'heading', text: block.text, level: block.level ?? 2 };
+        case 'quote':
+          quoteBlocks.set(block.quote, position);
+          return { type: 'quote', quote: quoteOrdinals.get(block.quote)! };
+        case 'image':
+          return { type: 'image', image: imageIds.get(block.image.url)! };
+        case 'relatedLink':
+          return { type: 'relatedLink', link: linkPositions.get(block.link)! };
+      }
+    });
+    const wordCount = document.body.reduce(
+      (sum, block) =>
+        sum + (block.type === 'paragraph' || block.type === 'heading' ? countWords(block.text) : 0),
+      0,
+    );
+    const publishedAt = document.publishedAt ? new Date(document.publishedAt) : null;
+
+    const articleId = await repository.upsertArticle(trx, {
+      slug: document.slug,
+      url,
+      headline: document.headline,
+      standfirst: nullable(document.standfirst),
+      sectionId: sectionIds.get(document.section.slug)!,
+      status: document.status ?? 'published',
+      publishedAt,
+      updatedAt: document.updatedAt ? new Date(document.updatedAt) : (publishedAt ?? new Date()),
+      language: document.language ?? 'en',
+      leadImageId: document.leadImage ? imageIds.get(document.leadImage.url)! : null,
+      body,
+      wordCount,
+      contentHash: hash,
+    });
+
+    await repository.replaceArticleLinks(trx, articleId, {
+      tagIds: (document.tags ?? []).map((tag) => tagIds.get(tag.slug)!),
+      authorIds: (document.authors ?? []).map((author) => personIds.get(author.slug)!),
+      mentions: (document.people ?? []).map((person) => ({
+        personId: personIds.get(person.slug)!,
+        role: nullable(person.role),
+      })),
+      organizationIds: (document.organizations ?? []).map((o) => organizationIds.get(o.slug)!),
+    });
+
+    const names = new Map(
+      [...people, ...(document.organizations ?? [])].map((entry) => [entry.slug, entry.name]),
+    );
+    await repository.replaceQuotes(
+      trx,
+      articleId,
+      (document.quotes ?? []).map((quote) => {
+        const { speaker } = quote;
+        return {
+          blockPosition: quoteBlocks.get(quote.key)!,
+          text: quote.text,
+          context: nullable(quote.context),
+          speakerPersonId: 'person' in speaker ? personIds.get(speaker.person)! : null,
+          speakerOrganizationId:
+            'organization' in speaker ? organizationIds.get(speaker.organization)! : null,
+          speakerName:
+            'name' in speaker
+              ? speaker.name
+              : names.get('person' in speaker ? speaker.person : speaker.organization)!,
+        };
+      }),
+    );
+    await repository.replaceRelatedLinks(
+      trx,
+      articleId,
+      (document.relatedLinks ?? []).map((link) => ({
+        title: link.title,
+        url: nullable(link.url),
+        label: nullable(link.label),
+        imageId: link.image ? imageIds.get(link.image.url)! : null,
+        targetSlug: nullable(link.article),
+      })),
+    );
+    await repository.attachLinksTargeting(trx, articleId, document.slug);
+    return { articleId, slug: document.slug, outcome: current ? 'updated' : 'created' };
+  });
+}
+
+function term(entry: { slug: string; name: string; description?: string | undefined }): repository.TermInput {
+  return { slug: entry.slug, name: entry.name, description: nullable(entry.description) };
+}

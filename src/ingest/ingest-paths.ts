@@ -1,0 +1,92 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { validateArticleDocument } from './article-document.ts';
+import { IngestConflictError, ingestArticle, type IngestOutcome } from './ingest-article.ts';
+
+export interface FileResult {
+  readonly file: string;
+  readonly slug?: string;
+  readonly articleId?: number;
+  readonly outcome: IngestOutcome | 'failed';
+  /** Each problem as `file: $.path: message`. */
+  readonly problems: readonly string[];
+}
+
+export interface IngestSummary {
+  readonly files: readonly FileResult[];
+  readonly landed: number;
+  readonly failed: number;
+}
+
+/** Every `*.json` below the paths given, files as given, in a stable (sorted) order. */
+export async function collectFiles(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const given of paths) {
+    const info = await stat(given).catch(() => undefined);
+    if (!info) {
+      files.push(given); // reported as unreadable by ingestPaths
+    } else if (info.isDirectory()) {
+      const entries = await readdir(given, { recursive: true, withFileTypes: true });
+      files.push(
+        ...entries
+          .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+          .map((entry) => path.join(entry.parentPath, entry.name))
+          .sort(),
+      );
+    } else {
+      files.push(given);
+    }
+  }
+  return files;
+}
+
+/**
+ * Ingests each file in its own transaction: a bad file is rejected whole and reported, and the good
+ * files of the same run still land.
+ */
+export async function ingestPaths(
+  db: Kysely<Database>,
+  paths: readonly string[],
+  onFile?: (result: FileResult, index: number, total: number) => void,
+): Promise<IngestSummary> {
+  const files = await collectFiles(paths);
+  const results: FileResult[] = [];
+  for (const [index, file] of files.entries()) {
+    const result = await ingestFile(db, file);
+    results.push(result);
+    onFile?.(result, index, files.length);
+  }
+  const failed = results.filter((result) => result.outcome === 'failed').length;
+  return { files: results, landed: results.length - failed, failed };
+}
+
+export async function ingestFile(db: Kysely<Database>, file: string): Promise<FileResult> {
+  const fail = (...problems: string[]): FileResult => ({
+    file,
+    outcome: 'failed',
+    problems: problems.map((problem) => `${file}: ${problem}`),
+  });
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    return fail(`cannot read file: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return fail(`$: expected JSON: ${(error as Error).message}`);
+  }
+  const validation = validateArticleDocument(json);
+  if (!validation.ok) return fail(...validation.problems.map((p) => `${p.path}: ${p.message}`));
+  try {
+    const stored = await ingestArticle(db, validation.document);
+    return { file, slug: stored.slug, articleId: stored.articleId, outcome: stored.outcome, problems: [] };
+  } catch (error) {
+    if (error instanceof IngestConflictError) return fail(`$.url: ${error.message}`);
+    throw error;
+  }
+}

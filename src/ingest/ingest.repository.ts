@@ -1,0 +1,356 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, StoredBlock } from '../db/database.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface TermInput {
+  readonly slug: string;
+  readonly name: string;
+  readonly description: string | null;
+}
+
+export interface PersonInput extends TermInput {
+  readonly honorific: string | null;
+  readonly aliases: readonly string[];
+}
+
+export interface ImageInput {
+  readonly url: string;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly caption: string | null;
+  readonly credit: string | null;
+  readonly alt: string | null;
+}
+
+/** Upserts by slug; returns slug → id. Rows whose values did not change are not rewritten. */
+async function upsertTerms(
+  db: Db,
+  table: 'sections' | 'tags' | 'organizations',
+  terms: readonly TermInput[],
+): Promise<Map<string, number>> {
+  if (terms.length === 0) return new Map();
+  await db
+    .insertInto(table)
+    .values(terms.map(({ slug, name, description }) => ({ slug, name, description })))
+    .onConflict((oc) =>
+      oc
+        .column('slug')
+        .doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          description: eb.ref('excluded.description'),
+          updated_at: sql`now()`,
+        }))
+        .where(
+          sql<boolean>`(${sql.table(table)}.name, ${sql.table(table)}.description) is distinct from (excluded.name, excluded.description)`,
+        ),
+    )
+    .execute();
+  const ids = await db
+    .selectFrom(table)
+    .select(['id', 'slug'])
+    .where(
+      'slug',
+      'in',
+      terms.map((t) => t.slug),
+    )
+    .execute();
+  return new Map(ids.map((row) => [row.slug, row.id]));
+}
+
+export const upsertSections = (db: Db, terms: readonly TermInput[]) => upsertTerms(db, 'sections', terms);
+export const upsertTags = (db: Db, terms: readonly TermInput[]) => upsertTerms(db, 'tags', terms);
+export const upsertOrganizations = (db: Db, terms: readonly TermInput[]) =>
+  upsertTerms(db, 'organizations', terms);
+
+export async function upsertPeople(db: Db, people: readonly PersonInput[]): Promise<Map<string, number>> {
+  if (people.length === 0) return new Map();
+  await db
+    .insertInto('people')
+    .values(
+      people.map(({ slug, name, description, honorific, aliases }) => ({
+        slug,
+        name,
+        description,
+        honorific,
+        aliases: [...aliases],
+      })),
+    )
+    .onConflict((oc) =>
+      oc
+        .column('slug')
+        .doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          description: eb.ref('excluded.description'),
+          honorific: eb.ref('excluded.honorific'),
+          aliases: eb.ref('excluded.aliases'),
+          updated_at: sql`now()`,
+        }))
+        .where(
+          sql<boolean>`(people.name, people.description, people.honorific, people.aliases)
+            is distinct from (excluded.name, excluded.description, excluded.honorific, excluded.aliases)`,
+        ),
+    )
+    .execute();
+  const ids = await db
+    .selectFrom('people')
+    .select(['id', 'slug'])
+    .where(
+      'slug',
+      'in',
+      people.map((p) => p.slug),
+    )
+    .execute();
+  return new Map(ids.map((row) => [row.slug, row.id]));
+}
+
+/** Upserts by URL; returns url → id. */
+export async function upsertImages(db: Db, images: readonly ImageInput[]): Promise<Map<string, number>> {
+  if (images.length === 0) return new Map();
+  await db
+    .insertInto('images')
+    .values(images.map((image) => ({ ...image })))
+    .onConflict((oc) =>
+      oc
+        .column('url')
+        .doUpdateSet((eb) => ({
+          width: eb.ref('excluded.width'),
+          height: eb.ref('excluded.height'),
+          caption: eb.ref('excluded.caption'),
+          credit: eb.ref('excluded.credit'),
+          alt: eb.ref('excluded.alt'),
+        }))
+        .where(
+          sql<boolean>`(images.width, images.height, images.caption, images.credit, images.alt)
+            is distinct from (excluded.width, excluded.height, excluded.caption, excluded.credit, excluded.alt)`,
+        ),
+    )
+    .execute();
+  const ids = await db
+    .selectFrom('images')
+    .select(['id', 'url'])
+    .where(
+      'url',
+      'in',
+      images.map((i) => i.url),
+    )
+    .execute();
+  return new Map(ids.map((row) => [row.url, row.id]));
+}
+
+export function findArticleIdentity(db: Db, slug: string, url: string | null) {
+  return db
+    .selectFrom('articles')
+    .select(['id', 'slug', 'url', 'content_hash'])
+    .where((eb) =>
+      url === null ? eb('slug', '=', slug) : eb.or([eb('slug', '=', slug), eb('url', '=', url)]),
+    )
+    .execute();
+}
+
+export interface ArticleInput {
+  readonly slug: string;
+  readonly url: string | null;
+  readonly headline: string;
+  readonly standfirst: string | null;
+  readonly sectionId: number;
+  readonly status: 'draft' | 'published';
+  readonly publishedAt: Date | null;
+  readonly updatedAt: Date;
+  readonly language: string;
+  readonly leadImageId: number | null;
+  readonly body: readonly StoredBlock[];
+  readonly wordCount: number;
+  readonly contentHash: string;
+}
+
+export async function upsertArticle(db: Db, article: ArticleInput): Promise<number> {
+  const values = {
+    slug: article.slug,
+    url: article.url,
+    headline: article.headline,
+    standfirst: article.standfirst,
+    section_id: article.sectionId,
+    status: article.status,
+    published_at: article.publishedAt,
+    updated_at: article.updatedAt,
+    language: article.language,
+    lead_image_id: article.leadImageId,
+    body: JSON.stringify(article.body),
+    word_count: article.wordCount,
+    content_hash: article.contentHash,
+  };
+  const { slug: _slug, ...changes } = values;
+  const row = await db
+    .insertInto('articles')
+    .values(values)
+    .onConflict((oc) => oc.column('slug').doUpdateSet(changes))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function replaceArticleLinks(
+  db: Db,
+  articleId: number,
+  links: {
+    readonly tagIds: readonly number[];
+    readonly authorIds: readonly number[];
+    readonly mentions: readonly { readonly personId: number; readonly role: string | null }[];
+    readonly organizationIds: readonly number[];
+  },
+): Promise<void> {
+  await db.deleteFrom('article_tags').where('article_id', '=', articleId).execute();
+  await db.deleteFrom('article_authors').where('article_id', '=', articleId).execute();
+  await db.deleteFrom('article_mentions').where('article_id', '=', articleId).execute();
+  await db.deleteFrom('article_organizations').where('article_id', '=', articleId).execute();
+  if (links.tagIds.length > 0) {
+    await db
+      .insertInto('article_tags')
+      .values(links.tagIds.map((tag_id, position) => ({ article_id: articleId, tag_id, position })))
+      .execute();
+  }
+  if (links.authorIds.length > 0) {
+    await db
+      .insertInto('article_authors')
+      .values(links.authorIds.map((person_id, position) => ({ article_id: articleId, person_id, position })))
+      .execute();
+  }
+  if (links.mentions.length > 0) {
+    await db
+      .insertInto('article_mentions')
+      .values(
+        links.mentions.map(({ personId, role }, position) => ({
+          article_id: articleId,
+          person_id: personId,
+          role,
+          position,
+        })),
+      )
+      .execute();
+  }
+  if (links.organizationIds.length > 0) {
+    await db
+      .insertInto('article_organizations')
+      .values(
+        links.organizationIds.map((organization_id, position) => ({
+          article_id: articleId,
+          organization_id,
+          position,
+        })),
+      )
+      .execute();
+  }
+}
+
+export interface QuoteInput {
+  readonly blockPosition: number;
+  readonly text: string;
+  readonly context: string | null;
+  readonly speakerPersonId: number | null;
+  readonly speakerOrganizationId: number | null;
+  readonly speakerName: string;
+}
+
+/** Quotes by ordinal: the same ordinal keeps its id (and so its URL) across edits; extras go. */
+export async function replaceQuotes(db: Db, articleId: number, quotes: readonly QuoteInput[]): Promise<void> {
+  await db
+    .deleteFrom('quotes')
+    .where('article_id', '=', articleId)
+    .where('ordinal', '>=', quotes.length)
+    .execute();
+  if (quotes.length === 0) return;
+  await db
+    .insertInto('quotes')
+    .values(
+      quotes.map((quote, ordinal) => ({
+        article_id: articleId,
+        ordinal,
+        block_position: quote.blockPosition,
+        text: quote.text,
+        context: quote.context,
+        speaker_person_id: quote.speakerPersonId,
+        speaker_organization_id: quote.speakerOrganizationId,
+        speaker_name: quote.speakerName,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['article_id', 'ordinal']).doUpdateSet((eb) => ({
+        block_position: eb.ref('excluded.block_position'),
+        text: eb.ref('excluded.text'),
+        context: eb.ref('excluded.context'),
+        speaker_person_id: eb.ref('excluded.speaker_person_id'),
+        speaker_organization_id: eb.ref('excluded.speaker_organization_id'),
+        speaker_name: eb.ref('excluded.speaker_name'),
+      })),
+    )
+    .execute();
+}
+
+export interface RelatedLinkInput {
+  readonly title: string;
+  readonly url: string | null;
+  readonly label: string | null;
+  readonly imageId: number | null;
+  readonly targetSlug: string | null;
+}
+
+/** Links by position, like quotes; a link to one of ours targets it by slug, now or once it exists. */
+export async function replaceRelatedLinks(
+  db: Db,
+  articleId: number,
+  links: readonly RelatedLinkInput[],
+): Promise<void> {
+  await db
+    .deleteFrom('related_links')
+    .where('article_id', '=', articleId)
+    .where('position', '>=', links.length)
+    .execute();
+  if (links.length === 0) return;
+  await db
+    .insertInto('related_links')
+    .values(
+      links.map((link, position) => ({
+        article_id: articleId,
+        position,
+        title: link.title,
+        url: link.url,
+        label: link.label,
+        image_id: link.imageId,
+        target_slug: link.targetSlug,
+        target_article_id:
+          link.targetSlug === null
+            ? null
+            : sql<number | null>`(select id from articles where slug = ${link.targetSlug})`,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['article_id', 'position']).doUpdateSet((eb) => ({
+        title: eb.ref('excluded.title'),
+        url: eb.ref('excluded.url'),
+        label: eb.ref('excluded.label'),
+        image_id: eb.ref('excluded.image_id'),
+        target_slug: eb.ref('excluded.target_slug'),
+        target_article_id: eb.ref('excluded.target_article_id'),
+      })),
+    )
+    .execute();
+}
+
+/** Links elsewhere that named this article by slug before it existed now target it. */
+export async function attachLinksTargeting(db: Db, articleId: number, slug: string): Promise<void> {
+  await db
+    .updateTable('related_links')
+    .set({ target_article_id: articleId })
+    .where('target_slug', '=', slug)
+    .where((eb) => eb.or([eb('target_article_id', 'is', null), eb('target_article_id', '!=', articleId)]))
+    .execute();
+}
+
+export async function countArticles(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('articles')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

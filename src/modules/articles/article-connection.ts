@@ -1,0 +1,36 @@
+import {
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  toConnection,
+  type ConnectionParent,
+} from '../../shared/connection.ts';
+import type { GraphQLContext } from '../../server/graphql-context.ts';
+import type { ArticleParent } from './articles.mappers.ts';
+import type { ArticleListFilter, ArticleOrder } from './articles.repository.ts';
+
+/** Resolves any list of articles (`Query.articles`, `Section.articles`, `Person.mentionedIn`, …). */
+export async function resolveArticleConnection(
+  context: GraphQLContext,
+  args: {
+    readonly filter: ArticleListFilter;
+    readonly order?: ArticleOrder;
+    readonly first: number | null | undefined;
+    readonly after: string | null | undefined;
+  },
+): Promise<ConnectionParent<ArticleParent>> {
+  const order = args.order ?? 'newest';
+  const limit = pageSize(args.first);
+  const ordering = `articles:${order}`;
+  const position = args.after ? decodeCursor(args.after, ordering, ['date', 'int']) : undefined;
+  const rows = await context.loaders.articlePage.load({
+    filter: args.filter,
+    order,
+    limit,
+    after: position ? [new Date(position[0]), position[1]] : undefined,
+  });
+  return toConnection(rows, limit, (row) => encodeCursor(ordering, [row.listed_at.toISOString(), row.id]), {
+    after: args.after,
+    totalCount: () => context.loaders.articleCount.load(args.filter),
+  });
+}

@@ -1,0 +1,137 @@
+import type { StoredBlock } from '../../db/database.ts';
+import type { ArticleFilter, Resolvers } from '../../generated/resolvers-types.ts';
+import { badUserInput } from '../../shared/errors.ts';
+import { fromGlobalIdOf, toGlobalId } from '../../shared/global-id.ts';
+import type { GraphQLContext } from '../../server/graphql-context.ts';
+import { resolveArticleConnection } from './article-connection.ts';
+import type { ArticleParent, BlockParent } from './articles.mappers.ts';
+import type { ArticleListFilter } from './articles.repository.ts';
+
+export function canonicalUrl(article: Pick<ArticleParent, 'url' | 'slug'>, publicUrl: string): string {
+  return article.url ?? `${publicUrl}/articles/${article.slug}`;
+}
+
+function toListFilter(filter: ArticleFilter | null | undefined): ArticleListFilter {
+  if (!filter) return {};
+  return {
+    ...(filter.section != null && { sectionSlug: filter.section }),
+    ...(filter.tag != null && { tagSlug: filter.tag }),
+    ...(filter.person != null && { personSlug: filter.person }),
+    ...(filter.publishedAfter != null && { publishedAfter: filter.publishedAfter }),
+    ...(filter.publishedBefore != null && { publishedBefore: filter.publishedBefore }),
+  };
+}
+
+function findArticle(
+  context: GraphQLContext,
+  args: { id?: string | null; slug?: string | null; url?: string | null },
+): Promise<ArticleParent | null> | null {
+  const given = (['id', 'slug', 'url'] as const).filter((name) => args[name] != null);
+  if (given.length !== 1) {
+    throw badUserInput(
+      `Query.article takes exactly one of "id", "slug" or "url", got ${given.length === 0 ? 'none' : given.map((name) => `"${name}"`).join(' and ')}`,
+    );
+  }
+  if (args.id != null) {
+    const id = fromGlobalIdOf('Article', args.id, 'id');
+    return id === undefined ? null : context.loaders.articleById.load(id);
+  }
+  if (args.slug != null) return context.loaders.articleBySlug.load(args.slug);
+  const url = args.url!;
+  // Our own canonical URLs carry the slug; anything else is an article's own URL.
+  const ownPrefix = `${context.publicUrl}/articles/`;
+  if (url.startsWith(ownPrefix)) {
+    const slug = decodeURIComponent(
+      url
+        .slice(ownPrefix.length)
+        .replace(/[?#].*$/, '')
+        .replace(/\/$/, ''),
+    );
+    return context.loaders.articleBySlug.load(slug);
+  }
+  return context.loaders.articleByUrl.load(url);
+}
+
+function toBlockParent(articleId: number, block: StoredBlock, position: number): BlockParent {
+  const base = { articleId, position };
+  switch (block.type) {
+    case 'paragraph':
+      return { ...base, __typename: 'ParagraphBlock', text: block.text };
+    case 'heading':
+      return { ...base, __typename: 'HeadingBlock', text: block.text, level: block.level };
+    case 'quote':
+      return { ...base, __typename: 'QuoteBlock', quoteOrdinal: block.quote };
+    case 'image':
+      return { ...base, __typename: 'ImageBlock', imageId: block.image };
+    case 'relatedLink':
+      return { ...base, __typename: 'RelatedLinkBlock', linkPosition: block.link };
+  }
+}
+
+/** Loads what a block points at; ingest guarantees it exists, so a miss is a broken invariant. */
+function required<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`Article body refers to a missing ${what}`);
+  return value;
+}
+
+export const articleResolvers: Resolvers = {
+  Query: {
+    article: (_parent, args, context) => findArticle(context, args),
+    articles: (_parent, args, context) =>
+      resolveArticleConnection(context, {
+        filter: toListFilter(args.filter),
+        order: args.orderBy === 'OLDEST' ? 'oldest' : 'newest',
+        first: args.first,
+        after: args.after,
+      }),
+  },
+  Article: {
+    id: (article) => toGlobalId('Article', article.id),
+    url: (article, _args, context) => canonicalUrl(article, context.publicUrl),
+    status: (article) => (article.status === 'draft' ? 'DRAFT' : 'PUBLISHED'),
+    publishedAt: (article) => article.published_at,
+    updatedAt: (article) => article.updated_at,
+    wordCount: (article) => article.word_count,
+    section: async (article, _args, context) =>
+      required(await context.loaders.sectionById.load(article.section_id), 'section'),
+    tags: (article, _args, context) => context.loaders.tagsByArticle.load(article.id),
+    leadImage: (article, _args, context) =>
+      article.lead_image_id === null ? null : context.loaders.imageById.load(article.lead_image_id),
+    authors: (article, _args, context) => context.loaders.authorsByArticle.load(article.id),
+    people: async (article, _args, context) =>
+      (await context.loaders.mentionsByArticle.load(article.id)).map((mention) => mention.person),
+    mentions: (article, _args, context) => context.loaders.mentionsByArticle.load(article.id),
+    organizations: (article, _args, context) => context.loaders.organizationsByArticle.load(article.id),
+    quotes: (article, _args, context) => context.loaders.quotesByArticle.load(article.id),
+    relatedLinks: (article, _args, context) => context.loaders.relatedLinksByArticle.load(article.id),
+    body: (article) => article.body.map((block, position) => toBlockParent(article.id, block, position)),
+  },
+  ParagraphBlock: {
+    quotes: async (block, _args, context) =>
+      (await context.loaders.quotesByArticle.load(block.articleId)).filter(
+        (quote) => quote.block_position === block.position,
+      ),
+  },
+  QuoteBlock: {
+    quote: async (block, _args, context) =>
+      required(
+        (await context.loaders.quotesByArticle.load(block.articleId)).find(
+          (quote) => quote.ordinal === block.quoteOrdinal,
+        ),
+        'quote',
+      ),
+  },
+  ImageBlock: {
+    image: async (block, _args, context) =>
+      required(await context.loaders.imageById.load(block.imageId), 'image'),
+  },
+  RelatedLinkBlock: {
+    link: async (block, _args, context) =>
+      required(
+        (await context.loaders.relatedLinksByArticle.load(block.articleId)).find(
+          (link) => link.position === block.linkPosition,
+        ),
+        'related link',
+      ),
+  },
+};

@@ -1,0 +1,3 @@
+import type { ImageRow } from '../../db/database.ts';
+
+export type ImageParent = ImageRow;

@@ -1,0 +1,36 @@
+import {
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  toConnection,
+  type ConnectionParent,
+} from '../../shared/connection.ts';
+import type { GraphQLContext } from '../../server/graphql-context.ts';
+import type { QuoteParent } from './quotes.mappers.ts';
+import type { QuoteListFilter } from './quotes.repository.ts';
+
+const ORDERING = 'quotes:newest';
+
+/** Resolves any list of quotes (`Query.quotes`, `Person.quotes`, `Organization.quotes`). */
+export async function resolveQuoteConnection(
+  context: GraphQLContext,
+  args: {
+    readonly filter: QuoteListFilter;
+    readonly first: number | null | undefined;
+    readonly after: string | null | undefined;
+  },
+): Promise<ConnectionParent<QuoteParent>> {
+  const limit = pageSize(args.first);
+  const position = args.after ? decodeCursor(args.after, ORDERING, ['date', 'int', 'int']) : undefined;
+  const rows = await context.loaders.quotePage.load({
+    filter: args.filter,
+    limit,
+    after: position ? [new Date(position[0]), position[1], position[2]] : undefined,
+  });
+  return toConnection(
+    rows,
+    limit,
+    (row) => encodeCursor(ORDERING, [row.listed_at!.toISOString(), row.article_id, row.ordinal]),
+    { after: args.after, totalCount: () => context.loaders.quoteCount.load(args.filter) },
+  );
+}

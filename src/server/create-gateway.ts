@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { introspectionEnabled, type Config } from '../config.ts';
+import type { DatabaseHandle } from '../db/open-database.ts';
+import { migrationStatus } from '../db/migrate.ts';
+import type { Logger } from '../shared/logger.ts';
+import { currentRequestScope, newRequestScope, runInRequestScope } from '../shared/request-scope.ts';
+import { anonymousViewer } from '../shared/viewer.ts';
+import { createFormatError } from './format-error.ts';
+import { createGraphQLContext, type GraphQLContext } from './graphql-context.ts';
+import { mergeResolvers, readTypeDefs } from './schema.ts';
+
+export interface Gateway {
+  readonly httpServer: http.Server;
+  readonly app: express.Express;
+  /** Starts listening; resolves with the GraphQL endpoint's URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish within `graceMs`, then stops Apollo. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface GatewayOptions {
+  readonly config: Config;
+  readonly database: DatabaseHandle;
+  readonly logger: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** One JSON error body for failures outside GraphQL execution (bad JSON, too large, not found). */
+export function sendHttpError(res: express.Response, status: number, code: string, message: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+export async function createGateway({ config, database, logger }: GatewayOptions): Promise<Gateway> {
+  const app = express();
+  const httpServer = http.createServer(app);
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  const introspection = introspectionEnabled(config);
+  const debugExtensions = config.nodeEnv !== 'production';
+
+  const debugPlugin: ApolloServerPlugin<GraphQLContext> = {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ response }) {
+          const scope = currentRequestScope();
+          if (!debugExtensions || !scope || response.body.kind !== 'single') return;
+          response.body.singleResult.extensions = {
+            ...response.body.singleResult.extensions,
+            timing: { durationMs: Math.round((performance.now() - started) * 100) / 100 },
+            sql: {
+              statements: scope.sql.statements,
+              durationMs: Math.round(scope.sql.durationMs * 100) / 100,
+            },
+          };
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    typeDefs: readTypeDefs(),
+    resolvers: mergeResolvers(),
+    introspection,
+    hideSchemaDetailsFromClientErrors: !introspection,
+    includeStacktraceInErrorResponses: false,
+    status400ForVariableCoercionErrors: true,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    formatError: createFormatError(
+      () => currentRequestScope()?.requestId,
+      (error, kind) => {
+        const requestId = currentRequestScope()?.requestId;
+        if (kind === 'unavailable') logger.warn({ requestId, err: error }, 'database unavailable');
+        else logger.error({ requestId, err: error }, 'unexpected error while resolving');
+      },
+    ),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      debugPlugin,
+    ],
+  });
+  await apollo.start();
+
+  const requestId: RequestHandler = (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', id);
+    res.locals['requestId'] = id;
+    next();
+  };
+  app.use(requestId);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await withTimeout(database.ping(), 2000, 'database ping');
+      const { pending } = await withTimeout(migrationStatus(database.db), 2000, 'migration status');
+      if (pending.length > 0) {
+        res.status(503).json({ status: 'unavailable', reason: `migrations pending: ${pending.join(', ')}` });
+        return;
+      }
+      res.json({ status: 'ready', database: database.engine });
+    } catch {
+      res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+
+  const scoped: RequestHandler = (_req, res, next) => {
+    runInRequestScope(newRequestScope(res.locals['requestId'] as string), next);
+  };
+  app.use(
+    '/graphql',
+    express.json({ limit: '100kb' }),
+    scoped,
+    expressMiddleware(apollo, {
+      context: async ({ res }) =>
+        createGraphQLContext({
+          db: database.db,
+          viewer: anonymousViewer,
+          publicUrl: config.publicUrl,
+          requestId: res.locals['requestId'] as string,
+        }),
+    }),
+  );
+
+  app.use((_req, res) => sendHttpError(res, 404, 'NOT_FOUND', 'Not found'));
+  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.too.large') {
+      return sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the 100 kB limit');
+    }
+    if (type === 'entity.parse.failed') {
+      return sendHttpError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
+    }
+    if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+      return sendHttpError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be UTF-8 encoded JSON');
+    }
+    logger.error({ requestId: res.locals['requestId'], err: error }, 'unexpected error outside GraphQL');
+    sendHttpError(
+      res,
+      500,
+      'INTERNAL_SERVER_ERROR',
+      `Internal server error (request id ${String(res.locals['requestId'])})`,
+    );
+  };
+  app.use(onError);
+
+  return {
+    httpServer,
+    app,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          const { port: bound } = httpServer.address() as AddressInfo;
+          const shownHost = !host || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+          resolve(`http://${shownHost}:${bound}/graphql`);
+        });
+      }),
+    close: async (graceMs = 10_000) => {
+      const forced = setTimeout(() => httpServer.closeAllConnections(), graceMs);
+      forced.unref();
+      // The drain plugin stops accepting, closes idle keep-alive sockets and waits for in-flight requests.
+      await apollo.stop();
+      clearTimeout(forced);
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

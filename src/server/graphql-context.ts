@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import type { Viewer } from '../shared/viewer.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+
+/** What every resolver receives. Built once per request. */
+export interface GraphQLContext {
+  readonly viewer: Viewer;
+  readonly loaders: Loaders;
+  /** Base of canonical URLs for articles without their own. */
+  readonly publicUrl: string;
+  readonly requestId: string;
+}
+
+export function createGraphQLContext(options: {
+  readonly db: Kysely<Database>;
+  readonly viewer: Viewer;
+  readonly publicUrl: string;
+  readonly requestId: string;
+}): GraphQLContext {
+  return {
+    viewer: options.viewer,
+    loaders: createLoaders(options.db, options.viewer),
+    publicUrl: options.publicUrl,
+    requestId: options.requestId,
+  };
+}

@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { createArticleLoaders } from '../modules/articles/articles.loaders.ts';
+import { createImageLoaders } from '../modules/images/images.loaders.ts';
+import { createPeopleLoaders } from '../modules/people/people.loaders.ts';
+import { createQuoteLoaders } from '../modules/quotes/quotes.loaders.ts';
+import { createRelatedLinkLoaders } from '../modules/related-links/related-links.loaders.ts';
+import { createTaxonomyLoaders } from '../modules/taxonomy/taxonomy.loaders.ts';
+import type { Viewer } from '../shared/viewer.ts';
+
+/**
+ * Every DataLoader, new for each request: their caches hold what this viewer may see, and must not
+ * outlive the request (https://github.com/graphql/dataloader#creating-a-new-dataloader-per-request).
+ */
+export function createLoaders(db: Kysely<Database>, viewer: Viewer) {
+  return {
+    ...createArticleLoaders(db, viewer),
+    ...createImageLoaders(db),
+    ...createPeopleLoaders(db),
+    ...createQuoteLoaders(db, viewer),
+    ...createRelatedLinkLoaders(db, viewer),
+    ...createTaxonomyLoaders(db),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,44 @@
+/**
+ * Who is asking. Built once per request from its credentials (anonymous until partner keys land)
+ * and carried in the GraphQL context; every rule about what a caller may see reads it.
+ */
+export type Scope = 'preview' | 'body' | 'developer';
+
+export interface Viewer {
+  readonly kind: 'anonymous' | 'partner';
+  /** Partner id when `kind` is `partner`. */
+  readonly partnerId: number | null;
+  readonly partnerName: string | null;
+  readonly scopes: ReadonlySet<Scope>;
+  /** Allowed origins for CORS and `frame-ancestors` (partners); empty for anonymous callers. */
+  readonly origins: readonly string[];
+  /** Requests per minute this caller may make; null means the anonymous default applies. */
+  readonly rateLimitPerMinute: number | null;
+  /** Query cost budget for this caller; null means the anonymous default applies. */
+  readonly costBudget: number | null;
+}
+
+export const anonymousViewer: Viewer = Object.freeze({
+  kind: 'anonymous',
+  partnerId: null,
+  partnerName: null,
+  scopes: new Set<Scope>(),
+  origins: [],
+  rateLimitPerMinute: null,
+  costBudget: null,
+});
+
+export function hasScope(viewer: Viewer, scope: Scope): boolean {
+  return viewer.scopes.has(scope);
+}
+
+/** A viewer with every right, for trusted in-process callers (ingest, CLI, tests). */
+export const editorViewer: Viewer = Object.freeze({
+  kind: 'partner',
+  partnerId: null,
+  partnerName: 'editor',
+  scopes: new Set<Scope>(['preview', 'body', 'developer']),
+  origins: [],
+  rateLimitPerMinute: null,
+  costBudget: null,
+});
