@@ -1,16 +1,37 @@
-import { promises as fs } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, Migrator, type Kysely, type MigrationResult } from 'kysely';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResult } from 'kysely';
 import type { Database } from './database.ts';
 
 export const migrationFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
 
+/** Migration files are named `YYYYMMDDNNNN_what_it_does.ts`; they sort in the order they run. */
+export const MIGRATION_FILE = /^\d{12}_[a-z0-9_]+\.ts$/;
+
+/**
+ * Like Kysely's FileMigrationProvider, but imports from our own module so the TypeScript loader in
+ * use (tsx, or Vitest's) resolves the `.ts` files.
+ */
+const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    const files = (await readdir(migrationFolder)).filter((file) => MIGRATION_FILE.test(file)).sort();
+    const migrations: Record<string, Migration> = {};
+    for (const file of files) {
+      const module = (await import(
+        /* @vite-ignore */ pathToFileURL(path.join(migrationFolder, file)).href
+      )) as Migration;
+      migrations[file.replace(/\.ts$/, '')] = {
+        up: module.up,
+        ...(module.down ? { down: module.down } : {}),
+      };
+    }
+    return migrations;
+  },
+};
+
 export function createMigrator(db: Kysely<Database>): Migrator {
-  return new Migrator({
-    db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder }),
-  });
+  return new Migrator({ db, provider: migrationProvider });
 }
 
 export class MigrationError extends Error {

@@ -74,7 +74,6 @@ export async function createGateway({ config, database, logger }: GatewayOptions
     introspection,
     hideSchemaDetailsFromClientErrors: !introspection,
     includeStacktraceInErrorResponses: false,
-    status400ForVariableCoercionErrors: true,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     formatError: createFormatError(
