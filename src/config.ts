@@ -109,7 +109,9 @@ const settings = {
     'Public base URL; canonical article URLs are built on it when an article has none of its own.',
     (raw, env) => {
       const parsed = url('BYLINE_PUBLIC_URL', ['http:', 'https:'])(raw);
-      const base = parsed ?? new URL(`http://localhost:${integer('PORT', 4000, 0, 65535)(env['PORT'])}`);
+      // A bad PORT is reported by PORT itself; the fallback then uses the default.
+      const port = /^\d{1,5}$/.test(env['PORT'] ?? '') ? Number(env['PORT']) : 4000;
+      const base = parsed ?? new URL(`http://localhost:${port}`);
       return base.href.replace(/\/$/, '');
     },
   ),

@@ -1,6 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError } from 'graphql';
 
 /**
  * Error codes whose messages are written for clients and pass through as they are. Anything else
@@ -66,7 +65,9 @@ export function createFormatError(getRequestId: () => string | undefined, report
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.['code'];
     const requestId = getRequestId();
-    if (original instanceof GraphQLError && typeof code === 'string' && CLIENT_CODES.has(code)) {
+    // By code, not `instanceof GraphQLError`: Apollo may hold another copy of graphql-js (CJS vs ESM).
+    // Apollo codes anything that is not a GraphQLError INTERNAL_SERVER_ERROR, so no driver error passes.
+    if (typeof code === 'string' && CLIENT_CODES.has(code)) {
       // graphql-js's own messages never hold secrets; keep everything but internals.
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions: { ...extensions, code } };

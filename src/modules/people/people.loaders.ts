@@ -77,8 +77,9 @@ export function createPeopleLoaders(db: Kysely<Database>) {
       ),
     { cacheKeyFn: (page) => JSON.stringify(page) },
   );
-  const peopleCount = new DataLoader<string | null, number>((queries) =>
-    Promise.all(queries.map((query) => repository.countPeople(db, query ?? undefined))),
+  // Keyed by the query text; '' counts everyone (DataLoader keys cannot be null).
+  const peopleCount = new DataLoader<string, number>((queries) =>
+    Promise.all(queries.map((query) => repository.countPeople(db, query || undefined))),
   );
   return {
     peoplePage,

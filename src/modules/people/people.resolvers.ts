@@ -32,7 +32,7 @@ async function resolvePeople(
   const rows = await context.loaders.peoplePage.load({ query, limit, after: position });
   return toConnection(rows, limit, (row) => encodeCursor(PEOPLE_ORDERING, [row.name, row.id]), {
     after: args.after,
-    totalCount: () => context.loaders.peopleCount.load(query ?? null),
+    totalCount: () => context.loaders.peopleCount.load(query ?? ''),
   });
 }
 

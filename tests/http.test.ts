@@ -1,0 +1,103 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines, type TestDatabase } from './helpers/engines.ts';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+
+describe('HTTP endpoints', () => {
+  let database: TestDatabase;
+  let api: TestGateway;
+  beforeAll(async () => {
+    database = await engines[0]!.open();
+    api = await startTestGateway(database, { demo: true });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
+
+  it('GET /healthz answers 200 and GET /readyz reports the database ready', async () => {
+    const health = await fetch(`${api.origin}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${api.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', database: database.engine });
+  });
+
+  it('echoes a sane x-request-id and makes one up otherwise', async () => {
+    const given = await fetch(`${api.origin}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const made = await fetch(`${api.origin}/healthz`, { headers: { 'x-request-id': 'bad id\twith spaces' } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers invalid JSON with a JSON error, not an HTML page', async () => {
+    const response = await fetch(`${api.origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+    });
+  });
+
+  it('refuses a body over 100 kB with 413', async () => {
+    const response = await fetch(`${api.origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(101 * 1024) } }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({
+      errors: [
+        {
+          message: 'Request body is larger than the 100 kB limit',
+          extensions: { code: 'PAYLOAD_TOO_LARGE' },
+        },
+      ],
+    });
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const response = await fetch(`${api.origin}/nope`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }],
+    });
+  });
+
+  it('reports a GraphQL syntax error as a 400 with its location', async () => {
+    const { status, body } = await api.graphql('{ article(slug: ');
+    expect(status).toBe(400);
+    expect(body.errors![0]).toEqual({
+      message: 'Syntax Error: Unexpected <EOF>.',
+      locations: [{ line: 1, column: 17 }],
+      extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+    });
+  });
+
+  it('masks an unexpected error: a code and the request id, nothing of the cause', async () => {
+    // Break the schema under the running gateway so resolving a section fails inside Postgres.
+    await sql`alter table sections rename to sections_away`.execute(database.handle.db);
+    try {
+      const { body, headers } = await api.graphql(
+        `{ articles(first: 1) { nodes { headline section { name } } } }`,
+      );
+      const requestId = headers.get('x-request-id');
+      expect(body.errors).toEqual([
+        {
+          message: `Internal server error (request id ${requestId})`,
+          locations: [{ line: 1, column: 41 }],
+          path: ['articles', 'nodes', 0, 'section'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+        },
+      ]);
+      expect(JSON.stringify(body)).not.toMatch(/sections|relation|select|stack/i);
+    } finally {
+      await sql`alter table sections_away rename to sections`.execute(database.handle.db);
+    }
+  });
+});
