@@ -1,7 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResult } from 'kysely';
+import {
+  Migrator,
+  sql,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResult,
+} from 'kysely';
 import type { Database } from './database.ts';
 
 export const migrationFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -48,12 +55,27 @@ function check({ error, results }: { error?: unknown; results?: MigrationResult[
   return results ?? [];
 }
 
+/**
+ * Runs the migrator on one connection without the request-sized statement_timeout: building an
+ * index on a large table may rightly take longer than any request should.
+ */
+function onUnboundedConnection<T>(db: Kysely<Database>, run: (migrator: Migrator) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`set statement_timeout = 0`.execute(connection);
+    try {
+      return await run(createMigrator(connection));
+    } finally {
+      await sql`reset statement_timeout`.execute(connection);
+    }
+  });
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResult[]> {
-  return check(await createMigrator(db).migrateToLatest());
+  return check(await onUnboundedConnection(db, (migrator) => migrator.migrateToLatest()));
 }
 
 export async function migrateDown(db: Kysely<Database>): Promise<MigrationResult[]> {
-  return check(await createMigrator(db).migrateDown());
+  return check(await onUnboundedConnection(db, (migrator) => migrator.migrateDown()));
 }
 
 /** Every migration with whether it ran; `pending` is what `migrateToLatest` would apply. */
