@@ -95,3 +95,8 @@ export const floorQueries = {
 } as const;
 
 export type FloorScenario = keyof typeof floorQueries;
+
+/** The parameters of a floor statement: the argument, and the public URL where the statement uses it. */
+export function floorParameters(scenario: FloorScenario, argument: string, publicUrl: string): string[] {
+  return floorQueries[scenario].includes('$2') ? [argument, publicUrl] : [argument];
+}

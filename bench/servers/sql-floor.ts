@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import pg from 'pg';
-import { floorQueries, type FloorScenario } from './sql-floor-queries.ts';
+import { floorParameters, floorQueries, type FloorScenario } from './sql-floor-queries.ts';
 
 const pool = new pg.Pool({
   connectionString: process.env['DATABASE_URL'],
@@ -14,9 +14,6 @@ const pool = new pg.Pool({
 });
 const publicUrl = process.env['PUBLIC_URL'] ?? 'http://localhost:4000';
 let statements = 0;
-const usesPublicUrl = new Set(
-  Object.entries(floorQueries).flatMap(([name, text]) => (text.includes('$2') ? [name] : [])),
-);
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://floor');
@@ -34,9 +31,7 @@ const server = http.createServer((req, res) => {
     .query<{ json: string }>({
       name: scenario,
       text: floorQueries[scenario as FloorScenario],
-      values: usesPublicUrl.has(scenario)
-        ? [url.searchParams.get('arg'), publicUrl]
-        : [url.searchParams.get('arg')],
+      values: floorParameters(scenario as FloorScenario, url.searchParams.get('arg') ?? '', publicUrl),
     })
     .then(
       (result) => {
