@@ -20,7 +20,7 @@ import { createRandom, createZipf } from './data/prng.ts';
 import type { LoadResult, LoadSpec, RequestVariant } from './load/load-spec.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const PUBLIC_URL = 'https://bench.byline.example';
+export const PUBLIC_URL = 'https://bench.byline.example';
 const SCENARIOS: readonly Scenario[] = ['article-page', 'section-front', 'person-page', 'search', 'trivial'];
 /** The mixed scenario's weights (issue 6): 50/25/15/10 of article page, section front, person page, search. */
 const MIX: readonly [Scenario, number][] = [
@@ -29,7 +29,7 @@ const MIX: readonly [Scenario, number][] = [
   ['person-page', 15],
   ['search', 10],
 ];
-type ServerName = 'floor' | 'postgraphile' | 'byline';
+export type ServerName = 'floor' | 'postgraphile' | 'byline';
 const SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline'];
 const SERVER_LABEL: Record<ServerName, string> = {
   floor: 'SQL floor',
@@ -37,7 +37,7 @@ const SERVER_LABEL: Record<ServerName, string> = {
   byline: 'Byline (no response cache)',
 };
 
-interface RunningServer {
+export interface RunningServer {
   readonly name: ServerName;
   readonly origin: string;
   readonly child: ChildProcess;
@@ -61,7 +61,7 @@ function median(results: LoadResult[]): LoadResult {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function waitFor(url: string, server: RunningServer, timeoutMs = 90_000): Promise<void> {
+export async function waitFor(url: string, server: RunningServer, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.child.exitCode !== null) {
@@ -79,7 +79,13 @@ async function waitFor(url: string, server: RunningServer, timeoutMs = 90_000): 
   throw new Error(`${server.name} was not ready at ${url} within ${timeoutMs} ms:\n${server.output}`);
 }
 
-function startServer(name: ServerName, port: number, databaseUrl: string): RunningServer {
+/** Starts one server as a child process; `nodeArgs` go to Node (for example `--cpu-prof`). */
+export function startServer(
+  name: ServerName,
+  port: number,
+  databaseUrl: string,
+  nodeArgs: readonly string[] = [],
+): RunningServer {
   const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), POOL_SIZE: '10' };
   const args =
     name === 'byline'
@@ -89,7 +95,7 @@ function startServer(name: ServerName, port: number, databaseUrl: string): Runni
           'tsx',
           path.join(root, 'bench', 'servers', `${name === 'floor' ? 'sql-floor' : 'postgraphile'}.ts`),
         ];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: root,
     env: {
       ...env,
@@ -113,7 +119,7 @@ function startServer(name: ServerName, port: number, databaseUrl: string): Runni
   return server;
 }
 
-async function stopServer(server: RunningServer): Promise<void> {
+export async function stopServer(server: RunningServer): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
@@ -123,7 +129,7 @@ async function stopServer(server: RunningServer): Promise<void> {
 }
 
 /** Peak resident set size of a process (VmHWM), in MB, from /proc (Linux). */
-function peakRssMb(pid: number | undefined): number | undefined {
+export function peakRssMb(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -133,7 +139,7 @@ function peakRssMb(pid: number | undefined): number | undefined {
   }
 }
 
-function runLoad(spec: LoadSpec): Promise<LoadResult> {
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -153,14 +159,18 @@ function runLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 /** Zipf-popular draws from a list ordered most popular first, seeded so every server gets the same sequence. */
-function draw<T>(items: readonly T[], count: number, seed: number): T[] {
+export function draw<T>(items: readonly T[], count: number, seed: number): T[] {
   if (items.length === 0) return [];
   const zipf = createZipf(items.length);
   const random = createRandom(seed);
   return Array.from({ length: count }, () => items[zipf(random)]!);
 }
 
-function variantFor(server: ServerName, scenario: Scenario, argument: string): RequestVariant | undefined {
+export function variantFor(
+  server: ServerName,
+  scenario: Scenario,
+  argument: string,
+): RequestVariant | undefined {
   const variables = scenario === 'search' ? { query: argument } : { slug: argument };
   if (server === 'byline') {
     return {
@@ -197,6 +207,28 @@ async function send(origin: string, variant: RequestVariant): Promise<{ json: an
 async function statementCount(server: RunningServer): Promise<number> {
   const { json } = await send(server.origin, { method: 'GET', path: '/__stats' });
   return (json as { statements: number }).statements;
+}
+
+/** Arguments for each scenario, most popular first: the newest articles, the busiest sections, the most quoted people. */
+export async function loadArgumentPools(client: pg.Client): Promise<Record<Scenario, string[]>> {
+  const column = async (text: string) => (await client.query<{ v: string }>(text)).rows.map((row) => row.v);
+  const visible = `a.status = 'published' and a.published_at <= now()`;
+  const articles = await column(
+    `select slug as v from articles a where ${visible} order by listed_at desc, id desc limit 1000`,
+  );
+  return {
+    'article-page': articles,
+    trivial: articles,
+    'section-front': await column(
+      `select s.slug as v from sections s join articles a on a.section_id = s.id where ${visible}
+       group by s.id order by count(*) desc, s.id`,
+    ),
+    'person-page': await column(
+      `select p.slug as v from people p join quotes q on q.speaker_person_id = p.id
+       group by p.id order by count(*) desc, p.id limit 500`,
+    ),
+    search: ['ceasefire', 'election', 'pipeline', 'tariff', 'summit', 'drought', 'navy', 'inflation'],
+  };
 }
 
 const fmt = (value: number | undefined, digits = 0) =>
@@ -264,25 +296,7 @@ async function main(): Promise<number> {
       articles: count.rows[0]!.n,
       postgres: version.rows[0]!.v,
     };
-    const column = async (text: string) => (await client.query<{ v: string }>(text)).rows.map((row) => row.v);
-    const visible = `a.status = 'published' and a.published_at <= now()`;
-    // Most popular first: the newest articles, the busiest sections, the most quoted people.
-    const articles = await column(
-      `select slug as v from articles a where ${visible} order by listed_at desc, id desc limit 1000`,
-    );
-    pools = {
-      'article-page': articles,
-      trivial: articles,
-      'section-front': await column(
-        `select s.slug as v from sections s join articles a on a.section_id = s.id where ${visible}
-         group by s.id order by count(*) desc, s.id`,
-      ),
-      'person-page': await column(
-        `select p.slug as v from people p join quotes q on q.speaker_person_id = p.id
-         group by p.id order by count(*) desc, p.id limit 500`,
-      ),
-      search: ['ceasefire', 'election', 'pipeline', 'tariff', 'summit', 'drought', 'navy', 'inflation'],
-    };
+    pools = await loadArgumentPools(client);
   } finally {
     await client.end();
   }
