@@ -1,0 +1,570 @@
+/**
+ * `npm run bench -- [--database-url URL] [--duration 10] [--warmup 5] [--runs 3] [--connections 16]
+ *   [--scenarios article-page,section-front,...] [--label smoke]`
+ *
+ * Starts the SQL floor, PostGraphile and Byline as separate processes over the same database, checks
+ * that they answer every scenario with the same content, then loads each with autocannon from yet
+ * another process: a warm-up, then `runs` measured runs, reporting the median. Prints a side-by-side
+ * table and writes bench/results/<timestamp>.md and .json.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { firstDifference, normalizePeer, projectForPeer, type Scenario } from './compare.ts';
+import { benchDatabaseUrl } from './data/load.ts';
+import { createRandom, createZipf } from './data/prng.ts';
+import type { LoadResult, LoadSpec, RequestVariant } from './load/load-spec.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const PUBLIC_URL = 'https://bench.byline.example';
+const SCENARIOS: readonly Scenario[] = ['article-page', 'section-front', 'person-page', 'search', 'trivial'];
+/** The mixed scenario's weights (issue 6): 50/25/15/10 of article page, section front, person page, search. */
+const MIX: readonly [Scenario, number][] = [
+  ['article-page', 50],
+  ['section-front', 25],
+  ['person-page', 15],
+  ['search', 10],
+];
+export type ServerName = 'floor' | 'postgraphile' | 'byline';
+const SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline'];
+const SERVER_LABEL: Record<ServerName, string> = {
+  floor: 'SQL floor',
+  postgraphile: 'PostGraphile 4',
+  byline: 'Byline (no response cache)',
+};
+
+export interface RunningServer {
+  readonly name: ServerName;
+  readonly origin: string;
+  readonly child: ChildProcess;
+  output: string;
+}
+
+interface Row {
+  scenario: string;
+  server: ServerName;
+  result?: LoadResult;
+  runs: LoadResult[];
+  statementsPerRequest?: number | undefined;
+  responseBytes?: number | undefined;
+  skipped?: string;
+}
+
+const operation = (file: string) => readFileSync(path.join(root, 'bench', 'operations', file), 'utf8');
+
+function median(results: LoadResult[]): LoadResult {
+  const sorted = [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+export async function waitFor(url: string, server: RunningServer, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) {
+      throw new Error(
+        `${server.name} exited with ${server.child.exitCode} before it was ready:\n${server.output}`,
+      );
+    }
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${server.name} was not ready at ${url} within ${timeoutMs} ms:\n${server.output}`);
+}
+
+/** Starts one server as a child process; `nodeArgs` go to Node (for example `--cpu-prof`). */
+export function startServer(
+  name: ServerName,
+  port: number,
+  databaseUrl: string,
+  nodeArgs: readonly string[] = [],
+): RunningServer {
+  const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), POOL_SIZE: '10' };
+  const args =
+    name === 'byline'
+      ? [path.join(root, 'bin', 'byline.mjs'), 'serve']
+      : [
+          '--import',
+          'tsx',
+          path.join(root, 'bench', 'servers', `${name === 'floor' ? 'sql-floor' : 'postgraphile'}.ts`),
+        ];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+    cwd: root,
+    env: {
+      ...env,
+      // Byline: non-production so responses carry extensions.sql.statements; logs kept quiet.
+      NODE_ENV: 'development',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      BYLINE_DEMO: 'false',
+      BYLINE_PUBLIC_URL: PUBLIC_URL,
+      BYLINE_POOL_SIZE: '10',
+      PUBLIC_URL,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const server: RunningServer = { name, origin: `http://127.0.0.1:${port}`, child, output: '' };
+  const keep = (chunk: Buffer) => {
+    server.output = (server.output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return server;
+}
+
+export async function stopServer(server: RunningServer): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Peak resident set size of a process (VmHWM), in MB, from /proc (Linux). */
+export function peakRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'bench', 'load', 'autocannon-worker.ts')],
+      { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    child.stdin.end(JSON.stringify(spec));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as LoadResult);
+      else reject(new Error(`load worker exited with ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+/** Zipf-popular draws from a list ordered most popular first, seeded so every server gets the same sequence. */
+export function draw<T>(items: readonly T[], count: number, seed: number): T[] {
+  if (items.length === 0) return [];
+  const zipf = createZipf(items.length);
+  const random = createRandom(seed);
+  return Array.from({ length: count }, () => items[zipf(random)]!);
+}
+
+export function variantFor(
+  server: ServerName,
+  scenario: Scenario,
+  argument: string,
+): RequestVariant | undefined {
+  const variables = scenario === 'search' ? { query: argument } : { slug: argument };
+  if (server === 'byline') {
+    return {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: operation(`${scenario}.graphql`), variables }),
+    };
+  }
+  if (scenario === 'search') return undefined; // neither the floor nor PostGraphile has full-text search here
+  if (server === 'floor') return { method: 'GET', path: `/${scenario}?arg=${encodeURIComponent(argument)}` };
+  return {
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: operation(`postgraphile/${scenario}.graphql`), variables }),
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of three servers, checked by compare.ts
+async function send(origin: string, variant: RequestVariant): Promise<{ json: any; bytes: number }> {
+  const init: RequestInit = { method: variant.method };
+  if (variant.headers) init.headers = variant.headers;
+  if (variant.body !== undefined) init.body = variant.body;
+  const response = await fetch(origin + variant.path, init);
+  const text = await response.text();
+  if (!response.ok)
+    throw new Error(
+      `${variant.method} ${origin}${variant.path}: HTTP ${response.status}: ${text.slice(0, 500)}`,
+    );
+  return { json: JSON.parse(text), bytes: Buffer.byteLength(text) };
+}
+
+async function statementCount(server: RunningServer): Promise<number> {
+  const { json } = await send(server.origin, { method: 'GET', path: '/__stats' });
+  return (json as { statements: number }).statements;
+}
+
+/** Arguments for each scenario, most popular first: the newest articles, the busiest sections, the most quoted people. */
+export async function loadArgumentPools(client: pg.Client): Promise<Record<Scenario, string[]>> {
+  const column = async (text: string) => (await client.query<{ v: string }>(text)).rows.map((row) => row.v);
+  const visible = `a.status = 'published' and a.published_at <= now()`;
+  const articles = await column(
+    `select slug as v from articles a where ${visible} order by listed_at desc, id desc limit 1000`,
+  );
+  return {
+    'article-page': articles,
+    trivial: articles,
+    'section-front': await column(
+      `select s.slug as v from sections s join articles a on a.section_id = s.id where ${visible}
+       group by s.id order by count(*) desc, s.id`,
+    ),
+    'person-page': await column(
+      `select p.slug as v from people p join quotes q on q.speaker_person_id = p.id
+       group by p.id order by count(*) desc, p.id limit 500`,
+    ),
+    search: ['ceasefire', 'election', 'pipeline', 'tariff', 'summit', 'drought', 'navy', 'inflation'],
+  };
+}
+
+const fmt = (value: number | undefined, digits = 0) =>
+  value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'database-url': { type: 'string' },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '5' },
+      runs: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '16' },
+      scenarios: { type: 'string', default: [...SCENARIOS, 'mixed'].join(',') },
+      label: { type: 'string', default: '' },
+      'base-port': { type: 'string', default: '4100' },
+    },
+    strict: true,
+  });
+  const numbers = Object.fromEntries(
+    (['duration', 'warmup', 'runs', 'connections', 'base-port'] as const).map((name) => {
+      const value = Number(values[name]);
+      if (!Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) {
+        throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(values[name])}`);
+      }
+      return [name, value];
+    }),
+  ) as Record<'duration' | 'warmup' | 'runs' | 'connections' | 'base-port', number>;
+  const wanted = values.scenarios.split(',').map((s) => s.trim());
+  for (const scenario of wanted) {
+    if (![...SCENARIOS, 'mixed'].includes(scenario as Scenario)) {
+      throw new Error(
+        `--scenarios: expected a list of ${[...SCENARIOS, 'mixed'].join(', ')}, got "${scenario}"`,
+      );
+    }
+  }
+
+  const databaseUrl = benchDatabaseUrl(values['database-url']);
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(
+      `cannot connect to ${databaseUrl.replace(/:[^:@/]*@/, ':***@')} (${(error as Error).message}): ` +
+        'start a local Postgres or pass --database-url, then run `npm run bench:data -- --articles 2000`',
+    );
+  }
+  let meta: { dataset: string; articles: number; postgres: string };
+  let pools: Record<Scenario, string[]>;
+  try {
+    const count = await client
+      .query<{ n: number }>('select count(*)::int as n from articles')
+      .catch(() => undefined);
+    if (!count || count.rows[0]!.n === 0) {
+      throw new Error(
+        `no articles in ${new URL(databaseUrl).pathname.slice(1)}: run \`npm run bench:data -- --articles 2000\` first`,
+      );
+    }
+    const described = await client.query<{ d: string | null }>(
+      `select shobj_description(oid, 'pg_database') as d from pg_database where datname = current_database()`,
+    );
+    const version = await client.query<{ v: string }>('select version() as v');
+    meta = {
+      dataset: described.rows[0]?.d ?? 'unknown',
+      articles: count.rows[0]!.n,
+      postgres: version.rows[0]!.v,
+    };
+    pools = await loadArgumentPools(client);
+  } finally {
+    await client.end();
+  }
+
+  const servers = SERVERS.map((name, index) => startServer(name, numbers['base-port'] + index, databaseUrl));
+  const stopAll = () => Promise.all(servers.map(stopServer));
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  const rows: Row[] = [];
+  const loadAverage = { start: os.loadavg(), end: [] as number[] };
+  const started = new Date();
+  try {
+    await Promise.all(
+      servers.map((server) =>
+        waitFor(server.origin + (server.name === 'byline' ? '/readyz' : '/__stats'), server),
+      ),
+    );
+    const byServer = Object.fromEntries(servers.map((s) => [s.name, s])) as Record<ServerName, RunningServer>;
+    const introspection = await send(byServer.byline.origin, {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __type(name: "Query") { fields { name } } }' }),
+    });
+    const hasSearch = (introspection.json.data.__type.fields as { name: string }[]).some(
+      (f) => f.name === 'search',
+    );
+
+    // Correctness first: the same content from every server, for a few arguments of each scenario.
+    const scenarios = SCENARIOS.filter((s) => wanted.includes(s));
+    for (const scenario of scenarios) {
+      for (const name of SERVERS) {
+        const row: Row = { scenario, server: name, runs: [] };
+        rows.push(row);
+        if (scenario === 'search' && !hasSearch) row.skipped = 'Query.search is not in the schema';
+        else if (!variantFor(name, scenario, 'x')) row.skipped = 'no equivalent';
+      }
+      if (scenario === 'search' && !hasSearch) continue;
+      const samples = [...new Set(pools[scenario])].slice(0, 3);
+      if (samples.length === 0) throw new Error(`no arguments for ${scenario}: the data set is too small`);
+      for (const argument of samples) {
+        const byline = await send(byServer.byline.origin, variantFor('byline', scenario, argument)!);
+        const rootValue = Object.values(byline.json.data ?? {})[0];
+        if (byline.json.errors || rootValue === null || rootValue === undefined) {
+          throw new Error(
+            `Byline answered ${scenario}(${argument}) with no content: ${JSON.stringify(byline.json).slice(0, 500)}`,
+          );
+        }
+        for (const name of ['floor', 'postgraphile'] as const) {
+          const variant = variantFor(name, scenario, argument);
+          if (!variant) continue;
+          const before = await statementCount(byServer[name]);
+          const answer = await send(byServer[name].origin, variant);
+          const statements = (await statementCount(byServer[name])) - before;
+          const expected =
+            name === 'floor'
+              ? byline.json.data
+              : projectForPeer(
+                  scenario,
+                  byline.json.data,
+                  normalizePeer(scenario, answer.json.data, PUBLIC_URL),
+                );
+          const actual =
+            name === 'floor' ? answer.json.data : normalizePeer(scenario, answer.json.data, PUBLIC_URL);
+          const difference = answer.json.errors
+            ? `errors: ${JSON.stringify(answer.json.errors)}`
+            : firstDifference(expected, actual);
+          if (difference)
+            throw new Error(
+              `${SERVER_LABEL[name]} differs from Byline on ${scenario}(${argument}): ${difference}`,
+            );
+          const row = rows.find((r) => r.scenario === scenario && r.server === name)!;
+          row.statementsPerRequest = Math.max(row.statementsPerRequest ?? 0, statements);
+          row.responseBytes = Math.max(row.responseBytes ?? 0, answer.bytes);
+        }
+        const row = rows.find((r) => r.scenario === scenario && r.server === 'byline')!;
+        row.statementsPerRequest = Math.max(
+          row.statementsPerRequest ?? 0,
+          byline.json.extensions?.sql?.statements ?? NaN,
+        );
+        row.responseBytes = Math.max(row.responseBytes ?? 0, byline.bytes);
+      }
+      console.error(
+        `check ${scenario}: same content from ${SERVERS.filter((n) => variantFor(n, scenario, 'x')).join(', ')}`,
+      );
+    }
+
+    // The mixed scenario uses what every server answers (search only once all of them have it).
+    const mix = MIX.filter(
+      ([scenario]) =>
+        SERVERS.every((name) => variantFor(name, scenario, 'x')) && (scenario !== 'search' || hasSearch),
+    );
+    const variantsFor = (name: ServerName, scenario: Scenario | 'mixed'): RequestVariant[] => {
+      if (scenario !== 'mixed')
+        return draw(pools[scenario], 2000, 6).map((arg) => variantFor(name, scenario, arg)!);
+      const total = mix.reduce((sum, [, weight]) => sum + weight, 0);
+      const random = createRandom(7);
+      const perScenario = Object.fromEntries(mix.map(([s]) => [s, variantsFor(name, s)]));
+      return Array.from({ length: 2000 }, (_, i) => {
+        let roll = random.next() * total;
+        const [picked] = mix.find(([, weight]) => (roll -= weight) < 0) ?? mix[0]!;
+        return perScenario[picked]![i]!;
+      });
+    };
+    if (wanted.includes('mixed')) {
+      for (const name of SERVERS)
+        rows.push({
+          scenario: `mixed (${mix.map(([s, w]) => `${w} ${s}`).join(' / ')})`,
+          server: name,
+          runs: [],
+        });
+    }
+
+    for (const row of rows.filter((r) => !r.skipped)) {
+      const server = servers.find((s) => s.name === row.server)!;
+      const scenario = row.scenario.startsWith('mixed') ? 'mixed' : (row.scenario as Scenario);
+      const spec = (durationSeconds: number): LoadSpec => ({
+        origin: server.origin,
+        connections: numbers.connections,
+        durationSeconds,
+        variants: variantsFor(row.server, scenario),
+      });
+      if (numbers.warmup > 0) await runLoad(spec(numbers.warmup));
+      for (let run = 0; run < numbers.runs; run++) row.runs.push(await runLoad(spec(numbers.duration)));
+      row.result = median(row.runs);
+      console.error(
+        `${row.scenario} × ${SERVER_LABEL[row.server]}: ${fmt(row.result.requestsPerSecond)} req/s, p99 ${row.result.p99Ms} ms` +
+          ` (runs: ${row.runs.map((r) => fmt(r.requestsPerSecond)).join(', ')})`,
+      );
+    }
+    loadAverage.end = os.loadavg();
+    const rss = Object.fromEntries(servers.map((s) => [s.name, peakRssMb(s.child.pid)])) as Record<
+      ServerName,
+      number | undefined
+    >;
+
+    const table = renderTable(rows, rss);
+    console.log(table);
+    const report = {
+      startedAt: started.toISOString(),
+      label: values.label || null,
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      settings: { ...numbers, scenarios: wanted, mix },
+      dataset: meta,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        kernel: `${os.type()} ${os.release()}`,
+        loadAverage,
+      },
+      versions: versions(),
+      rows,
+      peakRssMb: rss,
+    };
+    const results = path.join(root, 'bench', 'results');
+    mkdirSync(results, { recursive: true });
+    const stamp =
+      started.toISOString().slice(0, 16).replace(':', '') + (values.label ? `-${values.label}` : '');
+    writeFileSync(path.join(results, `${stamp}.json`), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(path.join(results, `${stamp}.md`), renderMarkdown(report, table));
+    console.error(`wrote bench/results/${stamp}.md and .json`);
+    return 0;
+  } finally {
+    await stopAll();
+  }
+}
+
+function versions(): Record<string, string> {
+  const version = (name: string) => {
+    try {
+      return (
+        JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+    if (execFileSync('git', ['status', '--porcelain'], { cwd: root }).toString().trim())
+      commit += ' (uncommitted changes)';
+  } catch {
+    // not a git checkout
+  }
+  return {
+    byline: commit,
+    node: process.version,
+    ...Object.fromEntries(
+      ['@apollo/server', 'graphql', 'express', 'pg', 'kysely', 'postgraphile', 'autocannon'].map((n) => [
+        n,
+        version(n),
+      ]),
+    ),
+  };
+}
+
+function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): string {
+  const header = [
+    'scenario',
+    'server',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'SQL/req',
+    'bytes',
+    'Byline÷floor',
+    'Byline÷PostGraphile',
+  ];
+  const lines = rows.map((row) => {
+    const of = (name: ServerName) =>
+      rows.find((r) => r.scenario === row.scenario && r.server === name)?.result?.requestsPerSecond;
+    const byline = of('byline');
+    const ratio = (other: number | undefined) =>
+      row.server === 'byline' && byline !== undefined && other ? (byline / other).toFixed(2) : '';
+    if (row.skipped)
+      return [row.scenario, SERVER_LABEL[row.server], `skipped: ${row.skipped}`, '', '', '', '', '', '', ''];
+    return [
+      row.scenario,
+      SERVER_LABEL[row.server],
+      fmt(row.result?.requestsPerSecond),
+      fmt(row.result?.p50Ms, 1),
+      fmt(row.result?.p99Ms, 1),
+      fmt(row.result?.errors),
+      fmt(row.statementsPerRequest),
+      fmt(row.responseBytes),
+      ratio(of('floor')),
+      ratio(of('postgraphile')),
+    ];
+  });
+  const all = [header, ...lines];
+  const markdown = all.map((cells) => `| ${cells.join(' | ')} |`);
+  markdown.splice(1, 0, `| ${header.map(() => '---').join(' | ')} |`);
+  const rssLine = `Peak RSS (VmHWM) over the whole run: ${SERVERS.map((n) => `${SERVER_LABEL[n]} ${fmt(rss[n])} MB`).join(', ')}`;
+  return `${markdown.join('\n')}\n\n${rssLine}\n`;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of three servers, checked by compare.ts
+function renderMarkdown(report: Record<string, any>, table: string): string {
+  return [
+    `# Benchmark ${report['startedAt']}${report['label'] ? ` (${report['label']})` : ''}`,
+    '',
+    `Command: \`${report['command']}\``,
+    `Data set: ${report['dataset'].dataset} (${report['dataset'].articles} articles); ${report['dataset'].postgres}`,
+    `Machine: ${report['machine'].cpus} × ${report['machine'].cpuModel}, ${report['machine'].memoryGb} GB, ${report['machine'].kernel};` +
+      ` load average at start ${report['machine'].loadAverage.start.map((n: number) => n.toFixed(2)).join(' ')},` +
+      ` at end ${report['machine'].loadAverage.end.map((n: number) => n.toFixed(2)).join(' ')}`,
+    `Versions: ${Object.entries(report['versions'])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `Load: autocannon in its own process, ${report['settings'].connections} connections, closed loop; ` +
+      `${report['settings'].warmup} s warm-up, then the median (by req/s) of ${report['settings'].runs} runs of ${report['settings'].duration} s.`,
+    'SQL/req: statements per request (Byline: `extensions.sql.statements`; the others: statements their pool ran). ' +
+      'bytes: the largest response among the checked arguments.',
+    '',
+    table,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}
