@@ -28,7 +28,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['bin/**', 'bench/**', 'src/cli/**', 'tests/**'],
+    files: ['bin/**', 'bench/**', 'scripts/**', 'src/cli/**', 'tests/**'],
     rules: { 'no-console': 'off' },
   },
 );

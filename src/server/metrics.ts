@@ -118,8 +118,9 @@ export function createGatewayMetrics(options: { database: DatabaseHandle }): Gat
       const started = performance.now();
       observeLoaderBatches(contextValue.loaders, observeBatch);
       return {
-        async willSendResponse({ response, operationName, errors: requestErrors }) {
-          const operation = operationLabel(operationName);
+        async willSendResponse({ response, operationName, request, errors: requestErrors }) {
+          // The document's name once resolved; before that (invalid documents) the name the client sent.
+          const operation = operationLabel(operationName ?? request.operationName);
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const sent = result?.errors ?? requestErrors ?? [];
           const outcome = sent.length === 0 ? 'success' : result?.data ? 'partial' : 'error';
