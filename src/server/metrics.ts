@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type DataLoader from 'dataloader';
 import type { RequestHandler } from 'express';
+import { Kind, type DocumentNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
@@ -118,9 +119,11 @@ export function createGatewayMetrics(options: { database: DatabaseHandle }): Gat
       const started = performance.now();
       observeLoaderBatches(contextValue.loaders, observeBatch);
       return {
-        async willSendResponse({ response, operationName, request, errors: requestErrors }) {
-          // The document's name once resolved; before that (invalid documents) the name the client sent.
-          const operation = operationLabel(operationName ?? request.operationName);
+        async willSendResponse({ response, operationName, request, document, errors: requestErrors }) {
+          // The resolved operation's name; for a document that failed validation, the name it carries.
+          const operation = operationLabel(
+            operationName ?? request.operationName ?? soleOperationName(document),
+          );
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const sent = result?.errors ?? requestErrors ?? [];
           const outcome = sent.length === 0 ? 'success' : result?.data ? 'partial' : 'error';
@@ -150,6 +153,11 @@ export function createGatewayMetrics(options: { database: DatabaseHandle }): Gat
   };
 
   return { registry, cacheLookups, rateLimitRejections, observeBatch, plugin, handler };
+}
+
+function soleOperationName(document: DocumentNode | undefined): string | undefined {
+  const operations = document?.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION) ?? [];
+  return operations.length === 1 ? operations[0]!.name?.value : undefined;
 }
 
 type BatchFn = (keys: readonly unknown[]) => PromiseLike<ArrayLike<unknown>>;
