@@ -125,6 +125,10 @@ describe.skipIf(!chromiumAvailable)('the playground in Chromium', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL('playground.png', ARTIFACTS).pathname });
 
+    // The history remembers what ran.
+    await page.locator('button[aria-label="Show History"]').click();
+    await page.locator('.graphiql-history').getByText('ArticlePage').first().waitFor();
+
     const outside = requested.filter((url) => {
       const parsed = new URL(url);
       return parsed.protocol !== 'data:' && parsed.hostname !== '127.0.0.1';
