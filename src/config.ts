@@ -149,7 +149,7 @@ const settings = {
   playground: setting(
     'BYLINE_PLAYGROUND',
     'on unless NODE_ENV=production',
-    'Serve the GraphiQL playground at /playground (and at /graphql for browsers, in development).',
+    'Serve the GraphiQL playground at /playground (and at /graphql for browsers, in development). Its docs explorer needs introspection (BYLINE_INTROSPECTION).',
     (raw) => optionalBoolean('BYLINE_PLAYGROUND')(raw),
   ),
   metrics: setting('BYLINE_METRICS', 'true', 'Serve Prometheus metrics at /metrics.', (raw) =>

@@ -51,6 +51,19 @@ describe('GET /playground', () => {
     expect((await fetch(`${on.origin}/playground`)).status).toBe(200);
   });
 
+  it('lets the playground user see extensions.timing and extensions.sql outside production only', async () => {
+    const dev = await start({ NODE_ENV: 'development' });
+    const { body } = await dev.graphql('{ sections { name } }');
+    expect(body.extensions).toEqual({
+      timing: { durationMs: expect.any(Number) },
+      sql: { statements: 1, durationMs: expect.any(Number) },
+    });
+    const production = await start({ NODE_ENV: 'production', BYLINE_PLAYGROUND: 'true' });
+    const quiet = await production.graphql('{ sections { name } }');
+    expect(quiet.body.data).toEqual({ sections: [] });
+    expect(quiet.body.extensions).toBeUndefined();
+  });
+
   it('answers a browser at /graphql with the playground in development, and API clients with GraphQL', async () => {
     const dev = await start({ NODE_ENV: 'development' });
     const page = await fetch(`${dev.origin}/graphql`, { headers: { accept: 'text/html,*/*;q=0.8' } });
