@@ -148,6 +148,15 @@ const settings = {
     'idle_in_transaction_session_timeout on every connection.',
     (raw) => integer('BYLINE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 10_000, 1, 3_600_000)(raw),
   ),
+  playground: setting(
+    'BYLINE_PLAYGROUND',
+    'on unless NODE_ENV=production',
+    'Serve the GraphiQL playground at /playground (and at /graphql for browsers, in development). Its docs explorer needs introspection (BYLINE_INTROSPECTION).',
+    (raw) => optionalBoolean('BYLINE_PLAYGROUND')(raw),
+  ),
+  metrics: setting('BYLINE_METRICS', 'true', 'Serve Prometheus metrics at /metrics.', (raw) =>
+    boolean('BYLINE_METRICS', true)(raw),
+  ),
   shutdownGraceMs: setting(
     'BYLINE_SHUTDOWN_GRACE_MS',
     '10000',
@@ -188,4 +197,9 @@ export function loadConfig(env: Env = process.env): Config {
 /** Introspection: explicit setting wins; otherwise on everywhere but production. */
 export function introspectionEnabled(config: Config): boolean {
   return config.introspection ?? config.nodeEnv !== 'production';
+}
+
+/** Playground: explicit setting wins; otherwise on everywhere but production. */
+export function playgroundEnabled(config: Config): boolean {
+  return config.playground ?? config.nodeEnv !== 'production';
 }

@@ -7,7 +7,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { introspectionEnabled, type Config } from '../config.ts';
+import { introspectionEnabled, playgroundEnabled, type Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -15,11 +15,15 @@ import { currentRequestScope, newRequestScope, runInRequestScope } from '../shar
 import { anonymousViewer } from '../shared/viewer.ts';
 import { createFormatError } from './format-error.ts';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context.ts';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
+import { mountPlayground } from './playground/playground.ts';
 import { mergeResolvers, readTypeDefs } from './schema.ts';
 
 export interface Gateway {
   readonly httpServer: http.Server;
   readonly app: express.Express;
+  /** This gateway's Prometheus registry and the counters other parts increment (cache, rate limits). */
+  readonly metrics: GatewayMetrics;
   /** Starts listening; resolves with the GraphQL endpoint's URL. */
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish within `graceMs`, then stops Apollo. */
@@ -47,6 +51,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
 
   const introspection = introspectionEnabled(config);
   const debugExtensions = config.nodeEnv !== 'production';
+  const metrics = createGatewayMetrics({ database });
 
   const debugPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
@@ -89,6 +94,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       debugPlugin,
+      metrics.plugin,
     ],
   });
   await apollo.start();
@@ -118,6 +124,9 @@ export async function createGateway({ config, database, logger }: GatewayOptions
       res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
     }
   });
+
+  if (config.metrics) app.get('/metrics', metrics.handler);
+  if (playgroundEnabled(config)) mountPlayground(app, { htmlAtEndpoint: config.nodeEnv === 'development' });
 
   const scoped: RequestHandler = (_req, res, next) => {
     runInRequestScope(newRequestScope(res.locals['requestId'] as string), next);
@@ -162,6 +171,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
   return {
     httpServer,
     app,
+    metrics,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ArticlePageDocument } from '../src/generated/operations.ts';
+import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from './helpers/gateway.ts';
+import { runOperation } from './helpers/operations.ts';
+
+const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
+
+/** Prometheus text format, as `name{labels}` → value (https://prometheus.io/docs/instrumenting/exposition_formats/). */
+async function scrape(gateway: TestGateway): Promise<Map<string, number>> {
+  const response = await fetch(`${gateway.origin}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  const samples = new Map<string, number>();
+  for (const line of (await response.text()).split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return samples;
+}
+
+/** How far each sample moved between two scrapes; samples that did not move are left out. */
+function moved(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const delta = new Map<string, number>();
+  for (const [key, value] of after) {
+    const change = value - (before.get(key) ?? 0);
+    if (change !== 0) delta.set(key, change);
+  }
+  return delta;
+}
+
+const sqlStatements = (response: GraphQLResponse<unknown>) =>
+  (response.body.extensions?.['sql'] as { statements: number }).statements;
+
+describeEachEngine('GET /metrics', (engine) => {
+  let database: TestDatabase;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    database = await engine.open();
+    gateway = await startTestGateway(database, { demo: true });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await database?.drop();
+  });
+
+  it('counts exactly the queries made between two scrapes: by operation and outcome, with their SQL', async () => {
+    const before = await scrape(gateway);
+    const responses = [
+      await runOperation(gateway, ArticlePageDocument, { slug: SLUG }),
+      await runOperation(gateway, ArticlePageDocument, { slug: SLUG }),
+      await gateway.graphql('query ThreeArticles { articles(first: 3) { nodes { tags { slug } } } }'),
+      await gateway.graphql('query Broken { article(slug: "x") { noSuchField } }'),
+      await gateway.graphql('{ sections { name } }'),
+    ];
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 400, 200]);
+    const delta = moved(before, await scrape(gateway));
+    expect(responses[3]!.body.errors![0]!.extensions!['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+
+    expect(delta.get('byline_graphql_requests_total{operation="ArticlePage",outcome="success"}')).toBe(2);
+    expect(delta.get('byline_graphql_requests_total{operation="ThreeArticles",outcome="success"}')).toBe(1);
+    expect(delta.get('byline_graphql_requests_total{operation="Broken",outcome="error"}')).toBe(1);
+    expect(delta.get('byline_graphql_requests_total{operation="(anonymous)",outcome="success"}')).toBe(1);
+    const requestCounters = [...delta].filter(([key]) => key.startsWith('byline_graphql_requests_total'));
+    expect(requestCounters.reduce((sum, [, value]) => sum + value, 0)).toBe(5);
+    expect(delta.get('byline_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"}')).toBe(1);
+    expect(delta.get('byline_graphql_request_duration_seconds_count{operation="ArticlePage"}')).toBe(2);
+    expect(
+      delta.get('byline_graphql_request_duration_seconds_bucket{le="+Inf",operation="ArticlePage"}'),
+    ).toBe(2);
+
+    // The same statements the responses report in extensions.sql, no more (the scrapes run none).
+    const statements = responses.reduce((sum, response) => sum + sqlStatements(response), 0);
+    expect(statements).toBeGreaterThan(5);
+    expect(delta.get('byline_sql_statements_total')).toBe(statements);
+    expect(delta.get('byline_sql_statements_per_request_count')).toBe(5);
+    expect(delta.get('byline_sql_statements_per_request_sum')).toBe(statements);
+    expect(delta.get('byline_sql_duration_seconds_per_request_count')).toBe(5);
+
+    // Tags: one key for each ArticlePage, then ThreeArticles' three articles in a single batch.
+    expect(delta.get('byline_dataloader_batch_size_count{loader="tagsByArticle"}')).toBe(3);
+    expect(delta.get('byline_dataloader_batch_size_sum{loader="tagsByArticle"}')).toBe(5);
+    expect(delta.get('byline_dataloader_batch_size_bucket{le="1",loader="tagsByArticle"}')).toBe(2);
+  });
+
+  it('reports the connection pool, and the cache and rate-limit counters other parts increment', async () => {
+    gateway.gateway.metrics.cacheLookups.inc({ cache: 'article', result: 'hit' });
+    gateway.gateway.metrics.cacheLookups.inc({ cache: 'article', result: 'miss' }, 2);
+    gateway.gateway.metrics.rateLimitRejections.inc({ limit: 'per-key' });
+    const samples = await scrape(gateway);
+    expect(samples.get('byline_cache_lookups_total{cache="article",result="hit"}')).toBe(1);
+    expect(samples.get('byline_cache_lookups_total{cache="article",result="miss"}')).toBe(2);
+    expect(samples.get('byline_rate_limit_rejections_total{limit="per-key"}')).toBe(1);
+    const max = samples.get('byline_db_pool_max');
+    if (engine.name === 'postgres') {
+      expect(max).toBe(10);
+      expect(samples.get('byline_db_pool_in_use')! + samples.get('byline_db_pool_idle')!).toBeGreaterThan(0);
+    } else {
+      expect(max).toBe(0);
+    }
+    expect(samples.get('byline_db_pool_waiting')).toBe(0);
+  });
+
+  it('keeps each gateway in a registry of its own', async () => {
+    const other = await startTestGateway(database);
+    try {
+      const samples = await scrape(other);
+      expect(samples.get('byline_cache_lookups_total{cache="article",result="hit"}')).toBeUndefined();
+      expect([...samples.keys()].some((key) => key.startsWith('byline_graphql_requests_total'))).toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('is not served when BYLINE_METRICS=false', async () => {
+    const off = await startTestGateway(database, { env: { BYLINE_METRICS: 'false' } });
+    try {
+      expect((await fetch(`${off.origin}/metrics`)).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
