@@ -3,6 +3,7 @@ import { ConfigError, configReference, loadConfig, type Config } from '../config
 import { migrateDown, migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { ingestPaths } from '../ingest/ingest-paths.ts';
+import { partnerUsage, runPartnerCommand } from '../modules/partners/partner-command.ts';
 import { createLogger } from '../shared/logger.ts';
 import { startGateway } from '../server/start-gateway.ts';
 
@@ -13,7 +14,8 @@ interface Command {
   readonly summary: string;
   readonly usage: string;
   readonly help: string;
-  run(args: string[], config: Config): Promise<number>;
+  /** `args`: positionals; `argv`: everything after the command name, for commands with options. */
+  run(args: string[], config: Config, argv: string[]): Promise<number>;
 }
 
 const commands: Record<string, Command> = {
@@ -93,6 +95,20 @@ const commands: Record<string, Command> = {
       }
     },
   },
+  partner: {
+    summary: 'Create, list, revoke or rotate partner API keys',
+    usage: partnerUsage,
+    help: 'create prints the new key once (only its SHA-256 hash is stored); rotate replaces it and the old\nkey fails at once; revoke disables the partner at once. Scopes: preview (drafts and embargoed\narticles), body (Article.body), developer. Origins are the sites allowed to call and frame.',
+    async run(_args, config, argv) {
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        await migrateToLatest(database.db);
+        return await runPartnerCommand(database.db, argv, console);
+      } finally {
+        await database.close();
+      }
+    },
+  },
 };
 
 function usage(): string {
@@ -139,5 +155,5 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  return command.run(positionals, config);
+  return command.run(positionals, config, rest);
 }
