@@ -254,12 +254,12 @@ describeEachEngine('embed pages', (engine) => {
       const { embed, jsonLd } = body.data!.article;
       expect(embed).toEqual({
         html: expect.stringContaining(
-          `<iframe src="${TEST_PUBLIC_URL}/embed/articles/card-article" width="600" height="560"`,
+          `<iframe src="${TEST_PUBLIC_URL}/embed/articles/card-article" width="600" height="480"`,
         ),
         iframeUrl: `${TEST_PUBLIC_URL}/embed/articles/card-article`,
         oembedUrl: `${TEST_PUBLIC_URL}/oembed?url=${encodeURIComponent(canonical)}&format=json`,
         width: 600,
-        height: 560,
+        height: 480,
       });
       expect(jsonLd).toEqual({
         '@context': 'https://schema.org',
@@ -311,7 +311,7 @@ describeEachEngine('embed pages', (engine) => {
         iframeUrl: `${TEST_PUBLIC_URL}/embed/quotes/${quoteId}`,
         oembedUrl: `${TEST_PUBLIC_URL}/oembed?url=${encodeURIComponent(quoteUrl)}&format=json`,
         width: 600,
-        height: 360,
+        height: 300,
       });
       expect(body.data!.quote.jsonLd).toEqual({
         '@context': 'https://schema.org',

@@ -64,13 +64,13 @@ describeEachEngine('GET /oembed', (engine) => {
         cache_age: 300,
         html: expect.stringMatching(/^<iframe /),
         width: 600,
-        height: 560,
+        height: 480,
         thumbnail_url: 'https://media.example/oembed-published.jpg',
         thumbnail_width: 800,
         thumbnail_height: 600,
       });
       expect(body.html).toContain(`src="${TEST_PUBLIC_URL}/embed/articles/oembed-published"`);
-      expect(body.html).toContain('width="600" height="560"');
+      expect(body.html).toContain('width="600" height="480"');
       expect(body.html).toContain('sandbox="allow-popups allow-popups-to-escape-sandbox"');
       expect(response.headers.get('cache-control')).toBe('public, max-age=300');
     });
@@ -80,7 +80,7 @@ describeEachEngine('GET /oembed', (engine) => {
       expect(body).not.toHaveProperty('thumbnail_url');
       expect(body).not.toHaveProperty('thumbnail_width');
       expect(body).not.toHaveProperty('thumbnail_height');
-      expect(body.height).toBe(320);
+      expect(body.height).toBe(300);
     });
 
     it('honours maxwidth and maxheight in width, height and the iframe', async () => {
@@ -96,7 +96,7 @@ describeEachEngine('GET /oembed', (engine) => {
       )
         .json()
         .then(untyped);
-      expect(wide).toMatchObject({ width: 600, height: 560 });
+      expect(wide).toMatchObject({ width: 600, height: 480 });
     });
 
     it("accepts the article's own canonical URL and the embed page URL", async () => {
@@ -137,7 +137,7 @@ describeEachEngine('GET /oembed', (engine) => {
         cache_age: 300,
         html: expect.stringContaining(`src="${TEST_PUBLIC_URL}/embed/quotes/${quoteId}"`),
         width: 600,
-        height: 360,
+        height: 300,
       });
     });
 

@@ -34,9 +34,9 @@ export interface SizeLimits {
 
 /** The card's natural size; the card is responsive, so any smaller frame still reads (it scrolls if short). */
 const NATURAL = {
-  articleWithImage: { width: 600, height: 560 },
-  article: { width: 600, height: 320 },
-  quote: { width: 600, height: 360 },
+  articleWithImage: { width: 600, height: 480 },
+  article: { width: 600, height: 300 },
+  quote: { width: 600, height: 300 },
 } as const;
 
 /** Sizes within maxwidth/maxheight, which the spec says providers must respect. */
