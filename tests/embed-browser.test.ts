@@ -42,6 +42,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+interface InertReport {
+  pwned: unknown;
+  scripts: string[];
+  handlers: string[];
+  title: string;
+  headline: string | undefined;
+  elements: string[];
+}
+
 const LEAD_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450"><rect width="800" height="450" fill="#2b6cb0"/><circle cx="400" cy="225" r="120" fill="#f6e05e"/></svg>`;
 
 // The browser adds nothing a database engine could change: one engine is enough.
@@ -172,18 +181,23 @@ describe.skipIf(!browserAvailable)('embedding on a partner site, in Chromium', (
       );
       expect(await frameText(page, 'quote', 'blockquote')).toBe('“The first thing said.”');
       expect(await frameText(page, 'quote', '.speaker')).toContain('Dr. Sam Source');
-      // The lead image came from its stored URL and painted.
-      const image = page.frameLocator('#article iframe').locator('img');
-      expect(await image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(800);
       // Readable: nothing inside the card is wider than its frame.
       const frame = page.frames().find((f) => f.url().includes('/embed/articles/browser-story'))!;
-      const overflow = await frame.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await frame.evaluate<number>(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      );
       expect(overflow).toBeLessThanOrEqual(0);
+      // The lead image came from its stored URL and painted.
+      await frame.waitForFunction("document.querySelector('img')?.complete", undefined, { timeout: 10_000 });
+      const painted = await frame.evaluate<number>(
+        "(() => { const img = document.querySelector('img'); return img.complete ? img.naturalWidth : 0; })()",
+      );
+      expect(painted).toBe(800);
       for (const section of ['hostile', 'hostileQuote']) await frameText(page, section, '.more');
       // Chromium does not paint off-screen cross-origin frames: show the whole page in the viewport.
-      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      const height = await page.evaluate<number>('document.documentElement.scrollHeight');
       await page.setViewportSize({ width, height });
-      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.evaluate('window.scrollTo(0, 0)');
       for (const section of ['article', 'quote']) await frameText(page, section, '.more');
       await page.screenshot({ path: path.join(ARTIFACTS, `embed-partner-${width}.png`) });
       await page.close();
@@ -199,16 +213,16 @@ describe.skipIf(!browserAvailable)('embedding on a partner site, in Chromium', (
     // Also as a top-level page, where the iframe sandbox does not help: escaping alone must hold.
     for (const embed of ['/embed/articles/hostile-content', '/articles/hostile-content']) {
       const direct = await openPage(publicUrl + embed, 1200);
-      const found = await direct.evaluate(() => ({
-        pwned: (window as unknown as { __pwned?: unknown }).__pwned ?? null,
+      // Page code as a string: the test's TypeScript has no DOM types.
+      const found = await direct.evaluate<InertReport>(`({
+        pwned: window.__pwned ?? null,
         scripts: [...document.scripts].map((s) => s.type),
         handlers: [...document.querySelectorAll('*')].flatMap((el) =>
-          [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => `${el.tagName}.${a.name}`),
-        ),
+          [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => el.tagName + '.' + a.name)),
         title: document.title,
         headline: document.querySelector('h1')?.textContent,
         elements: [...document.body.querySelectorAll('*')].map((el) => el.tagName.toLowerCase()),
-      }));
+      })`);
       expect(found.pwned).toBeNull();
       expect(found.scripts).toEqual(['application/ld+json']);
       expect(found.handlers).toEqual([]);
