@@ -204,6 +204,28 @@ describe.skipIf(!browserAvailable)('embedding on a partner site, in Chromium', (
     }
   });
 
+  it('lays the card out for 320 px and for 1200 px when opened on its own', async () => {
+    for (const width of [320, 1200]) {
+      const page = await openPage(`${publicUrl}/embed/articles/browser-story`, width);
+      expect(await page.locator('h1').textContent()).toBe('Night trains return to the coast');
+      expect(
+        await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+      ).toBeLessThanOrEqual(0);
+      // Wide screens put the image beside the text, narrow ones above it.
+      const imageBox = (await page.locator('img').boundingBox())!;
+      const headlineBox = (await page.locator('h1').boundingBox())!;
+      if (width === 1200) expect(headlineBox.x).toBeGreaterThanOrEqual(imageBox.x + imageBox.width);
+      else expect(headlineBox.y).toBeGreaterThanOrEqual(imageBox.y + imageBox.height);
+      // The credit stays on screen with its image.
+      const credit = (await page.locator('figcaption').boundingBox())!;
+      expect(await page.locator('figcaption').textContent()).toBe('Photo: Rail Desk');
+      expect(credit.y).toBeGreaterThanOrEqual(imageBox.y + imageBox.height);
+      expect(credit.height).toBeGreaterThan(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, `embed-card-${width}.png`) });
+      await page.close();
+    }
+  });
+
   it('keeps hostile content as text: nothing runs, nothing escapes its element', async () => {
     const page = await openPage(`${partnerOrigin}/`, 1200);
     expect(await frameText(page, 'hostile', 'h1')).toBe(hostile.headline);

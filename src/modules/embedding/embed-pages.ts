@@ -46,7 +46,7 @@ blockquote p{margin:0}
 .source{margin:0 0 10px;font-size:14px;color:var(--muted)}
 main{max-width:720px;margin:0 auto;padding:16px}
 main p{margin:0 0 14px}
-@media (min-width:700px){.card.has-image{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr)}.card.has-image .lead img{height:100%;max-height:none;aspect-ratio:auto}}
+@media (min-width:700px){.card.has-image{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr)}.card.has-image .lead img{max-height:none}}
 `.trim();
 
 /** `style-src` source for the one stylesheet every page carries. */
