@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { createGateway, type Gateway } from '../src/server/create-gateway.ts';
 import { createLogger } from '../src/shared/logger.ts';
-import { engines, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { hostile, ingestDocuments, makePartner, quoteGlobalId, untyped } from './helpers/embedding.ts';
 import { makeArticle } from './helpers/fixtures.ts';
 
@@ -53,8 +53,7 @@ interface InertReport {
 
 const LEAD_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450"><rect width="800" height="450" fill="#2b6cb0"/><circle cx="400" cy="225" r="120" fill="#f6e05e"/></svg>`;
 
-// The browser adds nothing a database engine could change: one engine is enough.
-describe.skipIf(!browserAvailable)('embedding on a partner site, in Chromium', () => {
+describeEachEngine('embedding on a partner site, in Chromium', (engine) => {
   let database: TestDatabase;
   let gateway: Gateway;
   let browser: BrowserContext;
@@ -66,7 +65,8 @@ describe.skipIf(!browserAvailable)('embedding on a partner site, in Chromium', (
   const consoleMessages: string[] = [];
 
   beforeAll(async () => {
-    database = await engines[0]!.open();
+    if (!browserAvailable) return;
+    database = await engine.open();
     // The partner's site, on a second loopback address: another origin, as in production.
     const routes: Record<string, { type: string; body: string }> = {
       '/lead.svg': { type: 'image/svg+xml', body: LEAD_SVG },
@@ -172,71 +172,81 @@ describe.skipIf(!browserAvailable)('embedding on a partner site, in Chromium', (
     return (await element.textContent()) ?? '';
   }
 
-  it('renders the article headline and the quote inside the oEmbed iframes, at 1200 and 320 px', async () => {
-    for (const width of [1200, 320]) {
-      const page = await openPage(`${partnerOrigin}/`, width);
-      expect(await frameText(page, 'article', 'h1')).toBe('Night trains return to the coast');
-      expect(await frameText(page, 'article', '.standfirst')).toBe(
-        'Sleeper services restart after a decade.',
-      );
-      expect(await frameText(page, 'quote', 'blockquote')).toBe('“The first thing said.”');
-      expect(await frameText(page, 'quote', '.speaker')).toContain('Dr. Sam Source');
-      // Readable: nothing inside the card is wider than its frame.
-      const frame = page.frames().find((f) => f.url().includes('/embed/articles/browser-story'))!;
-      const overflow = await frame.evaluate<number>(
-        'document.documentElement.scrollWidth - window.innerWidth',
-      );
-      expect(overflow).toBeLessThanOrEqual(0);
-      // The lead image came from its stored URL and painted.
-      await frame.waitForFunction("document.querySelector('img')?.complete", undefined, { timeout: 10_000 });
-      const painted = await frame.evaluate<number>(
-        "(() => { const img = document.querySelector('img'); return img.complete ? img.naturalWidth : 0; })()",
-      );
-      expect(painted).toBe(800);
-      for (const section of ['hostile', 'hostileQuote']) await frameText(page, section, '.more');
-      // Chromium does not paint off-screen cross-origin frames: show the whole page in the viewport.
-      const height = await page.evaluate<number>('document.documentElement.scrollHeight');
-      await page.setViewportSize({ width, height });
-      await page.evaluate('window.scrollTo(0, 0)');
-      for (const section of ['article', 'quote']) await frameText(page, section, '.more');
-      await page.screenshot({ path: path.join(ARTIFACTS, `embed-partner-${width}.png`) });
-      await page.close();
-    }
-  });
+  it.skipIf(!browserAvailable)(
+    'renders the article headline and the quote inside the oEmbed iframes, at 1200 and 320 px',
+    async () => {
+      for (const width of [1200, 320]) {
+        const page = await openPage(`${partnerOrigin}/`, width);
+        expect(await frameText(page, 'article', 'h1')).toBe('Night trains return to the coast');
+        expect(await frameText(page, 'article', '.standfirst')).toBe(
+          'Sleeper services restart after a decade.',
+        );
+        expect(await frameText(page, 'quote', 'blockquote')).toBe('“The first thing said.”');
+        expect(await frameText(page, 'quote', '.speaker')).toContain('Dr. Sam Source');
+        // Readable: nothing inside the card is wider than its frame.
+        const frame = page.frames().find((f) => f.url().includes('/embed/articles/browser-story'))!;
+        const overflow = await frame.evaluate<number>(
+          'document.documentElement.scrollWidth - window.innerWidth',
+        );
+        expect(overflow).toBeLessThanOrEqual(0);
+        // The lead image came from its stored URL and painted.
+        await frame.waitForFunction("document.querySelector('img')?.complete", undefined, {
+          timeout: 10_000,
+        });
+        const painted = await frame.evaluate<number>(
+          "(() => { const img = document.querySelector('img'); return img.complete ? img.naturalWidth : 0; })()",
+        );
+        expect(painted).toBe(800);
+        for (const section of ['hostile', 'hostileQuote']) await frameText(page, section, '.more');
+        // Chromium does not paint off-screen cross-origin frames: show the whole page in the viewport.
+        const height = await page.evaluate<number>('document.documentElement.scrollHeight');
+        await page.setViewportSize({ width, height });
+        await page.evaluate('window.scrollTo(0, 0)');
+        for (const section of ['article', 'quote']) await frameText(page, section, '.more');
+        await page.screenshot({ path: path.join(ARTIFACTS, `embed-partner-${width}-${engine.name}.png`) });
+        await page.close();
+      }
+    },
+  );
 
-  it('lays the card out for 320 px and for 1200 px when opened on its own', async () => {
-    for (const width of [320, 1200]) {
-      const page = await openPage(`${publicUrl}/embed/articles/browser-story`, width);
-      expect(await page.locator('h1').textContent()).toBe('Night trains return to the coast');
-      expect(
-        await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
-      ).toBeLessThanOrEqual(0);
-      // Wide screens put the image beside the text, narrow ones above it.
-      const imageBox = (await page.locator('img').boundingBox())!;
-      const headlineBox = (await page.locator('h1').boundingBox())!;
-      if (width === 1200) expect(headlineBox.x).toBeGreaterThanOrEqual(imageBox.x + imageBox.width);
-      else expect(headlineBox.y).toBeGreaterThanOrEqual(imageBox.y + imageBox.height);
-      // The credit stays on screen with its image.
-      const credit = (await page.locator('figcaption').boundingBox())!;
-      expect(await page.locator('figcaption').textContent()).toBe('Photo: Rail Desk');
-      expect(credit.y).toBeGreaterThanOrEqual(imageBox.y + imageBox.height);
-      expect(credit.height).toBeGreaterThan(0);
-      await page.screenshot({ path: path.join(ARTIFACTS, `embed-card-${width}.png`) });
-      await page.close();
-    }
-  });
+  it.skipIf(!browserAvailable)(
+    'lays the card out for 320 px and for 1200 px when opened on its own',
+    async () => {
+      for (const width of [320, 1200]) {
+        const page = await openPage(`${publicUrl}/embed/articles/browser-story`, width);
+        expect(await page.locator('h1').textContent()).toBe('Night trains return to the coast');
+        expect(
+          await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+        ).toBeLessThanOrEqual(0);
+        // Wide screens put the image beside the text, narrow ones above it.
+        const imageBox = (await page.locator('img').boundingBox())!;
+        const headlineBox = (await page.locator('h1').boundingBox())!;
+        if (width === 1200) expect(headlineBox.x).toBeGreaterThanOrEqual(imageBox.x + imageBox.width);
+        else expect(headlineBox.y).toBeGreaterThanOrEqual(imageBox.y + imageBox.height);
+        // The credit stays on screen with its image.
+        const credit = (await page.locator('figcaption').boundingBox())!;
+        expect(await page.locator('figcaption').textContent()).toBe('Photo: Rail Desk');
+        expect(credit.y).toBeGreaterThanOrEqual(imageBox.y + imageBox.height);
+        expect(credit.height).toBeGreaterThan(0);
+        await page.screenshot({ path: path.join(ARTIFACTS, `embed-card-${width}-${engine.name}.png`) });
+        await page.close();
+      }
+    },
+  );
 
-  it('keeps hostile content as text: nothing runs, nothing escapes its element', async () => {
-    const page = await openPage(`${partnerOrigin}/`, 1200);
-    expect(await frameText(page, 'hostile', 'h1')).toBe(hostile.headline);
-    expect(await frameText(page, 'hostile', '.standfirst')).toBe(hostile.standfirst);
-    expect(await frameText(page, 'hostileQuote', 'blockquote')).toBe(`“${hostile.quotes![0]!.text}”`);
-    await page.close();
-    // Also as a top-level page, where the iframe sandbox does not help: escaping alone must hold.
-    for (const embed of ['/embed/articles/hostile-content', '/articles/hostile-content']) {
-      const direct = await openPage(publicUrl + embed, 1200);
-      // Page code as a string: the test's TypeScript has no DOM types.
-      const found = await direct.evaluate<InertReport>(`({
+  it.skipIf(!browserAvailable)(
+    'keeps hostile content as text: nothing runs, nothing escapes its element',
+    async () => {
+      const page = await openPage(`${partnerOrigin}/`, 1200);
+      expect(await frameText(page, 'hostile', 'h1')).toBe(hostile.headline);
+      expect(await frameText(page, 'hostile', '.standfirst')).toBe(hostile.standfirst);
+      expect(await frameText(page, 'hostileQuote', 'blockquote')).toBe(`“${hostile.quotes![0]!.text}”`);
+      await page.close();
+      // Also as a top-level page, where the iframe sandbox does not help: escaping alone must hold.
+      for (const embed of ['/embed/articles/hostile-content', '/articles/hostile-content']) {
+        const direct = await openPage(publicUrl + embed, 1200);
+        // Page code as a string: the test's TypeScript has no DOM types.
+        const found = await direct.evaluate<InertReport>(`({
         pwned: window.__pwned ?? null,
         scripts: [...document.scripts].map((s) => s.type),
         handlers: [...document.querySelectorAll('*')].flatMap((el) =>
@@ -245,32 +255,39 @@ describe.skipIf(!browserAvailable)('embedding on a partner site, in Chromium', (
         headline: document.querySelector('h1')?.textContent,
         elements: [...document.body.querySelectorAll('*')].map((el) => el.tagName.toLowerCase()),
       })`);
-      expect(found.pwned).toBeNull();
-      expect(found.scripts).toEqual(['application/ld+json']);
-      expect(found.handlers).toEqual([]);
-      expect(found.headline).toBe(hostile.headline);
-      expect(found.title).toBe(`${hostile.headline} — Byline`);
-      expect(found.elements.filter((tag) => ['script', 'b', 'iframe', 'svg'].includes(tag))).toEqual([]);
-      await direct.close();
-    }
-    // No script was even attempted (CSP would have reported it), and JSON-LD needed no script-src.
-    expect(
-      consoleMessages.filter(
-        (m) => /Content Security Policy|pageerror|dialog/i.test(m) && !/frame-ancestors/.test(m),
-      ),
-    ).toEqual([]);
-  });
+        expect(found.pwned).toBeNull();
+        expect(found.scripts).toEqual(['application/ld+json']);
+        expect(found.handlers).toEqual([]);
+        expect(found.headline).toBe(hostile.headline);
+        expect(found.title).toBe(`${hostile.headline} — Byline`);
+        expect(found.elements.filter((tag) => ['script', 'b', 'iframe', 'svg'].includes(tag))).toEqual([]);
+        await direct.close();
+      }
+      // No script was even attempted (CSP would have reported it), and JSON-LD needed no script-src.
+      expect(
+        consoleMessages.filter(
+          (m) => /Content Security Policy|pageerror|dialog/i.test(m) && !/frame-ancestors/.test(m),
+        ),
+      ).toEqual([]);
+    },
+  );
 
-  it('refuses to let another site frame the partner’s card (frame-ancestors)', async () => {
-    consoleMessages.length = 0;
-    const page = await openPage(`${strangerOrigin}/`, 1200);
-    await page.waitForTimeout(0);
-    const frame = page.frames().find((f) => f.url().includes('/embed/articles/browser-story'));
-    // The frame exists but its document was blocked: no headline ever renders in it.
-    const headline = frame ? await frame.locator('h1').count() : 0;
-    expect(headline).toBe(0);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'embed-stranger-blocked.png') });
-    await page.close();
-    expect(consoleMessages.some((m) => m.includes('frame-ancestors'))).toBe(true);
-  });
+  it.skipIf(!browserAvailable)(
+    'refuses to let another site frame the partner’s card (frame-ancestors)',
+    async () => {
+      const page = await browser.newPage();
+      const refused = page.waitForEvent('console', {
+        predicate: (message) => message.text().includes('frame-ancestors'),
+        timeout: 10_000,
+      });
+      await page.goto(`${strangerOrigin}/`);
+      expect((await refused).text()).toMatch(/violates.*Content Security Policy.*frame-ancestors /);
+      const frame = page.frames().find((f) => f.url().includes('/embed/articles/browser-story'));
+      // The frame exists but its document was blocked: no headline ever renders in it.
+      const headline = frame ? await frame.locator('h1').count() : 0;
+      expect(headline).toBe(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, `embed-stranger-blocked-${engine.name}.png`) });
+      await page.close();
+    },
+  );
 });
