@@ -214,6 +214,15 @@ describeEachEngine('partner keys', (engine) => {
       expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     });
 
+    it('lets a partner origin read why a key failed, and no other origin', async () => {
+      const fromPartner = await storyAs({ 'x-api-key': 'nonsense', origin: PARTNER_ORIGIN });
+      expect(fromPartner.status).toBe(401);
+      expect(fromPartner.headers.get('access-control-allow-origin')).toBe(PARTNER_ORIGIN);
+      const fromStranger = await storyAs({ 'x-api-key': 'nonsense', origin: 'https://stranger.example' });
+      expect(fromStranger.status).toBe(401);
+      expect(fromStranger.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
     it('allows * for anonymous GETs and nothing for anonymous POSTs', async () => {
       const get = await fetch(
         `${gateway.origin}/graphql?query=${encodeURIComponent('{ article(slug: "partner-story") { headline } }')}`,

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Database } from '../../db/database.ts';
 import { anonymousViewer, type Viewer } from '../../shared/viewer.ts';
 import { parsePartnerKey, partnerKeyMatches } from './partner-key.ts';
-import { findPartnerByKeyPrefix } from './partners.repository.ts';
+import { findPartnerByKeyPrefix, originBelongsToActivePartner } from './partners.repository.ts';
 import { viewerForPartner } from './partners.service.ts';
 
 /** The viewer `authenticate` put on the response, anonymous when it did not run. */
@@ -11,7 +11,18 @@ export function viewerOf(res: Response): Viewer {
   return (res.locals['viewer'] as Viewer | undefined) ?? anonymousViewer;
 }
 
-function unauthenticated(res: Response, message: string): void {
+async function unauthenticated(
+  db: Kysely<Database>,
+  req: Request,
+  res: Response,
+  message: string,
+): Promise<void> {
+  // A partner's page may read why its key failed (CORS would otherwise hide the 401 body).
+  const origin = req.get('origin');
+  res.vary('Origin');
+  if (origin && (await originBelongsToActivePartner(db, origin))) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+  }
   // https://www.rfc-editor.org/rfc/rfc6750#section-3
   res.setHeader('WWW-Authenticate', 'Bearer realm="byline", error="invalid_token"');
   res.status(401).json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
@@ -40,21 +51,28 @@ function presentedKey(authorization: string | undefined, apiKey: string | undefi
 export function createAuthenticate(db: Kysely<Database>): RequestHandler {
   return async (req, res, next) => {
     const key = presentedKey(req.get('authorization'), req.get('x-api-key'));
-    if (key instanceof Error) return unauthenticated(res, key.message);
     if (key === null) {
       res.locals['viewer'] = anonymousViewer;
       return next();
     }
-    const parsed = parsePartnerKey(key);
-    if (!parsed) {
-      return unauthenticated(res, 'Partner key is malformed: expected "byl_<12 hex>_<43 characters>"');
-    }
     try {
+      if (key instanceof Error) return await unauthenticated(db, req, res, key.message);
+      const parsed = parsePartnerKey(key);
+      if (!parsed) {
+        return await unauthenticated(
+          db,
+          req,
+          res,
+          'Partner key is malformed: expected "byl_<12 hex>_<43 characters>"',
+        );
+      }
       const partner = await findPartnerByKeyPrefix(db, parsed.prefix);
       if (!partner || !partnerKeyMatches(parsed.key, partner.key_hash)) {
-        return unauthenticated(res, 'Partner key is not valid');
+        return await unauthenticated(db, req, res, 'Partner key is not valid');
       }
-      if (partner.revoked_at !== null) return unauthenticated(res, 'Partner key has been revoked');
+      if (partner.revoked_at !== null) {
+        return await unauthenticated(db, req, res, 'Partner key has been revoked');
+      }
       res.locals['viewer'] = viewerForPartner(partner);
       next();
     } catch (error) {
