@@ -83,6 +83,25 @@ function redact(raw: string): string {
   return raw.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
+/** `frame-ancestors` sources: `*`, `'none'`, or origins (https://www.w3.org/TR/CSP3/#directive-frame-ancestors). */
+function frameAncestors(variable: string, raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return ['*'];
+  if (raw.trim() === "'none'" || raw.trim() === 'none') return ["'none'"];
+  return raw
+    .trim()
+    .split(/[\s,]+/)
+    .map((origin) => {
+      if (
+        !URL.canParse(origin) ||
+        !/^https?:$/.test(new URL(origin).protocol) ||
+        new URL(origin).origin !== origin
+      ) {
+        return fail(variable, "*, 'none' or space-separated http(s) origins without paths", raw);
+      }
+      return origin;
+    });
+}
+
 const settings = {
   nodeEnv: setting('NODE_ENV', 'development', 'development, test or production.', (raw) =>
     oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development')(raw),
@@ -162,6 +181,24 @@ const settings = {
     '10000',
     'On SIGTERM, how long in-flight requests may take before the process exits.',
     (raw) => integer('BYLINE_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000)(raw),
+  ),
+  providerName: setting(
+    'BYLINE_PROVIDER_NAME',
+    'Byline',
+    'Publication name shown on embed cards and as oEmbed provider_name and JSON-LD publisher.',
+    (raw) => (raw === undefined || raw.trim() === '' ? 'Byline' : raw.trim()),
+  ),
+  embedFrameAncestors: setting(
+    'BYLINE_EMBED_FRAME_ANCESTORS',
+    '*',
+    "Who may frame embed cards requested without a partner: * (anyone), 'none', or space-separated http(s) origins.",
+    (raw) => frameAncestors('BYLINE_EMBED_FRAME_ANCESTORS', raw),
+  ),
+  embedCacheSeconds: setting(
+    'BYLINE_EMBED_CACHE_SECONDS',
+    '300',
+    'max-age of public embed pages and oEmbed responses, and their oEmbed cache_age.',
+    (raw) => integer('BYLINE_EMBED_CACHE_SECONDS', 300, 0, 31_536_000)(raw),
   ),
 } satisfies Record<string, Setting<unknown>>;
 

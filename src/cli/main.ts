@@ -4,6 +4,7 @@ import { ConfigError, configReference, loadConfig, type Config } from '../config
 import { migrateDown, migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { ingestPaths } from '../ingest/ingest-paths.ts';
+import { partnerUsage, runPartnerCommand } from '../modules/partners/partner-command.ts';
 import { createLogger } from '../shared/logger.ts';
 import { startGateway } from '../server/start-gateway.ts';
 import { createProgressBar, type ProgressBar } from './progress-bar.ts';
@@ -14,12 +15,14 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, config: 78 } as const;
 /** A command-line flag. Flags named after a setting (`env`) override that environment variable. */
 export interface Flag {
   readonly type: 'string' | 'boolean';
+  /** The flag may be given more than once; its value is then a list. */
+  readonly multiple?: boolean;
   readonly short?: string;
   readonly description: string;
   readonly env?: string;
 }
 
-export type Flags = Record<string, string | boolean | undefined>;
+export type Flags = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export interface Command {
   readonly summary: string;
@@ -27,8 +30,11 @@ export interface Command {
   readonly help: string;
   /** Flags besides -h/--help, which every command takes. */
   readonly flags?: Record<string, Flag>;
-  /** Resolves with the exit code (EXIT). */
-  run(args: string[], config: Config, flags: Flags): Promise<number>;
+  /**
+   * Resolves with the exit code (EXIT). `args` are the positionals, `flags` the parsed flags and
+   * `argv` everything after the command name, for commands that parse their own options.
+   */
+  run(args: string[], config: Config, flags: Flags, argv: string[]): Promise<number>;
 }
 
 // The command table. Other commands slot in as entries here: `partner` (partner keys) and `bench:data`
@@ -144,6 +150,34 @@ export const commands: Record<string, Command> = {
       }
     },
   },
+  partner: {
+    summary: 'Create, list, revoke or rotate partner API keys',
+    usage: partnerUsage,
+    help: 'create prints the new key once (only its SHA-256 hash is stored); rotate replaces it and the old\nkey fails at once; revoke disables the partner at once. Scopes: preview (drafts and embargoed\narticles), body (Article.body), developer. Origins are the sites allowed to call and frame.',
+    flags: {
+      origin: {
+        type: 'string',
+        multiple: true,
+        description: 'An origin allowed to call and frame (repeatable)',
+      },
+      scope: {
+        type: 'string',
+        multiple: true,
+        description: 'A right: preview, body or developer (repeatable)',
+      },
+      'rate-limit': { type: 'string', description: 'Requests per minute for this key' },
+      'cost-budget': { type: 'string', description: 'Query cost budget for this key' },
+    },
+    async run(_args, config, _flags, argv) {
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        await migrateToLatest(database.db);
+        return await runPartnerCommand(database.db, argv, console);
+      } finally {
+        await database.close();
+      }
+    },
+  },
 };
 
 function usage(): string {
@@ -211,7 +245,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         ...Object.fromEntries(
           Object.entries(command.flags ?? {}).map(([flag, spec]) => [
             flag,
-            { type: spec.type, ...(spec.short ? { short: spec.short } : {}) },
+            {
+              type: spec.type,
+              ...(spec.short ? { short: spec.short } : {}),
+              ...(spec.multiple ? { multiple: true } : {}),
+            },
           ]),
         ),
       },
@@ -243,7 +281,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw error;
   }
   try {
-    return await command.run(positionals, config, values);
+    return await command.run(positionals, config, values, rest);
   } catch (error) {
     // A clear line for scripts and people; the stack only when asked for (LOG_LEVEL=debug).
     console.error(`byline ${name}: ${error instanceof Error ? error.message : String(error)}`);

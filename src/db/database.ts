@@ -132,6 +132,20 @@ export interface RelatedLinksTable {
   target_article_id: number | null;
 }
 
+export interface PartnersTable {
+  id: Generated<number>;
+  name: string;
+  key_prefix: string;
+  key_hash: string;
+  origins: ColumnType<string[], string[] | undefined, string[]>;
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
+  rate_limit_per_minute: number | null;
+  cost_budget: number | null;
+  created_at: CreatedAt;
+  key_created_at: UpdatedAt;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 export interface Database {
   sections: SectionsTable;
   tags: TagsTable;
@@ -145,6 +159,7 @@ export interface Database {
   article_organizations: ArticleOrganizationsTable;
   quotes: QuotesTable;
   related_links: RelatedLinksTable;
+  partners: PartnersTable;
 }
 
 export type SectionRow = Selectable<SectionsTable>;
@@ -155,5 +170,6 @@ export type ImageRow = Selectable<ImagesTable>;
 export type ArticleRow = Selectable<ArticlesTable>;
 export type QuoteRow = Selectable<QuotesTable>;
 export type RelatedLinkRow = Selectable<RelatedLinksTable>;
+export type PartnerRow = Selectable<PartnersTable>;
 export type NewArticle = Insertable<ArticlesTable>;
 export type ArticleUpdate = Updateable<ArticlesTable>;

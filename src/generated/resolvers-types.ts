@@ -25,6 +25,8 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An instant in time, as an ISO 8601 string with its UTC offset, for example `2024-06-22T00:00:00.000Z`. */
   DateTime: { input: Date; output: Date | string; }
+  /** Any JSON value. Used for JSON-LD documents (https://json-ld.org), returned as objects, not strings. */
+  JSON: { input: unknown; output: unknown; }
   /** An absolute `http` or `https` URL, for example `https://example.com/articles/a-story`. */
   URL: { input: string; output: string; }
 };
@@ -34,12 +36,20 @@ export type Article = Node & {
   __typename?: 'Article';
   /** The people who wrote the article, in byline order. */
   authors: Array<Person>;
-  /** The text of the article as ordered blocks. */
-  body: Array<Block>;
+  /**
+   * The text of the article as ordered blocks. Needs the `body` right for partner keys: without it the
+   * field is null with a FORBIDDEN error (headline, standfirst and embed stay available). Anonymous
+   * callers get the body of published articles.
+   */
+  body?: Maybe<Array<Block>>;
+  /** How to embed this article as a card on another site. */
+  embed: Embed;
   /** The headline. */
   headline: Scalars['String']['output'];
   /** Opaque global identifier. */
   id: Scalars['ID']['output'];
+  /** The article as a schema.org `NewsArticle` (https://schema.org/NewsArticle) JSON-LD document. */
+  jsonLd: Scalars['JSON']['output'];
   /** BCP 47 language tag of the text, for example `en`. */
   language: Scalars['String']['output'];
   /** The image shown at the top of the article; null when it has none. */
@@ -126,6 +136,21 @@ export type ArticleStatus =
 
 /** One block of an article body. */
 export type Block = HeadingBlock | ImageBlock | ParagraphBlock | QuoteBlock | RelatedLinkBlock;
+
+/** How to embed an article or a quote on another site. */
+export type Embed = {
+  __typename?: 'Embed';
+  /** Natural height of the card in CSS pixels. */
+  height: Scalars['Int']['output'];
+  /** An HTML snippet to paste: a sandboxed iframe of the card, the same as oEmbed's `html`. */
+  html: Scalars['String']['output'];
+  /** The card's page, to frame as you like. Carries `?partner=<id>` when asked with a partner key, so only that partner's origins may frame it. */
+  iframeUrl: Scalars['URL']['output'];
+  /** The oEmbed endpoint for this resource (https://oembed.com), JSON format. */
+  oembedUrl: Scalars['URL']['output'];
+  /** Natural width of the card in CSS pixels. */
+  width: Scalars['Int']['output'];
+};
 
 /** A heading inside the body. */
 export type HeadingBlock = {
@@ -407,8 +432,12 @@ export type Quote = Node & {
   article: Article;
   /** Where or how it was said, for example `on Sputnik's The Critical Hour` or `in a statement`. */
   context?: Maybe<Scalars['String']['output']>;
+  /** How to embed this quote as a card on another site. */
+  embed: Embed;
   /** Opaque global identifier. */
   id: Scalars['ID']['output'];
+  /** The quote as a schema.org `Quotation` (https://schema.org/Quotation) JSON-LD document. */
+  jsonLd: Scalars['JSON']['output'];
   /** Index in the article's `body` of the block that holds the quote (0 is the first block). */
   position: Scalars['Int']['output'];
   /** Who said it; null when the article gives only a name that resolves to no one (see `speakerName`). */
@@ -616,11 +645,13 @@ export type ResolversTypes = {
   Block: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Block']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Embed: ResolverTypeWrapper<Embed>;
   HeadingBlock: ResolverTypeWrapper<HeadingBlockParent>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Image: ResolverTypeWrapper<ImageParent>;
   ImageBlock: ResolverTypeWrapper<ImageBlockParent>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mention: ResolverTypeWrapper<MentionParent>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Organization: ResolverTypeWrapper<OrganizationParent>;
@@ -653,11 +684,13 @@ export type ResolversParentTypes = {
   Block: ResolversUnionTypes<ResolversParentTypes>['Block'];
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Embed: Embed;
   HeadingBlock: HeadingBlockParent;
   ID: Scalars['ID']['output'];
   Image: ImageParent;
   ImageBlock: ImageBlockParent;
   Int: Scalars['Int']['output'];
+  JSON: Scalars['JSON']['output'];
   Mention: MentionParent;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Organization: OrganizationParent;
@@ -683,9 +716,11 @@ export type ResolversParentTypes = {
 
 export type ArticleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Article'] = ResolversParentTypes['Article']> = {
   authors?: Resolver<Array<ResolversTypes['Person']>, ParentType, ContextType>;
-  body?: Resolver<Array<ResolversTypes['Block']>, ParentType, ContextType>;
+  body?: Resolver<Maybe<Array<ResolversTypes['Block']>>, ParentType, ContextType>;
+  embed?: Resolver<ResolversTypes['Embed'], ParentType, ContextType>;
   headline?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  jsonLd?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   language?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   leadImage?: Resolver<Maybe<ResolversTypes['Image']>, ParentType, ContextType>;
   mentions?: Resolver<Array<ResolversTypes['Mention']>, ParentType, ContextType>;
@@ -727,6 +762,15 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type EmbedResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Embed'] = ResolversParentTypes['Embed']> = {
+  height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  html?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  iframeUrl?: Resolver<ResolversTypes['URL'], ParentType, ContextType>;
+  oembedUrl?: Resolver<ResolversTypes['URL'], ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type HeadingBlockResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['HeadingBlock'] = ResolversParentTypes['HeadingBlock']> = {
   level?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -747,6 +791,10 @@ export type ImageBlockResolvers<ContextType = GraphQLContext, ParentType extends
   image?: Resolver<ResolversTypes['Image'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
 
 export type MentionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mention'] = ResolversParentTypes['Mention']> = {
   person?: Resolver<ResolversTypes['Person'], ParentType, ContextType>;
@@ -828,7 +876,9 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
 export type QuoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Quote'] = ResolversParentTypes['Quote']> = {
   article?: Resolver<ResolversTypes['Article'], ParentType, ContextType>;
   context?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  embed?: Resolver<ResolversTypes['Embed'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  jsonLd?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   speaker?: Resolver<Maybe<ResolversTypes['Speaker']>, ParentType, ContextType>;
   speakerName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -902,9 +952,11 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ArticleEdge?: ArticleEdgeResolvers<ContextType>;
   Block?: BlockResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Embed?: EmbedResolvers<ContextType>;
   HeadingBlock?: HeadingBlockResolvers<ContextType>;
   Image?: ImageResolvers<ContextType>;
   ImageBlock?: ImageBlockResolvers<ContextType>;
+  JSON?: GraphQLScalarType;
   Mention?: MentionResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;

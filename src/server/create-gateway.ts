@@ -12,7 +12,10 @@ import type { DatabaseHandle } from '../db/open-database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import type { Logger } from '../shared/logger.ts';
 import { currentRequestScope, newRequestScope, runInRequestScope } from '../shared/request-scope.ts';
-import { anonymousViewer } from '../shared/viewer.ts';
+import { createEmbedRouter } from '../modules/embedding/embed-routes.ts';
+import { createAuthenticate } from '../modules/partners/authenticate.ts';
+import { createCors } from '../modules/partners/cors.ts';
+import { anonymousViewer, type Viewer } from '../shared/viewer.ts';
 import { createFormatError } from './format-error.ts';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
@@ -35,6 +38,9 @@ export interface GatewayOptions {
   readonly database: DatabaseHandle;
   readonly logger: Logger;
 }
+
+/** Paths where a partner key counts: the API and everything partners embed. */
+const EMBEDDING_PATHS = ['/graphql', '/oembed', '/embed', '/articles', '/quotes'];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -127,6 +133,9 @@ export async function createGateway({ config, database, logger }: GatewayOptions
 
   if (config.metrics) app.get('/metrics', metrics.handler);
   if (playgroundEnabled(config)) mountPlayground(app, { htmlAtEndpoint: config.nodeEnv === 'development' });
+  // Partner keys -> res.locals.viewer (anonymous without a key), then CORS for that viewer.
+  app.use(EMBEDDING_PATHS, createAuthenticate(database.db), createCors(database.db));
+  app.use(createEmbedRouter({ db: database.db, config }));
 
   const scoped: RequestHandler = (_req, res, next) => {
     runInRequestScope(newRequestScope(res.locals['requestId'] as string), next);
@@ -139,8 +148,9 @@ export async function createGateway({ config, database, logger }: GatewayOptions
       context: async ({ res }) =>
         createGraphQLContext({
           db: database.db,
-          viewer: anonymousViewer,
+          viewer: (res.locals['viewer'] as Viewer | undefined) ?? anonymousViewer,
           publicUrl: config.publicUrl,
+          providerName: config.providerName,
           requestId: res.locals['requestId'] as string,
         }),
     }),

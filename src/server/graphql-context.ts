@@ -9,6 +9,8 @@ export interface GraphQLContext {
   readonly loaders: Loaders;
   /** Base of canonical URLs for articles without their own. */
   readonly publicUrl: string;
+  /** Publication name for embeds and JSON-LD (BYLINE_PROVIDER_NAME). */
+  readonly providerName: string;
   readonly requestId: string;
 }
 
@@ -16,12 +18,14 @@ export function createGraphQLContext(options: {
   readonly db: Kysely<Database>;
   readonly viewer: Viewer;
   readonly publicUrl: string;
+  readonly providerName?: string;
   readonly requestId: string;
 }): GraphQLContext {
   return {
     viewer: options.viewer,
     loaders: createLoaders(options.db, options.viewer),
     publicUrl: options.publicUrl,
+    providerName: options.providerName ?? 'Byline',
     requestId: options.requestId,
   };
 }

@@ -7,7 +7,8 @@ import { peopleResolvers } from '../modules/people/people.resolvers.ts';
 import { quoteResolvers } from '../modules/quotes/quotes.resolvers.ts';
 import { relatedLinkResolvers } from '../modules/related-links/related-links.resolvers.ts';
 import { taxonomyResolvers } from '../modules/taxonomy/taxonomy.resolvers.ts';
-import { DateTimeScalar, URLScalar } from '../shared/scalars.ts';
+import { embeddingResolvers } from '../modules/embedding/embedding.resolvers.ts';
+import { DateTimeScalar, JSONScalar, URLScalar } from '../shared/scalars.ts';
 
 const schemaDir = fileURLToPath(new URL('../../schema/', import.meta.url));
 
@@ -26,6 +27,7 @@ const moduleResolvers: Resolvers[] = [
   quoteResolvers,
   relatedLinkResolvers,
   taxonomyResolvers,
+  embeddingResolvers,
 ];
 
 /** Every module's resolvers merged per type (no module may define the same field twice). */
@@ -40,5 +42,5 @@ export function mergeResolvers(): Resolvers {
       }
     }
   }
-  return { ...(merged as Resolvers), DateTime: DateTimeScalar, URL: URLScalar };
+  return { ...(merged as Resolvers), DateTime: DateTimeScalar, URL: URLScalar, JSON: JSONScalar };
 }

@@ -45,3 +45,14 @@ export const URLScalar = new GraphQLScalarType<string, string>({
     return parseUrl(ast.value);
   },
 });
+
+/** Any JSON value, passed through as it is (used for JSON-LD documents). */
+export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
+  name: 'JSON',
+  description: 'Any JSON value.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral() {
+    throw new TypeError('JSON is an output-only scalar here: it cannot be given as a literal');
+  },
+});

@@ -2,6 +2,7 @@ import type { StoredBlock } from '../../db/database.ts';
 import type { ArticleFilter, Resolvers } from '../../generated/resolvers-types.ts';
 import { badUserInput } from '../../shared/errors.ts';
 import { fromGlobalIdOf, toGlobalId } from '../../shared/global-id.ts';
+import { requireFieldRight } from '../partners/field-rights.ts';
 import type { GraphQLContext } from '../../server/graphql-context.ts';
 import { resolveArticleConnection } from './article-connection.ts';
 import type { ArticleParent, BlockParent } from './articles.mappers.ts';
@@ -104,7 +105,10 @@ export const articleResolvers: Resolvers = {
     organizations: (article, _args, context) => context.loaders.organizationsByArticle.load(article.id),
     quotes: (article, _args, context) => context.loaders.quotesByArticle.load(article.id),
     relatedLinks: (article, _args, context) => context.loaders.relatedLinksByArticle.load(article.id),
-    body: (article) => article.body.map((block, position) => toBlockParent(article.id, block, position)),
+    body: (article, _args, context) => {
+      requireFieldRight(context.viewer, 'body', 'Article.body');
+      return article.body.map((block, position) => toBlockParent(article.id, block, position));
+    },
   },
   ParagraphBlock: {
     quotes: async (block, _args, context) =>

@@ -1,0 +1,82 @@
+import type { Kysely } from 'kysely';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Database } from '../../db/database.ts';
+import { anonymousViewer, type Viewer } from '../../shared/viewer.ts';
+import { parsePartnerKey, partnerKeyMatches } from './partner-key.ts';
+import { findPartnerByKeyPrefix, originBelongsToActivePartner } from './partners.repository.ts';
+import { viewerForPartner } from './partners.service.ts';
+
+/** The viewer `authenticate` put on the response, anonymous when it did not run. */
+export function viewerOf(res: Response): Viewer {
+  return (res.locals['viewer'] as Viewer | undefined) ?? anonymousViewer;
+}
+
+async function unauthenticated(
+  db: Kysely<Database>,
+  req: Request,
+  res: Response,
+  message: string,
+): Promise<void> {
+  // A partner's page may read why its key failed (CORS would otherwise hide the 401 body).
+  const origin = req.get('origin');
+  res.vary('Origin');
+  if (origin && (await originBelongsToActivePartner(db, origin))) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+  }
+  // https://www.rfc-editor.org/rfc/rfc6750#section-3
+  res.setHeader('WWW-Authenticate', 'Bearer realm="byline", error="invalid_token"');
+  res.status(401).json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+}
+
+/** The key a request carries, or null for none; a header that is there but empty or odd is an error. */
+function presentedKey(authorization: string | undefined, apiKey: string | undefined): string | null | Error {
+  if (authorization !== undefined && apiKey !== undefined) {
+    return new Error(
+      'Send the partner key in one header, "Authorization: Bearer <key>" or "x-api-key", not both',
+    );
+  }
+  if (apiKey !== undefined) return apiKey.trim();
+  if (authorization === undefined) return null;
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
+  if (!match) return new Error('Authorization header: expected "Bearer <partner key>"');
+  return match[1]!;
+}
+
+/**
+ * Turns a partner key (`Authorization: Bearer <key>` or `x-api-key`) into `res.locals.viewer`.
+ * No key: anonymous. A key that is malformed, unknown or revoked: 401, never a silent fallback to
+ * anonymous. The partner row is read on every keyed request (one lookup on a unique index), so a
+ * revocation or rotation — even from the CLI in another process — takes effect on the next request.
+ */
+export function createAuthenticate(db: Kysely<Database>): RequestHandler {
+  return async (req, res, next) => {
+    const key = presentedKey(req.get('authorization'), req.get('x-api-key'));
+    if (key === null) {
+      res.locals['viewer'] = anonymousViewer;
+      return next();
+    }
+    try {
+      if (key instanceof Error) return await unauthenticated(db, req, res, key.message);
+      const parsed = parsePartnerKey(key);
+      if (!parsed) {
+        return await unauthenticated(
+          db,
+          req,
+          res,
+          'Partner key is malformed: expected "byl_<12 hex>_<43 characters>"',
+        );
+      }
+      const partner = await findPartnerByKeyPrefix(db, parsed.prefix);
+      if (!partner || !partnerKeyMatches(parsed.key, partner.key_hash)) {
+        return await unauthenticated(db, req, res, 'Partner key is not valid');
+      }
+      if (partner.revoked_at !== null) {
+        return await unauthenticated(db, req, res, 'Partner key has been revoked');
+      }
+      res.locals['viewer'] = viewerForPartner(partner);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
