@@ -1,0 +1,18 @@
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import pg from "pg"; const c = new pg.Client("postgres://postgres@127.0.0.1:5432/postgres"); await c.connect(); await c.query("drop database if exists chk_search"); await c.query("create database chk_search"); await c.end(); const db = new pg.Client("postgres://postgres@127.0.0.1:5432/chk_search"); await db.connect();
+const q = async (s: string, p: unknown[] = []) => { try { const r = await db.query(s, p); console.log(s.slice(0,60), JSON.stringify(r.rows)); } catch (e) { console.log('ERR', s.slice(0,60), (e as Error).message); } };
+await q(`create extension if not exists unaccent`);
+await q(`create extension if not exists pg_trgm`);
+await q(`create text search configuration byline (copy = english)`);
+await q(`alter text search configuration byline alter mapping for hword, hword_part, word with unaccent, english_stem`);
+await q(`select to_tsvector('byline', 'Wílmer León said the partnerships')`);
+await q(`select websearch_to_tsquery('byline', '"strategic partnership" OR cafe -korea wílmer')`);
+await q(`select numnode(websearch_to_tsquery('byline', 'the and of')) n`);
+await q(`select websearch_to_tsquery('byline', $1) q`, [`a'b\\c :* &|!() ' ; drop table x; -- 😀`]);
+await q(`select ts_headline('byline', '<script>alert(1)</script> a strategic partnership', websearch_to_tsquery('byline','strategic partnership'), 'StartSel=\uE000, StopSel=\uE001, HighlightAll=true')`);
+await q(`select similarity('wilmer leon', 'wilmer'), word_similarity('leon','wilmer leon')`);
+await q(`select show_limit()`);
+await q(`select lower(unaccent('unaccent'::regdictionary, 'WÍLMER'))`);
+await q(`select ts_rank('{0.1,0.2,0.4,1.0}', to_tsvector('byline','a b c'), to_tsquery('byline','b'))::float8 as r`);
