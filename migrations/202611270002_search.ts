@@ -27,14 +27,15 @@ const up_statements = [
        from articles a, jsonb_array_elements(a.body) with ordinality as blocks (block, position)
        where a.id = target_id and block ->> 'type' in ('paragraph', 'heading', 'quote')
      $$`,
-  // Headline A, standfirst B, body C, names of people, organizations and tags D.
+  // Headline A, standfirst B, body C, names of people, organizations and tags D. Text is plain, not
+  // HTML: "<" becomes a space first, or the parser would read "<script> …" as a tag and drop the words.
   `create function byline_article_search_vector(target_id integer) returns tsvector
      language sql stable
      as $$
-       select setweight(to_tsvector('byline_english', a.headline), 'A')
-         || setweight(to_tsvector('byline_english', coalesce(a.standfirst, '')), 'B')
-         || setweight(to_tsvector('byline_english', byline_article_body_text(a.id)), 'C')
-         || setweight(to_tsvector('byline_english', coalesce((
+       select setweight(to_tsvector('byline_english', translate(a.headline, '<', ' ')), 'A')
+         || setweight(to_tsvector('byline_english', translate(coalesce(a.standfirst, ''), '<', ' ')), 'B')
+         || setweight(to_tsvector('byline_english', translate(byline_article_body_text(a.id), '<', ' ')), 'C')
+         || setweight(to_tsvector('byline_english', translate(coalesce((
               select string_agg(name, ' ') from (
                 select p.name from article_mentions m join people p on p.id = m.person_id where m.article_id = a.id
                 union all
@@ -43,7 +44,7 @@ const up_statements = [
                 select o.name from article_organizations x join organizations o on o.id = x.organization_id where x.article_id = a.id
                 union all
                 select t.name from article_tags g join tags t on t.id = g.tag_id where g.article_id = a.id
-              ) names), '')), 'D')
+              ) names), ''), '<', ' ')), 'D')
        from articles a where a.id = target_id
      $$`,
   // A table of its own, so selecting articles.* never drags the tsvector along.
@@ -53,11 +54,11 @@ const up_statements = [
    )`,
   `create index article_search_document_idx on article_search using gin (document)`,
   `insert into article_search (article_id, document) select id, byline_article_search_vector(id) from articles`,
-  // Quote text A, its context B; the index is on the expression, so quote rows stay as they are.
+  // Quote text A, its context B ("<" as above); the index is on the expression, so quote rows stay as they are.
   `create function byline_quote_search_vector(text text, context text) returns tsvector
      language sql immutable parallel safe
-     as $$ select setweight(to_tsvector('public.byline_english'::regconfig, text), 'A')
-              || setweight(to_tsvector('public.byline_english'::regconfig, coalesce(context, '')), 'B') $$`,
+     as $$ select setweight(to_tsvector('public.byline_english'::regconfig, translate(text, '<', ' ')), 'A')
+              || setweight(to_tsvector('public.byline_english'::regconfig, translate(coalesce(context, ''), '<', ' ')), 'B') $$`,
   `create index quotes_search_idx on quotes using gin (byline_quote_search_vector(text, context))`,
   `create index people_name_trgm_idx on people using gin (byline_fold(name) gin_trgm_ops)`,
   // Ordered listings per tag, author and mentioned person come straight from an index: each link row

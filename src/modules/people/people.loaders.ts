@@ -78,8 +78,9 @@ export function createPeopleLoaders(db: Kysely<Database>, viewer: Viewer) {
       ),
     { cacheKeyFn: (page) => JSON.stringify(page) },
   );
-  const peopleCount = new DataLoader<string | null, number>((queries) =>
-    Promise.all(queries.map((query) => repository.countPeople(db, viewer, query ?? undefined))),
+  // Keyed by the lookup text; '' (never a valid lookup) stands for everyone, as DataLoader refuses null keys.
+  const peopleCount = new DataLoader<string, number>((queries) =>
+    Promise.all(queries.map((query) => repository.countPeople(db, viewer, query === '' ? undefined : query))),
   );
   return {
     peoplePage,

@@ -36,7 +36,7 @@ async function resolvePeople(
     const rows = await context.loaders.peoplePage.load({ query: undefined, limit, after: position });
     return toConnection(rows, limit, (row) => encodeCursor(PEOPLE_ORDERING, [row.name, row.id]), {
       after: args.after,
-      totalCount: () => context.loaders.peopleCount.load(null),
+      totalCount: () => context.loaders.peopleCount.load(''),
     });
   }
   const typed = validateSearchText(args.query, 'query');

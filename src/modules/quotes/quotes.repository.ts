@@ -2,7 +2,10 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { Viewer } from '../../shared/viewer.ts';
 import { articleIsVisible } from '../../shared/visibility.ts';
-import { HIGHLIGHT_SENTINELS, TEXT_SEARCH_CONFIG, WHOLE_TEXT_HEADLINE } from '../search/search-text.ts';
+import {
+  HEADLINE_INPUT_FROM,
+  HEADLINE_INPUT_TO,
+  TEXT_SEARCH_CONFIG, WHOLE_TEXT_HEADLINE } from '../search/search-text.ts';
 
 export interface QuoteListFilter {
   /** Slug of the person or organization who said it. */
@@ -105,7 +108,7 @@ export function listQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePage
 /** One page of a quote text search: best match first, ties broken by id, with highlights. */
 async function searchQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePageQuery, text: string) {
   const rank = quoteRank(text);
-  const strip = (value: RawBuilder<unknown>) => sql`translate(${value}, ${HIGHLIGHT_SENTINELS}, '')`;
+  const strip = (value: RawBuilder<unknown>) => sql`translate(${value}, ${HEADLINE_INPUT_FROM}, ${HEADLINE_INPUT_TO})`;
   const headline = (value: RawBuilder<unknown>) =>
     sql<string>`ts_headline(${config}, ${strip(value)}, ${quoteQuery(text)}, ${WHOLE_TEXT_HEADLINE})`;
   let query = filteredQuotes(db, viewer, page.filter)

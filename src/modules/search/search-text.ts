@@ -10,7 +10,13 @@ export const TEXT_SEARCH_CONFIG = 'byline_english';
 // before the marks become `<mark>` tags; the same characters are removed from the text beforehand.
 const START = '\uE000';
 const STOP = '\uE001';
-export const HIGHLIGHT_SENTINELS = START + STOP;
+// "<" stands in as another private-use character while ts_headline parses the text: its parser reads
+// "<script> …" as an HTML tag and would not mark the words after it (our text is plain, not HTML).
+const LESS_THAN = '\uE002';
+
+/** `translate(text, HEADLINE_INPUT_FROM, HEADLINE_INPUT_TO)`: the text as ts_headline is given it. */
+export const HEADLINE_INPUT_FROM = `<${START}${STOP}${LESS_THAN}`;
+export const HEADLINE_INPUT_TO = LESS_THAN;
 const SELECTORS = `StartSel=${START}, StopSel=${STOP}`;
 
 /** ts_headline options (https://www.postgresql.org/docs/15/textsearch-controls.html#TEXTSEARCH-HEADLINE). */
@@ -34,7 +40,10 @@ export function toHighlightHtml(headline: string): string;
 export function toHighlightHtml(headline: string | null): string | null;
 export function toHighlightHtml(headline: string | null): string | null {
   if (headline === null) return null;
-  return escapeHtml(headline).replaceAll(START, '<mark>').replaceAll(STOP, '</mark>');
+  return escapeHtml(headline)
+    .replaceAll(START, '<mark>')
+    .replaceAll(STOP, '</mark>')
+    .replaceAll(LESS_THAN, '&lt;');
 }
 
 /**
