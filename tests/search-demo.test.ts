@@ -37,5 +37,69 @@ describeEachEngine('search on the demo content', (engine) => {
       expect(body.data!.search.totalCount).toBe(edges.length);
       expect(body.data!.search.totalCountIsEstimate).toBe(false);
     });
+
+    it('never finds the draft or the embargoed demo article', async () => {
+      const { body } = await gateway.graphql(
+        `{ search(query: "sanctions OR \\"where the korean peninsula goes next\\"", first: 100) { edges { node { slug } } } }`,
+      );
+      expect(body.errors).toBeUndefined();
+      const slugs = (body.data!.search.edges as { node: { slug: string } }[]).map((edge) => edge.node.slug);
+      expect(slugs).not.toContain('draft-seoul-weighs-new-sanctions');
+      expect(slugs).not.toContain('after-the-pact-where-the-korean-peninsula-goes-next');
+    });
+  });
+
+  describe('Query.quotes(filter: { query })', () => {
+    it('finds the co-host\'s quote for "negative press", highlighted', async () => {
+      const { body } = await gateway.graphql(
+        `{ quotes(filter: { query: "negative press" }) { edges { rank highlights { text }
+          node { speakerName speaker { ... on Person { slug } } article { slug } } } } }`,
+      );
+      expect(body.errors).toBeUndefined();
+      const [edge] = body.data!.quotes.edges;
+      expect(edge.node).toEqual({
+        speakerName: 'Wilmer Leon',
+        speaker: { slug: 'wilmer-leon' },
+        article: { slug: REFERENCE },
+      });
+      expect(edge.highlights.text).toContain('all the <mark>negative</mark> <mark>press</mark> Trump got');
+    });
+  });
+
+  describe('Query.people(query)', () => {
+    it('finds Wilmer Leon for "leon", "WILMER" and "Dr. Wílmer León"', async () => {
+      for (const query of ['leon', 'WILMER', 'Dr. Wílmer León']) {
+        const { body } = await gateway.graphql(`query ($q: String) { people(query: $q) { nodes { slug } } }`, {
+          variables: { q: query },
+        });
+        expect(body.errors).toBeUndefined();
+        expect(body.data!.people.nodes[0]).toEqual({ slug: 'wilmer-leon' });
+      }
+    });
+  });
+
+  describe('Article.relatedArticles', () => {
+    it('starts with the curated links of the reference article, each with its reasons', async () => {
+      const { body } = await gateway.graphql(
+        `{ article(slug: "${REFERENCE}") { relatedArticles { score reasons article { slug } } } }`,
+      );
+      expect(body.errors).toBeUndefined();
+      const related = body.data!.article.relatedArticles as {
+        score: number;
+        reasons: string[];
+        article: { slug: string };
+      }[];
+      expect(related.slice(0, 2).map((entry) => entry.article.slug)).toEqual([
+        'understanding-north-koreas-modest-nuclear-stockpile',
+        'us-aircraft-carrier-docks-in-south-korea',
+      ]);
+      expect(related[0]!.reasons).toEqual(
+        expect.arrayContaining(['curated link', 'shares Gerald Horne', 'same tag: Korean Peninsula']),
+      );
+      const slugs = related.map((entry) => entry.article.slug);
+      expect(slugs).not.toContain(REFERENCE);
+      expect(slugs).not.toContain('after-the-pact-where-the-korean-peninsula-goes-next');
+      expect(slugs).not.toContain('draft-seoul-weighs-new-sanctions');
+    });
   });
 });
