@@ -23,13 +23,15 @@ const HANA: Person = { slug: 'hana-park', name: 'Hana Park' };
 const KOREA = { slug: 'korean-peninsula', name: 'Korean Peninsula' };
 const JAPAN = { slug: 'japan', name: 'Japan' };
 
-type Said = { key: string; text: string; by: { person: string } | { organization: string }; context?: string };
+type Said = {
+  key: string;
+  text: string;
+  by: { person: string } | { organization: string };
+  context?: string;
+};
 
 /** An article with only what a test gives it; each quote gets a paragraph of its own. */
-function article(
-  slug: string,
-  options: Partial<ArticleDocument> & { said?: Said[] } = {},
-): ArticleDocument {
+function article(slug: string, options: Partial<ArticleDocument> & { said?: Said[] } = {}): ArticleDocument {
   const { said = [], ...overrides } = options;
   return makeArticle({
     slug,
@@ -41,7 +43,12 @@ function article(
     organizations: [],
     relatedLinks: [],
     publishedAt: day(10),
-    quotes: said.map(({ key, text, by, context }) => ({ key, text, speaker: by, ...(context ? { context } : {}) })),
+    quotes: said.map(({ key, text, by, context }) => ({
+      key,
+      text,
+      speaker: by,
+      ...(context ? { context } : {}),
+    })),
     body: [
       { type: 'paragraph', text: 'Something happened.' },
       ...said.map((quote) => ({ type: 'paragraph' as const, text: `“${quote.text}”`, quotes: [quote.key] })),
@@ -61,7 +68,11 @@ const ARTICLES: ArticleDocument[] = [
         by: { person: 'wilmer-leon' },
         context: 'on the radio',
       },
-      { key: 'markup', text: 'Use <script>alert(1)</script> & the harbour script.', by: { person: 'william-wilson' } },
+      {
+        key: 'markup',
+        text: 'Use <script>alert(1)</script> & the harbour script.',
+        by: { person: 'william-wilson' },
+      },
     ],
   }),
   article('people-two', { people: [JOSE, KIM_ONCE] }),
@@ -77,7 +88,10 @@ const ARTICLES: ArticleDocument[] = [
     people: [HANA],
     tags: [KOREA],
     relatedLinks: [{ key: 'l1', title: 'Curated', article: 'rel-curated' }],
-    body: [{ type: 'paragraph', text: 'Main.' }, { type: 'relatedLink', link: 'l1' }],
+    body: [
+      { type: 'paragraph', text: 'Main.' },
+      { type: 'relatedLink', link: 'l1' },
+    ],
   }),
   article('rel-curated'),
   article('rel-person', { people: [HANA], publishedAt: day(11) }),
@@ -156,6 +170,11 @@ describeEachEngine('discovery', (engine) => {
     it('finds people by the start of any word of their name', async () => {
       expect(await peopleSlugs('leon')).toEqual(['wilmer-leon']);
       expect(await peopleSlugs('alv')).toEqual(['jose-alvarez']);
+    });
+
+    it('finds people by a part inside their name', async () => {
+      expect(await peopleSlugs('lmer')).toEqual(['wilmer-leon']);
+      expect(await peopleSlugs('ilso')).toEqual(['william-wilson']);
     });
 
     it('folds case and accents, on the query and on the name', async () => {
@@ -254,9 +273,11 @@ describeEachEngine('discovery', (engine) => {
 
     it('searches the context too', async () => {
       const body = await quotes({ query: 'radio' });
-      expect(body.data!.quotes.edges.map((edge: any) => edge.highlights.context)).toEqual([
-        'on the <mark>radio</mark>',
-      ]);
+      expect(
+        (body.data!.quotes.edges as { highlights: { context: string } }[]).map(
+          (edge) => edge.highlights.context,
+        ),
+      ).toEqual(['on the <mark>radio</mark>']);
     });
 
     it('escapes markup in quote highlights', async () => {
@@ -273,16 +294,23 @@ describeEachEngine('discovery', (engine) => {
       const before = await quotes({ query: 'harbour', saidBefore: day(6) });
       expect(before.data!.quotes.totalCount).toBe(2);
       const undated = await quotes({ saidAfter: day(6), speaker: 'wilmer-leon' });
-      expect(undated.data!.quotes.edges.map((edge: any) => edge.node.article.slug)).toEqual(['qw-2', 'qw-2', 'qw-1']);
+      expect(
+        (undated.data!.quotes.edges as { node: { article: { slug: string } } }[]).map(
+          (edge) => edge.node.article.slug,
+        ),
+      ).toEqual(['qw-2', 'qw-2', 'qw-1']);
     });
 
     it('pages a ranked quote search with stable cursors', async () => {
       const first = await quotes({ query: 'harbour' }, { first: 1 });
-      const second = await quotes({ query: 'harbour' }, { first: 1, after: first.data!.quotes.pageInfo.endCursor });
+      const second = await quotes(
+        { query: 'harbour' },
+        { first: 1, after: first.data!.quotes.pageInfo.endCursor },
+      );
       const both = await quotes({ query: 'harbour' }, { first: 2 });
       expect(second.errors).toBeUndefined();
       expect([first, second].map((page) => page.data!.quotes.edges[0].node.text)).toEqual(
-        both.data!.quotes.edges.map((edge: any) => edge.node.text),
+        (both.data!.quotes.edges as { node: { text: string } }[]).map((edge) => edge.node.text),
       );
       expect(second.data!.quotes.pageInfo.hasNextPage).toBe(false);
     });
@@ -299,7 +327,10 @@ describeEachEngine('discovery', (engine) => {
 
     it('returns BAD_USER_INPUT naming filter.query for a query of stop words', async () => {
       const body = await quotes({ query: 'the of' });
-      expect(body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'filter.query' });
+      expect(body.errors![0]!.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argumentName: 'filter.query',
+      });
     });
   });
 
@@ -318,7 +349,11 @@ describeEachEngine('discovery', (engine) => {
       expect(body.errors).toBeUndefined();
       expect(body.data!.article.relatedArticles).toEqual([
         { article: { slug: 'rel-curated' }, score: 10, reasons: ['curated link'] },
-        { article: { slug: 'rel-both' }, score: 5, reasons: ['shares Hana Park', 'same tag: Korean Peninsula'] },
+        {
+          article: { slug: 'rel-both' },
+          score: 5,
+          reasons: ['shares Hana Park', 'same tag: Korean Peninsula'],
+        },
         { article: { slug: 'rel-person' }, score: 3, reasons: ['shares Hana Park'] },
         // The qw-* articles share the tag too: equal scores, then newest first, then by id.
         ...body.data!.article.relatedArticles.slice(3),
@@ -332,7 +367,9 @@ describeEachEngine('discovery', (engine) => {
 
     it('never includes the article itself, drafts, or unrelated articles', async () => {
       const body = await related('rel-main', 100);
-      const slugs = (body.data!.article.relatedArticles as { article: { slug: string } }[]).map((r) => r.article.slug);
+      const slugs = (body.data!.article.relatedArticles as { article: { slug: string } }[]).map(
+        (r) => r.article.slug,
+      );
       expect(slugs).not.toContain('rel-main');
       expect(slugs).not.toContain('rel-draft');
       expect(slugs).not.toContain('rel-none');

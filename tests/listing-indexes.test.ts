@@ -2,10 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import {
-  listArticlesQuery,
-  type ArticleListFilter,
-} from '../src/modules/articles/articles.repository.ts';
+import { listArticlesQuery, type ArticleListFilter } from '../src/modules/articles/articles.repository.ts';
 import { anonymousViewer } from '../src/shared/viewer.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
@@ -64,7 +61,11 @@ describeEachEngine('ordered article listings', (engine) => {
   const listings: [string, () => ArticleListFilter, string][] = [
     ['Section.articles', () => ({ sectionId: ids.get('sections:even')! }), 'articles_section_listed_at_idx'],
     ['Tag.articles', () => ({ tagId: ids.get('tags:tag-1')! }), 'article_tags_tag_listed_at_idx'],
-    ['Person.articles', () => ({ authorId: ids.get('people:author-1')! }), 'article_authors_person_listed_at_idx'],
+    [
+      'Person.articles',
+      () => ({ authorId: ids.get('people:author-1')! }),
+      'article_authors_person_listed_at_idx',
+    ],
     [
       'Person.mentionedIn',
       () => ({ mentionedPersonId: ids.get('people:person-2')! }),
@@ -97,7 +98,9 @@ describeEachEngine('ordered article listings', (engine) => {
           });
           expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
           expect(nodes.map((node) => node['Node Type'])).not.toContain('Incremental Sort');
-          expect(nodes.find((node) => node['Index Name'] === index)?.['Node Type']).toMatch(/^Index( Only)? Scan$/);
+          expect(nodes.find((node) => node['Index Name'] === index)?.['Node Type']).toMatch(
+            /^Index( Only)? Scan$/,
+          );
         });
       }
     }
@@ -106,16 +109,23 @@ describeEachEngine('ordered article listings', (engine) => {
   describe('results', () => {
     async function tagPages(tag: string): Promise<string[]> {
       const slugs: string[] = [];
-      let after: string | null = null;
+      let after = null as string | null;
       for (let page = 0; page < 20; page += 1) {
-        const { body } = await gateway.graphql(
+        const { body } = await gateway.graphql<{
+          tag: {
+            articles: {
+              pageInfo: { hasNextPage: boolean; endCursor: string | null };
+              nodes: { slug: string }[];
+            };
+          };
+        }>(
           `query ($slug: String!, $after: String) { tag(slug: $slug) { articles(first: 4, after: $after) {
             pageInfo { hasNextPage endCursor } nodes { slug publishedAt } } } }`,
           { variables: { slug: tag, after } },
         );
         expect(body.errors).toBeUndefined();
         const connection = body.data!.tag.articles;
-        slugs.push(...(connection.nodes as { slug: string }[]).map((node) => node.slug));
+        slugs.push(...connection.nodes.map((node) => node.slug));
         if (!connection.pageInfo.hasNextPage) break;
         after = connection.pageInfo.endCursor;
       }
@@ -171,9 +181,9 @@ describeEachEngine('ordered article listings', (engine) => {
       }).explain('json');
       const nodes = planNodes((plan[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
       expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
-      expect(nodes.find((node) => node['Index Name'] === 'article_tags_tag_listed_at_idx')?.['Node Type']).toMatch(
-        /^Index( Only)? Scan$/,
-      );
+      expect(
+        nodes.find((node) => node['Index Name'] === 'article_tags_tag_listed_at_idx')?.['Node Type'],
+      ).toMatch(/^Index( Only)? Scan$/);
     });
 
     it('reads Section.articles from articles_section_listed_at_idx with no sort', async () => {
@@ -185,9 +195,9 @@ describeEachEngine('ordered article listings', (engine) => {
       }).explain('json');
       const nodes = planNodes((plan[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
       expect(nodes.map((node) => node['Node Type'])).not.toContain('Sort');
-      expect(nodes.find((node) => node['Index Name'] === 'articles_section_listed_at_idx')?.['Node Type']).toMatch(
-        /^Index( Only)? Scan$/,
-      );
+      expect(
+        nodes.find((node) => node['Index Name'] === 'articles_section_listed_at_idx')?.['Node Type'],
+      ).toMatch(/^Index( Only)? Scan$/);
     });
   });
 });

@@ -69,9 +69,12 @@ describeEachEngine('search on the demo content', (engine) => {
   describe('Query.people(query)', () => {
     it('finds Wilmer Leon for "leon", "WILMER" and "Dr. Wílmer León"', async () => {
       for (const query of ['leon', 'WILMER', 'Dr. Wílmer León']) {
-        const { body } = await gateway.graphql(`query ($q: String) { people(query: $q) { nodes { slug } } }`, {
-          variables: { q: query },
-        });
+        const { body } = await gateway.graphql(
+          `query ($q: String) { people(query: $q) { nodes { slug } } }`,
+          {
+            variables: { q: query },
+          },
+        );
         expect(body.errors).toBeUndefined();
         expect(body.data!.people.nodes[0]).toEqual({ slug: 'wilmer-leon' });
       }

@@ -96,7 +96,12 @@ describeEachEngine('search', (engine) => {
 
   describe('Query.search', () => {
     it('ranks a headline match over standfirst, body and tag-name matches, in that order', async () => {
-      expect(await slugs('zephyr')).toEqual(['zephyr-headline', 'zephyr-standfirst', 'zephyr-body', 'zephyr-tag']);
+      expect(await slugs('zephyr')).toEqual([
+        'zephyr-headline',
+        'zephyr-standfirst',
+        'zephyr-body',
+        'zephyr-tag',
+      ]);
     });
 
     it('never returns drafts or embargoed articles to a public caller', async () => {

@@ -138,7 +138,9 @@ export function listArticlesQuery(db: Kysely<Database>, viewer: Viewer, page: Ar
   const id = link ? sql.ref('link.article_id') : sql.ref('articles.id');
   if (link) {
     query = query.innerJoin(sql`${sql.table(link.table)}`.as('link'), (join) =>
-      join.on(sql<SqlBool>`link.article_id = articles.id and ${sql.ref(`link.${link.column}`)} = ${link.value}`),
+      join.on(
+        sql<SqlBool>`link.article_id = articles.id and ${sql.ref(`link.${link.column}`)} = ${link.value}`,
+      ),
     );
   }
   if (page.after) {

@@ -70,7 +70,7 @@ export interface PeoplePageQuery {
 
 /** A person found by a name lookup, with what ranks them. */
 export interface MatchedPersonRow extends PersonRow {
-  /** 0 the whole name, 1 its start, 2 the start of its words, 3 only similar (trigrams). */
+  /** 0 the whole name, 1 its start, 2 the start of its words, 3 inside it, 4 only similar (trigrams). */
   readonly tier: number;
   /** Best trigram similarity of the name or an alias to the query, 0 to 1. */
   readonly closeness: number;
@@ -84,7 +84,7 @@ const SIMILARITY_THRESHOLD = 0.3;
 /**
  * People whose name or an alias matches `query` with case, accents and punctuation folded
  * (`byline_fold`, migration 202611270002): whole name, name prefix, every query word a prefix of a
- * name word, or trigram similarity of at least 0.3.
+ * name word, anywhere inside the name, or trigram similarity of at least 0.3.
  */
 function matchedPeople(viewer: Viewer, query: string) {
   return sql<MatchedPersonRow>`(
@@ -104,11 +104,12 @@ function matchedPeople(viewer: Viewer, query: string) {
             select 1 from unnest(string_to_array(input.q, ' ')) as word
             where (' ' || n) not like '% ' || word || '%'
           ) then 2
-          else 3 end) as tier,
+          when n like '%' || input.q || '%' then 3
+          else 4 end) as tier,
         max(similarity(n, input.q))::float8 as closeness
       from unnest(array[byline_fold(people.name)] || array(select byline_fold(alias) from unnest(people.aliases) as alias)) as n
     ) as m
-    where m.tier < 3 or m.closeness >= ${SIMILARITY_THRESHOLD}
+    where m.tier < 4 or m.closeness >= ${SIMILARITY_THRESHOLD}
   )`;
 }
 
@@ -121,7 +122,11 @@ export async function listPeople(db: Kysely<Database>, viewer: Viewer, page: Peo
       ${after ? sql`where (tier, -closeness, -appearances, name, id) > (${after[0]}, ${-after[1]}::float8, ${-after[2]}, ${after[3]}, ${after[4]})` : sql``}
       order by tier, closeness desc, appearances desc, name, id
       limit ${page.limit + 1}`.execute(db);
-    return rows.map((row) => ({ ...row, appearances: Number(row.appearances), closeness: Number(row.closeness) }));
+    return rows.map((row) => ({
+      ...row,
+      appearances: Number(row.appearances),
+      closeness: Number(row.closeness),
+    }));
   }
   let query = db.selectFrom('people').selectAll();
   if (page.after) {

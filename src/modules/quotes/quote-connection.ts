@@ -25,16 +25,12 @@ export async function resolveQuoteConnection(
   const totalCount = () => context.loaders.quoteCount.load(args.filter);
   if (args.filter.text !== undefined) {
     // A text search ranks best match first; its cursor holds the rank, which depends only on the row.
-    const position = args.after
-      ? decodeCursor(args.after, RELEVANCE_ORDERING, ['number', 'int'])
-      : undefined;
+    const position = args.after ? decodeCursor(args.after, RELEVANCE_ORDERING, ['number', 'int']) : undefined;
     const rows = await context.loaders.quotePage.load({ filter: args.filter, limit, after: position });
-    return toConnection(
-      rows,
-      limit,
-      (row) => encodeCursor(RELEVANCE_ORDERING, [row.search!.rank, row.id]),
-      { after: args.after, totalCount },
-    );
+    return toConnection(rows, limit, (row) => encodeCursor(RELEVANCE_ORDERING, [row.search!.rank, row.id]), {
+      after: args.after,
+      totalCount,
+    });
   }
   const position = args.after ? decodeCursor(args.after, ORDERING, ['date', 'int', 'int']) : undefined;
   const rows = await context.loaders.quotePage.load({

@@ -5,7 +5,9 @@ import { articleIsVisible } from '../../shared/visibility.ts';
 import {
   HEADLINE_INPUT_FROM,
   HEADLINE_INPUT_TO,
-  TEXT_SEARCH_CONFIG, WHOLE_TEXT_HEADLINE } from '../search/search-text.ts';
+  TEXT_SEARCH_CONFIG,
+  WHOLE_TEXT_HEADLINE,
+} from '../search/search-text.ts';
 
 export interface QuoteListFilter {
   /** Slug of the person or organization who said it. */
@@ -35,8 +37,7 @@ export interface QuotePageQuery {
 const config = sql`${sql.lit(TEXT_SEARCH_CONFIG)}::regconfig`;
 const quoteDocument = sql`byline_quote_search_vector(quotes.text, quotes.context)`;
 const quoteQuery = (text: string) => sql`websearch_to_tsquery(${config}, ${text})`;
-const quoteRank = (text: string) =>
-  sql<number>`ts_rank(${quoteDocument}, ${quoteQuery(text)})::float8`;
+const quoteRank = (text: string) => sql<number>`ts_rank(${quoteDocument}, ${quoteQuery(text)})::float8`;
 
 /** Quotes by id, only where their article is visible to the viewer. */
 export function findQuotesByIds(db: Kysely<Database>, viewer: Viewer, ids: readonly number[]) {
@@ -108,7 +109,8 @@ export function listQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePage
 /** One page of a quote text search: best match first, ties broken by id, with highlights. */
 async function searchQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePageQuery, text: string) {
   const rank = quoteRank(text);
-  const strip = (value: RawBuilder<unknown>) => sql`translate(${value}, ${HEADLINE_INPUT_FROM}, ${HEADLINE_INPUT_TO})`;
+  const strip = (value: RawBuilder<unknown>) =>
+    sql`translate(${value}, ${HEADLINE_INPUT_FROM}, ${HEADLINE_INPUT_TO})`;
   const headline = (value: RawBuilder<unknown>) =>
     sql<string>`ts_headline(${config}, ${strip(value)}, ${quoteQuery(text)}, ${WHOLE_TEXT_HEADLINE})`;
   let query = filteredQuotes(db, viewer, page.filter)

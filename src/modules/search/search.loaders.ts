@@ -26,8 +26,7 @@ export function createSearchLoaders(db: Kysely<Database>, viewer: Viewer) {
     byKey,
   );
   const searchTotal = new DataLoader<CountKey, { count: number; estimate: boolean }, string>(
-    (keys) =>
-      Promise.all(keys.map((key) => repository.countSearchMatches(db, viewer, key.text, key.filter))),
+    (keys) => Promise.all(keys.map((key) => repository.countSearchMatches(db, viewer, key.text, key.filter))),
     byKey,
   );
   const relatedArticles = new DataLoader<ListKey, repository.RelatedRow[], string>(

@@ -15,7 +15,10 @@ export interface SearchEdgeParent extends EdgeParent<ArticleParent> {
   readonly highlights: ArticleHighlightsParent;
 }
 
-export interface SearchConnectionParent extends Omit<ConnectionParent<ArticleParent>, 'edges' | 'totalCount'> {
+export interface SearchConnectionParent extends Omit<
+  ConnectionParent<ArticleParent>,
+  'edges' | 'totalCount'
+> {
   readonly edges: readonly SearchEdgeParent[];
   /** Counted once, when `totalCount` or `totalCountIsEstimate` is asked for. */
   readonly total: () => Promise<{ readonly count: number; readonly estimate: boolean }>;

@@ -89,7 +89,8 @@ export async function searchArticles(db: Kysely<Database>, viewer: Viewer, page:
       : query.orderBy('articles.listed_at', 'desc').orderBy('articles.id', 'desc');
   const hits = query.limit(page.limit + 1);
   // Highlights only for the rows of the page: ts_headline re-parses the text, so it is the costly part.
-  const strip = (value: RawBuilder<unknown>) => sql`translate(${value}, ${HEADLINE_INPUT_FROM}, ${HEADLINE_INPUT_TO})`;
+  const strip = (value: RawBuilder<unknown>) =>
+    sql`translate(${value}, ${HEADLINE_INPUT_FROM}, ${HEADLINE_INPUT_TO})`;
   const { rows } = await sql<SearchRow>`
     select hits.id, hits.score, hits.listed_at,
       ts_headline(${config}, ${strip(sql`a.headline`)}, q.search_query, ${WHOLE_TEXT_HEADLINE}) as headline_html,
