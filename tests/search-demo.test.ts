@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchArticles } from '../src/modules/search/search.repository.ts';
+import { editorViewer } from '../src/shared/viewer.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
@@ -46,6 +48,31 @@ describeEachEngine('search on the demo content', (engine) => {
       const slugs = (body.data!.search.edges as { node: { slug: string } }[]).map((edge) => edge.node.slug);
       expect(slugs).not.toContain('draft-seoul-weighs-new-sanctions');
       expect(slugs).not.toContain('after-the-pact-where-the-korean-peninsula-goes-next');
+      // With every right, the same search does reach them: the rule above is what hid them.
+      const db = database.handle.db;
+      const hits = await searchArticles(db, editorViewer, {
+        text: 'sanctions OR "where the korean peninsula goes next"',
+        filter: {},
+        order: 'relevance',
+        limit: 100,
+        asOf: new Date(),
+        after: undefined,
+      });
+      const found = await db
+        .selectFrom('articles')
+        .select('slug')
+        .where(
+          'id',
+          'in',
+          hits.map((hit) => hit.id),
+        )
+        .execute();
+      expect(found.map((row) => row.slug)).toEqual(
+        expect.arrayContaining([
+          'draft-seoul-weighs-new-sanctions',
+          'after-the-pact-where-the-korean-peninsula-goes-next',
+        ]),
+      );
     });
   });
 
