@@ -375,6 +375,20 @@ describeEachEngine('discovery', (engine) => {
       expect(slugs).not.toContain('rel-none');
     });
 
+    it('is fetched for a whole page of articles in one statement', async () => {
+      const statements = async (first: number) => {
+        const { body } = await gateway.graphql(
+          `query ($first: Int) { articles(first: $first) { nodes { relatedArticles(first: 2) { reasons } } } }`,
+          { variables: { first } },
+        );
+        expect(body.errors).toBeUndefined();
+        expect(body.data!.articles.nodes).toHaveLength(first);
+        return (body.extensions!['sql'] as { statements: number }).statements;
+      };
+      // The page, the related lists of all eight, the related articles not already loaded.
+      expect(await statements(8)).toBeLessThanOrEqual(3);
+    });
+
     it('returns five by default and honours first', async () => {
       expect((await related('rel-main')).data!.article.relatedArticles).toHaveLength(5);
       expect((await related('rel-main', 2)).data!.article.relatedArticles).toHaveLength(2);
@@ -398,6 +412,19 @@ describeEachEngine('discovery', (engine) => {
         { articleCount: 3, tag: { slug: 'korean-peninsula' } },
         { articleCount: 1, tag: { slug: 'japan' } },
       ]);
+    });
+
+    it('are fetched for a whole page of people in one statement each', async () => {
+      const statements = async (first: number) => {
+        const { body } = await gateway.graphql(
+          `query ($first: Int) { people(first: $first) { nodes { quotedWith { articleCount } topics { articleCount } } } }`,
+          { variables: { first } },
+        );
+        expect(body.errors).toBeUndefined();
+        return (body.extensions!['sql'] as { statements: number }).statements;
+      };
+      // The page, quotedWith and topics of all eight, then speakers (people, organizations) and tags.
+      expect(await statements(8)).toBeLessThanOrEqual(6);
     });
 
     it('honours first', async () => {

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import { manyInKeyOrder } from '../../shared/batch.ts';
 import type { Viewer } from '../../shared/viewer.ts';
 import type { ArticleListFilter } from '../articles/articles.repository.ts';
 import * as repository from './search.repository.ts';
@@ -16,8 +17,34 @@ interface ListKey {
 }
 
 /**
- * Each of these is one query per distinct key (a search, or one article's or person's list), shared
- * within the request; none is batched across keys because each has its own limit.
+ * A batch function for per-parent lists: one statement per distinct `limit` in the batch (usually
+ * one), its rows then handed back in key order.
+ */
+function listsByParent<R extends { readonly source_id: number }>(
+  fetch: (ids: readonly number[], limit: number) => Promise<R[]>,
+) {
+  return async (keys: readonly ListKey[]): Promise<R[][]> => {
+    const byLimit = new Map<number, number[]>();
+    for (const key of keys) byLimit.set(key.limit, [...(byLimit.get(key.limit) ?? []), key.id]);
+    const results = new Map<string, R[]>();
+    await Promise.all(
+      [...byLimit].map(async ([limit, ids]) => {
+        for (const [index, rows] of manyInKeyOrder(
+          ids,
+          await fetch(ids, limit),
+          (row) => row.source_id,
+        ).entries()) {
+          results.set(JSON.stringify({ id: ids[index], limit }), rows);
+        }
+      }),
+    );
+    return keys.map((key) => results.get(JSON.stringify({ id: key.id, limit: key.limit })) ?? []);
+  };
+}
+
+/**
+ * Searches run one query per distinct search; per-parent lists (related articles, quoted with, topics)
+ * are batched across parents into one statement per distinct `first`.
  */
 export function createSearchLoaders(db: Kysely<Database>, viewer: Viewer) {
   const byKey = { cacheKeyFn: (key: unknown) => JSON.stringify(key) };
@@ -30,15 +57,15 @@ export function createSearchLoaders(db: Kysely<Database>, viewer: Viewer) {
     byKey,
   );
   const relatedArticles = new DataLoader<ListKey, repository.RelatedRow[], string>(
-    (keys) => Promise.all(keys.map((key) => repository.findRelatedArticles(db, viewer, key.id, key.limit))),
+    listsByParent((ids, limit) => repository.findRelatedArticles(db, viewer, ids, limit)),
     byKey,
   );
   const quotedWith = new DataLoader<ListKey, repository.QuotedWithRow[], string>(
-    (keys) => Promise.all(keys.map((key) => repository.listQuotedWith(db, viewer, key.id, key.limit))),
+    listsByParent((ids, limit) => repository.listQuotedWith(db, viewer, ids, limit)),
     byKey,
   );
   const personTopics = new DataLoader<ListKey, repository.PersonTopicRow[], string>(
-    (keys) => Promise.all(keys.map((key) => repository.listPersonTopics(db, viewer, key.id, key.limit))),
+    listsByParent((ids, limit) => repository.listPersonTopics(db, viewer, ids, limit)),
     byKey,
   );
   const queryTermCount = new DataLoader<string, number>((texts) =>

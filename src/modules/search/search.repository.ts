@@ -128,6 +128,8 @@ export async function countSearchMatches(
 }
 
 export interface RelatedRow {
+  /** The article the row is related to (the batch key). */
+  readonly source_id: number;
   readonly id: number;
   readonly score: number;
   readonly reasons: string[];
@@ -139,75 +141,88 @@ const SHARED_PERSON = 3;
 const SHARED_TAG = 2;
 const SHARED_ORGANIZATION = 1;
 
-/** Articles related to `articleId`: curated link targets first (in their order), then by score. */
+/** The batch keys as a one-column relation `source (id)`, each row then joined laterally. */
+const sources = (ids: readonly number[]) => sql`unnest(${[...ids]}::integer[]) as source (id)`;
+
+/**
+ * Articles related to each of `articleIds`: curated link targets first (in their order), then by score.
+ * One statement for the whole batch.
+ */
 export async function findRelatedArticles(
   db: Kysely<Database>,
   viewer: Viewer,
-  articleId: number,
+  articleIds: readonly number[],
   limit: number,
 ): Promise<RelatedRow[]> {
   const { rows } = await sql<RelatedRow>`
-    with signals (article_id, reason, weight, kind, position) as (
-      select l.target_article_id, 'curated link', ${CURATED}::float8, 0, l.position
-        from related_links l where l.article_id = ${articleId} and l.target_article_id is not null
-      union all
-      select other.article_id, 'shares ' || p.name, ${SHARED_PERSON}::float8, 1, mine.position
-        from article_mentions mine
-        join article_mentions other on other.person_id = mine.person_id
-        join people p on p.id = mine.person_id
-        where mine.article_id = ${articleId}
-      union all
-      select other.article_id, 'same tag: ' || t.name, ${SHARED_TAG}::float8, 2, mine.position
-        from article_tags mine
-        join article_tags other on other.tag_id = mine.tag_id
-        join tags t on t.id = mine.tag_id
-        where mine.article_id = ${articleId}
-      union all
-      select other.article_id, 'shares ' || o.name, ${SHARED_ORGANIZATION}::float8, 3, mine.position
-        from article_organizations mine
-        join article_organizations other on other.organization_id = mine.organization_id
-        join organizations o on o.id = mine.organization_id
-        where mine.article_id = ${articleId}
-    )
-    select articles.id, sum(signals.weight) as score,
-      array_agg(signals.reason order by signals.kind, signals.position, signals.reason) as reasons
-    from signals
-    join articles on articles.id = signals.article_id
-    where articles.id <> ${articleId} and ${articleIsVisible(viewer)}
-    group by articles.id
-    order by bool_or(signals.kind = 0) desc, min(case when signals.kind = 0 then signals.position end) asc nulls last,
-      sum(signals.weight) desc, articles.listed_at desc, articles.id desc
-    limit ${limit}`.execute(db);
+    select source.id as source_id, related.* from ${sources(articleIds)}
+    cross join lateral (
+      with signals (article_id, reason, weight, kind, position) as (
+        select l.target_article_id, 'curated link', ${CURATED}::float8, 0, l.position
+          from related_links l where l.article_id = source.id and l.target_article_id is not null
+        union all
+        select other.article_id, 'shares ' || p.name, ${SHARED_PERSON}::float8, 1, mine.position
+          from article_mentions mine
+          join article_mentions other on other.person_id = mine.person_id
+          join people p on p.id = mine.person_id
+          where mine.article_id = source.id
+        union all
+        select other.article_id, 'same tag: ' || t.name, ${SHARED_TAG}::float8, 2, mine.position
+          from article_tags mine
+          join article_tags other on other.tag_id = mine.tag_id
+          join tags t on t.id = mine.tag_id
+          where mine.article_id = source.id
+        union all
+        select other.article_id, 'shares ' || o.name, ${SHARED_ORGANIZATION}::float8, 3, mine.position
+          from article_organizations mine
+          join article_organizations other on other.organization_id = mine.organization_id
+          join organizations o on o.id = mine.organization_id
+          where mine.article_id = source.id
+      )
+      select articles.id, sum(signals.weight) as score,
+        array_agg(signals.reason order by signals.kind, signals.position, signals.reason) as reasons
+      from signals
+      join articles on articles.id = signals.article_id
+      where articles.id <> source.id and ${articleIsVisible(viewer)}
+      group by articles.id
+      order by bool_or(signals.kind = 0) desc, min(case when signals.kind = 0 then signals.position end) asc nulls last,
+        sum(signals.weight) desc, articles.listed_at desc, articles.id desc
+      limit ${limit}
+    ) as related`.execute(db);
   return rows.map((row) => ({ ...row, score: Number(row.score) }));
 }
 
 export interface QuotedWithRow {
+  readonly source_id: number;
   readonly speaker_person_id: number | null;
   readonly speaker_organization_id: number | null;
   readonly article_count: number;
   readonly quote_count: number;
 }
 
-/** Speakers quoted in the visible articles that quote `personId`, most shared articles first. */
+/** For each of `personIds`, the speakers quoted in the visible articles that quote them, most shared articles first. */
 export async function listQuotedWith(
   db: Kysely<Database>,
   viewer: Viewer,
-  personId: number,
+  personIds: readonly number[],
   limit: number,
 ): Promise<QuotedWithRow[]> {
   const { rows } = await sql<QuotedWithRow>`
-    select q.speaker_person_id, q.speaker_organization_id,
-      count(distinct q.article_id) as article_count, count(*) as quote_count
-    from quotes q
-    join articles on articles.id = q.article_id
-    left join people p on p.id = q.speaker_person_id
-    left join organizations o on o.id = q.speaker_organization_id
-    where ${articleIsVisible(viewer)}
-      and exists (select 1 from quotes mine where mine.article_id = q.article_id and mine.speaker_person_id = ${personId})
-      and (q.speaker_person_id <> ${personId} or q.speaker_organization_id is not null)
-    group by q.speaker_person_id, q.speaker_organization_id, p.name, o.name
-    order by count(distinct q.article_id) desc, count(*) desc, coalesce(p.name, o.name), q.speaker_person_id, q.speaker_organization_id
-    limit ${limit}`.execute(db);
+    select source.id as source_id, together.* from ${sources(personIds)}
+    cross join lateral (
+      select q.speaker_person_id, q.speaker_organization_id,
+        count(distinct q.article_id) as article_count, count(*) as quote_count
+      from quotes q
+      join articles on articles.id = q.article_id
+      left join people p on p.id = q.speaker_person_id
+      left join organizations o on o.id = q.speaker_organization_id
+      where ${articleIsVisible(viewer)}
+        and exists (select 1 from quotes mine where mine.article_id = q.article_id and mine.speaker_person_id = source.id)
+        and (q.speaker_person_id <> source.id or q.speaker_organization_id is not null)
+      group by q.speaker_person_id, q.speaker_organization_id, p.name, o.name
+      order by count(distinct q.article_id) desc, count(*) desc, coalesce(p.name, o.name), q.speaker_person_id, q.speaker_organization_id
+      limit ${limit}
+    ) as together`.execute(db);
   return rows.map((row) => ({
     ...row,
     article_count: Number(row.article_count),
@@ -216,26 +231,30 @@ export async function listQuotedWith(
 }
 
 export interface PersonTopicRow {
+  readonly source_id: number;
   readonly tag_id: number;
   readonly article_count: number;
 }
 
-/** Tags of the visible articles that quote `personId`, most articles first. */
+/** For each of `personIds`, the tags of the visible articles that quote them, most articles first. */
 export async function listPersonTopics(
   db: Kysely<Database>,
   viewer: Viewer,
-  personId: number,
+  personIds: readonly number[],
   limit: number,
 ): Promise<PersonTopicRow[]> {
   const { rows } = await sql<PersonTopicRow>`
-    select at.tag_id, count(*) as article_count
-    from article_tags at
-    join articles on articles.id = at.article_id
-    join tags t on t.id = at.tag_id
-    where ${articleIsVisible(viewer)}
-      and exists (select 1 from quotes q where q.article_id = at.article_id and q.speaker_person_id = ${personId})
-    group by at.tag_id, t.name
-    order by count(*) desc, t.name, at.tag_id
-    limit ${limit}`.execute(db);
+    select source.id as source_id, topics.* from ${sources(personIds)}
+    cross join lateral (
+      select at.tag_id, count(*) as article_count
+      from article_tags at
+      join articles on articles.id = at.article_id
+      join tags t on t.id = at.tag_id
+      where ${articleIsVisible(viewer)}
+        and exists (select 1 from quotes q where q.article_id = at.article_id and q.speaker_person_id = source.id)
+      group by at.tag_id, t.name
+      order by count(*) desc, t.name, at.tag_id
+      limit ${limit}
+    ) as topics`.execute(db);
   return rows.map((row) => ({ ...row, article_count: Number(row.article_count) }));
 }
