@@ -243,6 +243,20 @@ describeEachEngine('search', (engine) => {
       });
     }
 
+    it('accepts a query of exactly 500 characters', async () => {
+      const query = `zephyr ${'x'.repeat(493)}`;
+      expect([...query]).toHaveLength(500);
+      const body = await search(query);
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.search.totalCount).toBe(0);
+    });
+
+    it('counts characters, not UTF-16 units, against the 500 limit', async () => {
+      const body = await search(`zephyr ${'😀'.repeat(493)}`);
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.search.totalCount).toBe(4);
+    });
+
     it('still finds the article when the query carries operators', async () => {
       expect(await slugs('zephyr:* &|!()')).toContain('zephyr-headline');
     });
