@@ -87,12 +87,16 @@ export interface ArticleTagsTable {
   article_id: number;
   tag_id: number;
   position: number;
+  /** The article's `listed_at`, copied by a trigger (migration 202611270002). */
+  listed_at: ColumnType<Date | null, never, never>;
 }
 
 export interface ArticleAuthorsTable {
   article_id: number;
   person_id: number;
   position: number;
+  /** The article's `listed_at`, copied by a trigger (migration 202611270002). */
+  listed_at: ColumnType<Date | null, never, never>;
 }
 
 export interface ArticleMentionsTable {
@@ -100,6 +104,8 @@ export interface ArticleMentionsTable {
   person_id: number;
   position: number;
   role: string | null;
+  /** The article's `listed_at`, copied by a trigger (migration 202611270002). */
+  listed_at: ColumnType<Date | null, never, never>;
 }
 
 export interface ArticleOrganizationsTable {
@@ -146,6 +152,12 @@ export interface PartnersTable {
   revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+/** The article's weighted search document, rewritten by ingest in the article's transaction. */
+export interface ArticleSearchTable {
+  article_id: number;
+  document: string;
+}
+
 export interface Database {
   sections: SectionsTable;
   tags: TagsTable;
@@ -160,6 +172,7 @@ export interface Database {
   quotes: QuotesTable;
   related_links: RelatedLinksTable;
   partners: PartnersTable;
+  article_search: ArticleSearchTable;
 }
 
 export type SectionRow = Selectable<SectionsTable>;

@@ -54,9 +54,22 @@ export type ArticleStatus =
 export type QuoteFilter = {
   /** Slug of the article that reports it. */
   article?: InputMaybe<Scalars['String']['input']>;
+  /** Words to look for in the quote's text and context, in web-search syntax (like `Query.search`). Results are then ranked best match first. */
+  query?: InputMaybe<Scalars['String']['input']>;
+  /** Only quotes from articles published at or after this instant. */
+  saidAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only quotes from articles published before this instant. */
+  saidBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Slug of the person or organization who said it. */
   speaker?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** Order of search results. */
+export type SearchOrder =
+  /** Most recently published first, among the articles that match. */
+  | 'NEWEST'
+  /** Best match first: headline matches weigh most, then standfirst, body, and the names of people and tags; newer articles get a mild boost. */
+  | 'RELEVANCE';
 
 export type ArticlePageQueryVariables = Exact<{
   slug: Scalars['String']['input'];

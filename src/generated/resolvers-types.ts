@@ -7,6 +7,7 @@ import type { QuoteParent } from '../modules/quotes/quotes.mappers.ts';
 import type { RelatedLinkParent } from '../modules/related-links/related-links.mappers.ts';
 import type { ImageParent } from '../modules/images/images.mappers.ts';
 import type { SectionParent, TagParent } from '../modules/taxonomy/taxonomy.mappers.ts';
+import type { SearchConnectionParent, SearchEdgeParent, ArticleHighlightsParent, RelatedArticleParent, QuotedWithParent, PersonTopicParent } from '../modules/search/search.mappers.ts';
 import type { GraphQLContext } from '../server/graphql-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -64,6 +65,8 @@ export type Article = Node & {
   publishedAt?: Maybe<Scalars['DateTime']['output']>;
   /** What was said in the article, in body order. */
   quotes: Array<Quote>;
+  /** Articles related to this one: curated link targets first, then by shared people, tags and organizations. Never this article itself, never one the caller may not see. */
+  relatedArticles: Array<RelatedArticle>;
   /** Curated link cards, in display order. */
   relatedLinks: Array<RelatedLink>;
   /** The section the article belongs to. */
@@ -82,6 +85,12 @@ export type Article = Node & {
   url: Scalars['URL']['output'];
   /** Number of words in the article's paragraphs and headings. */
   wordCount: Scalars['Int']['output'];
+};
+
+
+/** A story as published: its text, its place in sections and tags, the people it names and what they said. */
+export type ArticleRelatedArticlesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of articles. */
@@ -118,6 +127,17 @@ export type ArticleFilter = {
   section?: InputMaybe<Scalars['String']['input']>;
   /** Slug of a tag the article carries. */
   tag?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The matched words of an article's text, wrapped in `<mark>…</mark>`; everything else is HTML-escaped. */
+export type ArticleHighlights = {
+  __typename?: 'ArticleHighlights';
+  /** Up to two fragments of the body around the matched words, joined by ` … `; the opening words of the body when only other fields matched; null when the body has no text. */
+  body?: Maybe<Scalars['String']['output']>;
+  /** The whole headline, matched words marked. */
+  headline: Scalars['String']['output'];
+  /** The whole standfirst, matched words marked; null when the article has none. */
+  standfirst?: Maybe<Scalars['String']['output']>;
 };
 
 /** Order of a list of articles. */
@@ -270,10 +290,14 @@ export type Person = Node & {
   mentionedIn: ArticleConnection;
   /** Full name, without honorific, for example `Gerald Horne`. */
   name: Scalars['String']['output'];
+  /** The people and organizations quoted in the same articles as this person, most shared articles first. */
+  quotedWith: Array<QuotedWith>;
   /** What the person said, newest article first, in body order within an article. */
   quotes: QuoteConnection;
   /** Stable, human-readable identifier, for example `gerald-horne`. */
   slug: Scalars['String']['output'];
+  /** The tags of the articles that quote this person, most articles first. */
+  topics: Array<PersonTopic>;
 };
 
 
@@ -292,8 +316,20 @@ export type PersonMentionedInArgs = {
 
 
 /** A person: a source quoted or named in articles, or a journalist who writes them. */
+export type PersonQuotedWithArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person: a source quoted or named in articles, or a journalist who writes them. */
 export type PersonQuotesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person: a source quoted or named in articles, or a journalist who writes them. */
+export type PersonTopicsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -319,6 +355,15 @@ export type PersonEdge = {
   node: Person;
 };
 
+/** A tag of the articles that quote a person. */
+export type PersonTopic = {
+  __typename?: 'PersonTopic';
+  /** How many articles quoting the person carry the tag. */
+  articleCount: Scalars['Int']['output'];
+  /** The tag. */
+  tag: Tag;
+};
+
 /** The entry points of the Byline API. Everything is read-only: content arrives through ingest. */
 export type Query = {
   __typename?: 'Query';
@@ -332,7 +377,11 @@ export type Query = {
   nodes: Array<Maybe<Node>>;
   /** One organization, by `id` or `slug`; null when none exists. */
   organization?: Maybe<Organization>;
-  /** People by name, alphabetically; with `query`, only those whose name or alias contains it. */
+  /**
+   * People by name, alphabetically. With `query`, a forgiving lookup instead: the start of a name or of any
+   * word in it ("wil", "leon"), case and accents ignored ("WÍLMER"), honorifics ignored ("Dr. Wilmer Leon"),
+   * aliases matched, near misses by trigram similarity; closest first, then the most often named or quoted.
+   */
   people: PersonConnection;
   /** One person, by `id` or `slug`; null when none exists. */
   person?: Maybe<Person>;
@@ -340,6 +389,11 @@ export type Query = {
   quote?: Maybe<Quote>;
   /** Quotes, newest article first and in body order within an article. */
   quotes: QuoteConnection;
+  /**
+   * Full-text search over articles in web-search syntax: words (all must match), "quoted phrases", `OR`
+   * between alternatives and `-word` to exclude. Accents and case do not matter; words are stemmed (English).
+   */
+  search: SearchConnection;
   /** One section by slug; null when none exists. */
   section?: Maybe<Section>;
   /** Every section, by name. */
@@ -415,6 +469,16 @@ export type QueryQuotesArgs = {
 
 
 /** The entry points of the Byline API. Everything is read-only: content arrives through ingest. */
+export type QuerySearchArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ArticleFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<SearchOrder>;
+  query: Scalars['String']['input'];
+};
+
+
+/** The entry points of the Byline API. Everything is read-only: content arrives through ingest. */
 export type QuerySectionArgs = {
   slug: Scalars['String']['input'];
 };
@@ -473,16 +537,57 @@ export type QuoteEdge = {
   __typename?: 'QuoteEdge';
   /** Opaque cursor: pass it as `after` to continue after this quote. */
   cursor: Scalars['String']['output'];
+  /** The quote's text and context with the matched words marked when the list is a text search; null otherwise. */
+  highlights?: Maybe<QuoteHighlights>;
   /** The quote. */
   node: Quote;
+  /** Relevance score when the list is a text search (`QuoteFilter.query`); null otherwise. */
+  rank?: Maybe<Scalars['Float']['output']>;
 };
 
 /** Narrows a list of quotes. Every field given must match. */
 export type QuoteFilter = {
   /** Slug of the article that reports it. */
   article?: InputMaybe<Scalars['String']['input']>;
+  /** Words to look for in the quote's text and context, in web-search syntax (like `Query.search`). Results are then ranked best match first. */
+  query?: InputMaybe<Scalars['String']['input']>;
+  /** Only quotes from articles published at or after this instant. */
+  saidAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only quotes from articles published before this instant. */
+  saidBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Slug of the person or organization who said it. */
   speaker?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The matched words of a quote, wrapped in `<mark>…</mark>`; everything else is HTML-escaped. */
+export type QuoteHighlights = {
+  __typename?: 'QuoteHighlights';
+  /** The whole context, matched words marked; null when the quote has none. */
+  context?: Maybe<Scalars['String']['output']>;
+  /** The whole quote text, matched words marked. */
+  text: Scalars['String']['output'];
+};
+
+/** A person or organization quoted in the same articles as another person. */
+export type QuotedWith = {
+  __typename?: 'QuotedWith';
+  /** In how many articles both are quoted. */
+  articleCount: Scalars['Int']['output'];
+  /** How many quotes by `speaker` those articles hold. */
+  quoteCount: Scalars['Int']['output'];
+  /** Who was quoted alongside. */
+  speaker: Speaker;
+};
+
+/** An article related to another, with why. */
+export type RelatedArticle = {
+  __typename?: 'RelatedArticle';
+  /** The related article. */
+  article: Article;
+  /** Why it is related, for example `curated link`, `shares Gerald Horne` or `same tag: Korean Peninsula`. */
+  reasons: Array<Scalars['String']['output']>;
+  /** How strongly it is related: the sum of the weights of its reasons (curated link 10, shared person 3, shared tag 2, shared organization 1). */
+  score: Scalars['Float']['output'];
 };
 
 /** A curated link card: to one of our articles or elsewhere. */
@@ -508,6 +613,41 @@ export type RelatedLinkBlock = {
   /** The link shown. */
   link: RelatedLink;
 };
+
+/** A page of search results. */
+export type SearchConnection = {
+  __typename?: 'SearchConnection';
+  /** The matching articles of this page, with their cursors, ranks and highlights. */
+  edges: Array<SearchEdge>;
+  /** The matching articles of this page, without cursors. */
+  nodes: Array<Article>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many articles match: exact up to 10,000, otherwise the planner's estimate (see `totalCountIsEstimate`). */
+  totalCount: Scalars['Int']['output'];
+  /** Whether `totalCount` is an estimate (more than 10,000 matches) rather than an exact count. */
+  totalCountIsEstimate: Scalars['Boolean']['output'];
+};
+
+/** A matching article in a page of search results. */
+export type SearchEdge = {
+  __typename?: 'SearchEdge';
+  /** Opaque cursor: pass it as `after` with the same query and order to continue after this article. */
+  cursor: Scalars['String']['output'];
+  /** The article's text with the matched words marked. */
+  highlights: ArticleHighlights;
+  /** The article. */
+  node: Article;
+  /** Relevance score: the weighted text rank times a mild recency boost. Higher is better; only comparable within one search. */
+  rank: Scalars['Float']['output'];
+};
+
+/** Order of search results. */
+export type SearchOrder =
+  /** Most recently published first, among the articles that match. */
+  | 'NEWEST'
+  /** Best match first: headline matches weigh most, then standfirst, body, and the names of people and tags; newer articles get a mild boost. */
+  | 'RELEVANCE';
 
 /** A section of the publication, for example Analysis or Military. Every article belongs to one. */
 export type Section = Node & {
@@ -640,12 +780,14 @@ export type ResolversTypes = {
   ArticleConnection: ResolverTypeWrapper<ConnectionParent<ArticleParent>>;
   ArticleEdge: ResolverTypeWrapper<EdgeParent<ArticleParent>>;
   ArticleFilter: ArticleFilter;
+  ArticleHighlights: ResolverTypeWrapper<ArticleHighlightsParent>;
   ArticleOrder: ArticleOrder;
   ArticleStatus: ArticleStatus;
   Block: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Block']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Embed: ResolverTypeWrapper<Embed>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HeadingBlock: ResolverTypeWrapper<HeadingBlockParent>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Image: ResolverTypeWrapper<ImageParent>;
@@ -660,14 +802,21 @@ export type ResolversTypes = {
   Person: ResolverTypeWrapper<PersonParent>;
   PersonConnection: ResolverTypeWrapper<ConnectionParent<PersonParent>>;
   PersonEdge: ResolverTypeWrapper<EdgeParent<PersonParent>>;
+  PersonTopic: ResolverTypeWrapper<PersonTopicParent>;
   Query: ResolverTypeWrapper<{}>;
   Quote: ResolverTypeWrapper<QuoteParent>;
   QuoteBlock: ResolverTypeWrapper<QuoteBlockParent>;
   QuoteConnection: ResolverTypeWrapper<ConnectionParent<QuoteParent>>;
   QuoteEdge: ResolverTypeWrapper<EdgeParent<QuoteParent>>;
   QuoteFilter: QuoteFilter;
+  QuoteHighlights: ResolverTypeWrapper<QuoteHighlights>;
+  QuotedWith: ResolverTypeWrapper<QuotedWithParent>;
+  RelatedArticle: ResolverTypeWrapper<RelatedArticleParent>;
   RelatedLink: ResolverTypeWrapper<RelatedLinkParent>;
   RelatedLinkBlock: ResolverTypeWrapper<RelatedLinkBlockParent>;
+  SearchConnection: ResolverTypeWrapper<SearchConnectionParent>;
+  SearchEdge: ResolverTypeWrapper<SearchEdgeParent>;
+  SearchOrder: SearchOrder;
   Section: ResolverTypeWrapper<SectionParent>;
   Speaker: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Speaker']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -681,10 +830,12 @@ export type ResolversParentTypes = {
   ArticleConnection: ConnectionParent<ArticleParent>;
   ArticleEdge: EdgeParent<ArticleParent>;
   ArticleFilter: ArticleFilter;
+  ArticleHighlights: ArticleHighlightsParent;
   Block: ResolversUnionTypes<ResolversParentTypes>['Block'];
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
   Embed: Embed;
+  Float: Scalars['Float']['output'];
   HeadingBlock: HeadingBlockParent;
   ID: Scalars['ID']['output'];
   Image: ImageParent;
@@ -699,14 +850,20 @@ export type ResolversParentTypes = {
   Person: PersonParent;
   PersonConnection: ConnectionParent<PersonParent>;
   PersonEdge: EdgeParent<PersonParent>;
+  PersonTopic: PersonTopicParent;
   Query: {};
   Quote: QuoteParent;
   QuoteBlock: QuoteBlockParent;
   QuoteConnection: ConnectionParent<QuoteParent>;
   QuoteEdge: EdgeParent<QuoteParent>;
   QuoteFilter: QuoteFilter;
+  QuoteHighlights: QuoteHighlights;
+  QuotedWith: QuotedWithParent;
+  RelatedArticle: RelatedArticleParent;
   RelatedLink: RelatedLinkParent;
   RelatedLinkBlock: RelatedLinkBlockParent;
+  SearchConnection: SearchConnectionParent;
+  SearchEdge: SearchEdgeParent;
   Section: SectionParent;
   Speaker: ResolversUnionTypes<ResolversParentTypes>['Speaker'];
   String: Scalars['String']['output'];
@@ -728,6 +885,7 @@ export type ArticleResolvers<ContextType = GraphQLContext, ParentType extends Re
   people?: Resolver<Array<ResolversTypes['Person']>, ParentType, ContextType>;
   publishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   quotes?: Resolver<Array<ResolversTypes['Quote']>, ParentType, ContextType>;
+  relatedArticles?: Resolver<Array<ResolversTypes['RelatedArticle']>, ParentType, ContextType, RequireFields<ArticleRelatedArticlesArgs, 'first'>>;
   relatedLinks?: Resolver<Array<ResolversTypes['RelatedLink']>, ParentType, ContextType>;
   section?: Resolver<ResolversTypes['Section'], ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -751,6 +909,13 @@ export type ArticleConnectionResolvers<ContextType = GraphQLContext, ParentType 
 export type ArticleEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ArticleEdge'] = ResolversParentTypes['ArticleEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Article'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ArticleHighlightsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ArticleHighlights'] = ResolversParentTypes['ArticleHighlights']> = {
+  body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  headline?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  standfirst?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -839,8 +1004,10 @@ export type PersonResolvers<ContextType = GraphQLContext, ParentType extends Res
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   mentionedIn?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<PersonMentionedInArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quotedWith?: Resolver<Array<ResolversTypes['QuotedWith']>, ParentType, ContextType, RequireFields<PersonQuotedWithArgs, 'first'>>;
   quotes?: Resolver<ResolversTypes['QuoteConnection'], ParentType, ContextType, RequireFields<PersonQuotesArgs, 'first'>>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  topics?: Resolver<Array<ResolversTypes['PersonTopic']>, ParentType, ContextType, RequireFields<PersonTopicsArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -858,6 +1025,12 @@ export type PersonEdgeResolvers<ContextType = GraphQLContext, ParentType extends
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type PersonTopicResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PersonTopic'] = ResolversParentTypes['PersonTopic']> = {
+  articleCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tag?: Resolver<ResolversTypes['Tag'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   article?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType, Partial<QueryArticleArgs>>;
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<QueryArticlesArgs, 'first' | 'orderBy'>>;
@@ -868,6 +1041,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, Partial<QueryPersonArgs>>;
   quote?: Resolver<Maybe<ResolversTypes['Quote']>, ParentType, ContextType, RequireFields<QueryQuoteArgs, 'id'>>;
   quotes?: Resolver<ResolversTypes['QuoteConnection'], ParentType, ContextType, RequireFields<QueryQuotesArgs, 'first'>>;
+  search?: Resolver<ResolversTypes['SearchConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'first' | 'orderBy' | 'query'>>;
   section?: Resolver<Maybe<ResolversTypes['Section']>, ParentType, ContextType, RequireFields<QuerySectionArgs, 'slug'>>;
   sections?: Resolver<Array<ResolversTypes['Section']>, ParentType, ContextType>;
   tag?: Resolver<Maybe<ResolversTypes['Tag']>, ParentType, ContextType, RequireFields<QueryTagArgs, 'slug'>>;
@@ -901,7 +1075,29 @@ export type QuoteConnectionResolvers<ContextType = GraphQLContext, ParentType ex
 
 export type QuoteEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QuoteEdge'] = ResolversParentTypes['QuoteEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  highlights?: Resolver<Maybe<ResolversTypes['QuoteHighlights']>, ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Quote'], ParentType, ContextType>;
+  rank?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type QuoteHighlightsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QuoteHighlights'] = ResolversParentTypes['QuoteHighlights']> = {
+  context?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type QuotedWithResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QuotedWith'] = ResolversParentTypes['QuotedWith']> = {
+  articleCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  quoteCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  speaker?: Resolver<ResolversTypes['Speaker'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type RelatedArticleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RelatedArticle'] = ResolversParentTypes['RelatedArticle']> = {
+  article?: Resolver<ResolversTypes['Article'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -917,6 +1113,23 @@ export type RelatedLinkResolvers<ContextType = GraphQLContext, ParentType extend
 
 export type RelatedLinkBlockResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RelatedLinkBlock'] = ResolversParentTypes['RelatedLinkBlock']> = {
   link?: Resolver<ResolversTypes['RelatedLink'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type SearchConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SearchConnection'] = ResolversParentTypes['SearchConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SearchEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Article']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCountIsEstimate?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type SearchEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SearchEdge'] = ResolversParentTypes['SearchEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  highlights?: Resolver<ResolversTypes['ArticleHighlights'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Article'], ParentType, ContextType>;
+  rank?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -950,6 +1163,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Article?: ArticleResolvers<ContextType>;
   ArticleConnection?: ArticleConnectionResolvers<ContextType>;
   ArticleEdge?: ArticleEdgeResolvers<ContextType>;
+  ArticleHighlights?: ArticleHighlightsResolvers<ContextType>;
   Block?: BlockResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Embed?: EmbedResolvers<ContextType>;
@@ -965,13 +1179,19 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Person?: PersonResolvers<ContextType>;
   PersonConnection?: PersonConnectionResolvers<ContextType>;
   PersonEdge?: PersonEdgeResolvers<ContextType>;
+  PersonTopic?: PersonTopicResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Quote?: QuoteResolvers<ContextType>;
   QuoteBlock?: QuoteBlockResolvers<ContextType>;
   QuoteConnection?: QuoteConnectionResolvers<ContextType>;
   QuoteEdge?: QuoteEdgeResolvers<ContextType>;
+  QuoteHighlights?: QuoteHighlightsResolvers<ContextType>;
+  QuotedWith?: QuotedWithResolvers<ContextType>;
+  RelatedArticle?: RelatedArticleResolvers<ContextType>;
   RelatedLink?: RelatedLinkResolvers<ContextType>;
   RelatedLinkBlock?: RelatedLinkBlockResolvers<ContextType>;
+  SearchConnection?: SearchConnectionResolvers<ContextType>;
+  SearchEdge?: SearchEdgeResolvers<ContextType>;
   Section?: SectionResolvers<ContextType>;
   Speaker?: SpeakerResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;

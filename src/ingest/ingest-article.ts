@@ -178,6 +178,7 @@ export async function ingestArticle(
       })),
     );
     await repository.attachLinksTargeting(trx, articleId, document.slug);
+    await repository.refreshArticleSearch(trx, articleId);
     return { articleId, slug: document.slug, outcome: current ? 'updated' : 'created' };
   });
 }

@@ -347,6 +347,13 @@ export async function attachLinksTargeting(db: Db, articleId: number, slug: stri
     .execute();
 }
 
+/** Rewrites the article's search document from what is stored now: run last, in the ingest transaction. */
+export async function refreshArticleSearch(db: Db, articleId: number): Promise<void> {
+  await sql`insert into article_search (article_id, document)
+    values (${articleId}, byline_article_search_vector(${articleId}))
+    on conflict (article_id) do update set document = excluded.document`.execute(db);
+}
+
 export async function countArticles(db: Db): Promise<number> {
   const row = await db
     .selectFrom('articles')

@@ -4,6 +4,7 @@ import { createArticleLoaders } from '../modules/articles/articles.loaders.ts';
 import { createImageLoaders } from '../modules/images/images.loaders.ts';
 import { createPeopleLoaders } from '../modules/people/people.loaders.ts';
 import { createQuoteLoaders } from '../modules/quotes/quotes.loaders.ts';
+import { createSearchLoaders } from '../modules/search/search.loaders.ts';
 import { createRelatedLinkLoaders } from '../modules/related-links/related-links.loaders.ts';
 import { createTaxonomyLoaders } from '../modules/taxonomy/taxonomy.loaders.ts';
 import type { Viewer } from '../shared/viewer.ts';
@@ -16,10 +17,11 @@ export function createLoaders(db: Kysely<Database>, viewer: Viewer) {
   return {
     ...createArticleLoaders(db, viewer),
     ...createImageLoaders(db),
-    ...createPeopleLoaders(db),
+    ...createPeopleLoaders(db, viewer),
     ...createQuoteLoaders(db, viewer),
     ...createRelatedLinkLoaders(db, viewer),
     ...createTaxonomyLoaders(db),
+    ...createSearchLoaders(db, viewer),
   };
 }
 

@@ -6,6 +6,7 @@ import { nodeResolvers } from '../modules/node/node.resolvers.ts';
 import { peopleResolvers } from '../modules/people/people.resolvers.ts';
 import { quoteResolvers } from '../modules/quotes/quotes.resolvers.ts';
 import { relatedLinkResolvers } from '../modules/related-links/related-links.resolvers.ts';
+import { searchResolvers } from '../modules/search/search.resolvers.ts';
 import { taxonomyResolvers } from '../modules/taxonomy/taxonomy.resolvers.ts';
 import { embeddingResolvers } from '../modules/embedding/embedding.resolvers.ts';
 import { DateTimeScalar, JSONScalar, URLScalar } from '../shared/scalars.ts';
@@ -28,6 +29,7 @@ const moduleResolvers: Resolvers[] = [
   relatedLinkResolvers,
   taxonomyResolvers,
   embeddingResolvers,
+  searchResolvers,
 ];
 
 /** Every module's resolvers merged per type (no module may define the same field twice). */

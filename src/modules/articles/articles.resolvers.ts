@@ -12,7 +12,8 @@ export function canonicalUrl(article: Pick<ArticleParent, 'url' | 'slug'>, publi
   return article.url ?? `${publicUrl}/articles/${article.slug}`;
 }
 
-function toListFilter(filter: ArticleFilter | null | undefined): ArticleListFilter {
+/** `ArticleFilter` as the repository takes it (shared with `Query.search`). */
+export function toListFilter(filter: ArticleFilter | null | undefined): ArticleListFilter {
   if (!filter) return {};
   return {
     ...(filter.section != null && { sectionSlug: filter.section }),

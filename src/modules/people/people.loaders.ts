@@ -3,11 +3,12 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { manyInKeyOrder, oneInKeyOrder } from '../../shared/batch.ts';
 import { typed } from '../../shared/typename.ts';
+import type { Viewer } from '../../shared/viewer.ts';
 import type { MentionParent } from '../articles/articles.mappers.ts';
 import type { OrganizationParent, PersonParent } from './people.mappers.ts';
 import * as repository from './people.repository.ts';
 
-export function createPeopleLoaders(db: Kysely<Database>) {
+export function createPeopleLoaders(db: Kysely<Database>, viewer: Viewer) {
   const personById = new DataLoader<number, PersonParent | null>(async (ids) =>
     oneInKeyOrder(
       ids,
@@ -70,16 +71,16 @@ export function createPeopleLoaders(db: Kysely<Database>) {
     (pages) =>
       Promise.all(
         pages.map(async (page) => {
-          const rows = (await repository.listPeople(db, page)).map((row) => typed('Person', row));
+          const rows = (await repository.listPeople(db, viewer, page)).map((row) => typed('Person', row));
           primePeople(rows);
           return rows;
         }),
       ),
     { cacheKeyFn: (page) => JSON.stringify(page) },
   );
-  // Keyed by the query text; '' counts everyone (DataLoader keys cannot be null).
+  // Keyed by the lookup text; '' (never a valid lookup) stands for everyone, as DataLoader refuses null keys.
   const peopleCount = new DataLoader<string, number>((queries) =>
-    Promise.all(queries.map((query) => repository.countPeople(db, query || undefined))),
+    Promise.all(queries.map((query) => repository.countPeople(db, viewer, query === '' ? undefined : query))),
   );
   return {
     peoplePage,

@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import type { Database, PersonRow } from '../../db/database.ts';
+import type { Viewer } from '../../shared/viewer.ts';
+import { articleIsVisible } from '../../shared/visibility.ts';
 
 export function findPeopleByIds(db: Kysely<Database>, ids: readonly number[]) {
   return db.selectFrom('people').selectAll().where('id', 'in', ids).execute();
@@ -56,24 +58,79 @@ export function listOrganizationsByArticleIds(db: Kysely<Database>, articleIds: 
 }
 
 export interface PeoplePageQuery {
-  /** Part of a name or alias, matched case-insensitively. */
+  /** Part of a name or alias, without honorifics; absent lists everyone by name. */
   readonly query: string | undefined;
   readonly limit: number;
-  /** Keyset position: the name and id of the last person seen. */
-  readonly after: readonly [string, number] | undefined;
+  /**
+   * Keyset position: the name and id of the last person seen; with a query, its tier, closeness and
+   * appearances before them.
+   */
+  readonly after: readonly [string, number] | readonly [number, number, number, string, number] | undefined;
 }
 
-function nameContains(query: string) {
-  const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return sql<boolean>`(people.name ilike ${pattern} or exists (select 1 from unnest(people.aliases) as alias where alias ilike ${pattern}))`;
+/** A person found by a name lookup, with what ranks them. */
+export interface MatchedPersonRow extends PersonRow {
+  /** 0 the whole name, 1 its start, 2 the start of its words, 3 inside it, 4 only similar (trigrams). */
+  readonly tier: number;
+  /** Best trigram similarity of the name or an alias to the query, 0 to 1. */
+  readonly closeness: number;
+  /** Mentions plus quotes in articles the viewer may see. */
+  readonly appearances: number;
 }
 
-/** People in name order, ties broken by id. */
-export function listPeople(db: Kysely<Database>, page: PeoplePageQuery) {
+// Least trigram similarity for a name that matches no prefix (pg_trgm's own default, fixed here).
+const SIMILARITY_THRESHOLD = 0.3;
+
+/**
+ * People whose name or an alias matches `query` with case, accents and punctuation folded
+ * (`byline_fold`, migration 202611270002): whole name, name prefix, every query word a prefix of a
+ * name word, anywhere inside the name, or trigram similarity of at least 0.3.
+ */
+function matchedPeople(viewer: Viewer, query: string) {
+  return sql<MatchedPersonRow>`(
+    select people.*, m.tier, m.closeness,
+      (select count(*) from article_mentions am join articles on articles.id = am.article_id
+        where am.person_id = people.id and ${articleIsVisible(viewer)})
+      + (select count(*) from quotes q join articles on articles.id = q.article_id
+        where q.speaker_person_id = people.id and ${articleIsVisible(viewer)}) as appearances
+    from people
+    cross join (select byline_fold(${query}) as q) as input
+    cross join lateral (
+      select
+        min(case
+          when n = input.q then 0
+          when n like input.q || '%' then 1
+          when not exists (
+            select 1 from unnest(string_to_array(input.q, ' ')) as word
+            where (' ' || n) not like '% ' || word || '%'
+          ) then 2
+          when n like '%' || input.q || '%' then 3
+          else 4 end) as tier,
+        max(similarity(n, input.q))::float8 as closeness
+      from unnest(array[byline_fold(people.name)] || array(select byline_fold(alias) from unnest(people.aliases) as alias)) as n
+    ) as m
+    where m.tier < 4 or m.closeness >= ${SIMILARITY_THRESHOLD}
+  )`;
+}
+
+/** People in name order, ties broken by id; with a query, closest match first, then most seen. */
+export async function listPeople(db: Kysely<Database>, viewer: Viewer, page: PeoplePageQuery) {
+  if (page.query !== undefined) {
+    const after = page.after as readonly [number, number, number, string, number] | undefined;
+    const { rows } = await sql<MatchedPersonRow>`
+      select * from ${matchedPeople(viewer, page.query)} as matched
+      ${after ? sql`where (tier, -closeness, -appearances, name, id) > (${after[0]}, ${-after[1]}::float8, ${-after[2]}, ${after[3]}, ${after[4]})` : sql``}
+      order by tier, closeness desc, appearances desc, name, id
+      limit ${page.limit + 1}`.execute(db);
+    return rows.map((row) => ({
+      ...row,
+      appearances: Number(row.appearances),
+      closeness: Number(row.closeness),
+    }));
+  }
   let query = db.selectFrom('people').selectAll();
-  if (page.query !== undefined) query = query.where(nameContains(page.query));
   if (page.after) {
-    const [name, id] = page.after;
+    const [name, id] = page.after as readonly [string, number];
     query = query.where(sql<boolean>`(people.name, people.id) > (${name}, ${id})`);
   }
   return query
@@ -83,8 +140,15 @@ export function listPeople(db: Kysely<Database>, page: PeoplePageQuery) {
     .execute();
 }
 
-export async function countPeople(db: Kysely<Database>, query: string | undefined) {
-  let q = db.selectFrom('people').select((eb) => eb.fn.countAll<number>().as('count'));
-  if (query !== undefined) q = q.where(nameContains(query));
-  return Number((await q.executeTakeFirstOrThrow()).count);
+export async function countPeople(db: Kysely<Database>, viewer: Viewer, query: string | undefined) {
+  if (query === undefined) {
+    const row = await db
+      .selectFrom('people')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+  const { rows } = await sql<{ count: number }>`
+    select count(*) as count from ${matchedPeople(viewer, query)} as matched`.execute(db);
+  return Number(rows[0]!.count);
 }

@@ -1,10 +1,13 @@
 import type { Resolvers } from '../../generated/resolvers-types.ts';
-import { badUserInput } from '../../shared/errors.ts';
+import { badUserInput, describeValue } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '../../shared/connection.ts';
 import { fromGlobalIdOf, toGlobalId, type NodeType } from '../../shared/global-id.ts';
 import type { GraphQLContext } from '../../server/graphql-context.ts';
 import { resolveArticleConnection } from '../articles/article-connection.ts';
 import { resolveQuoteConnection } from '../quotes/quote-connection.ts';
+import { validateSearchText, withoutHonorifics } from '../search/search-text.ts';
+import type { PersonParent } from './people.mappers.ts';
+import type { MatchedPersonRow } from './people.repository.ts';
 
 /** `id` or `slug`, exactly one: the shared rule of `Query.person` and `Query.organization`. */
 function byIdOrSlug<T>(
@@ -21,19 +24,40 @@ function byIdOrSlug<T>(
 }
 
 const PEOPLE_ORDERING = 'people:name';
+const MATCH_ORDERING = 'people:match';
 
 async function resolvePeople(
   context: GraphQLContext,
   args: { query?: string | null; first?: number | null; after?: string | null },
 ) {
   const limit = pageSize(args.first);
-  const query = args.query?.trim() || undefined;
-  const position = args.after ? decodeCursor(args.after, PEOPLE_ORDERING, ['string', 'int']) : undefined;
-  const rows = await context.loaders.peoplePage.load({ query, limit, after: position });
-  return toConnection(rows, limit, (row) => encodeCursor(PEOPLE_ORDERING, [row.name, row.id]), {
-    after: args.after,
-    totalCount: () => context.loaders.peopleCount.load(query ?? ''),
-  });
+  if (args.query === null || args.query === undefined) {
+    const position = args.after ? decodeCursor(args.after, PEOPLE_ORDERING, ['string', 'int']) : undefined;
+    const rows = await context.loaders.peoplePage.load({ query: undefined, limit, after: position });
+    return toConnection(rows, limit, (row) => encodeCursor(PEOPLE_ORDERING, [row.name, row.id]), {
+      after: args.after,
+      totalCount: () => context.loaders.peopleCount.load(''),
+    });
+  }
+  const typed = validateSearchText(args.query, 'query');
+  if (!/[\p{L}\p{N}]/u.test(typed)) {
+    throw badUserInput(
+      `Argument "query" must hold at least one letter or digit to look a name up, got ${describeValue(typed)}`,
+      'query',
+    );
+  }
+  const query = withoutHonorifics(typed);
+  const position = args.after
+    ? decodeCursor(args.after, MATCH_ORDERING, ['int', 'number', 'int', 'string', 'int'])
+    : undefined;
+  const rows = (await context.loaders.peoplePage.load({ query, limit, after: position })) as (PersonParent &
+    Partial<MatchedPersonRow>)[];
+  return toConnection(
+    rows,
+    limit,
+    (row) => encodeCursor(MATCH_ORDERING, [row.tier!, row.closeness!, row.appearances!, row.name, row.id]),
+    { after: args.after, totalCount: () => context.loaders.peopleCount.load(query) },
+  );
 }
 
 export const peopleResolvers: Resolvers = {

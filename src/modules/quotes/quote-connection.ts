@@ -10,6 +10,7 @@ import type { QuoteParent } from './quotes.mappers.ts';
 import type { QuoteListFilter } from './quotes.repository.ts';
 
 const ORDERING = 'quotes:newest';
+const RELEVANCE_ORDERING = 'quotes:relevance';
 
 /** Resolves any list of quotes (`Query.quotes`, `Person.quotes`, `Organization.quotes`). */
 export async function resolveQuoteConnection(
@@ -21,6 +22,16 @@ export async function resolveQuoteConnection(
   },
 ): Promise<ConnectionParent<QuoteParent>> {
   const limit = pageSize(args.first);
+  const totalCount = () => context.loaders.quoteCount.load(args.filter);
+  if (args.filter.text !== undefined) {
+    // A text search ranks best match first; its cursor holds the rank, which depends only on the row.
+    const position = args.after ? decodeCursor(args.after, RELEVANCE_ORDERING, ['number', 'int']) : undefined;
+    const rows = await context.loaders.quotePage.load({ filter: args.filter, limit, after: position });
+    return toConnection(rows, limit, (row) => encodeCursor(RELEVANCE_ORDERING, [row.search!.rank, row.id]), {
+      after: args.after,
+      totalCount,
+    });
+  }
   const position = args.after ? decodeCursor(args.after, ORDERING, ['date', 'int', 'int']) : undefined;
   const rows = await context.loaders.quotePage.load({
     filter: args.filter,
@@ -31,6 +42,6 @@ export async function resolveQuoteConnection(
     rows,
     limit,
     (row) => encodeCursor(ORDERING, [row.listed_at!.toISOString(), row.article_id, row.ordinal]),
-    { after: args.after, totalCount: () => context.loaders.quoteCount.load(args.filter) },
+    { after: args.after, totalCount },
   );
 }

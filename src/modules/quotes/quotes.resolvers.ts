@@ -1,5 +1,6 @@
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { fromGlobalIdOf, toGlobalId } from '../../shared/global-id.ts';
+import { searchText } from '../search/search.resolvers.ts';
 import { resolveQuoteConnection } from './quote-connection.ts';
 import type { QuoteListFilter } from './quotes.repository.ts';
 
@@ -9,10 +10,15 @@ export const quoteResolvers: Resolvers = {
       const id = fromGlobalIdOf('Quote', args.id, 'id');
       return id === undefined ? null : context.loaders.quoteById.load(id);
     },
-    quotes: (_parent, args, context) => {
+    quotes: async (_parent, args, context) => {
       const filter: QuoteListFilter = {
         ...(args.filter?.speaker != null && { speakerSlug: args.filter.speaker }),
         ...(args.filter?.article != null && { articleSlug: args.filter.article }),
+        ...(args.filter?.query != null && {
+          text: await searchText(context, args.filter.query, 'filter.query'),
+        }),
+        ...(args.filter?.saidAfter != null && { saidAfter: args.filter.saidAfter }),
+        ...(args.filter?.saidBefore != null && { saidBefore: args.filter.saidBefore }),
       };
       return resolveQuoteConnection(context, { filter, first: args.first, after: args.after });
     },
