@@ -7,14 +7,15 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { introspectionEnabled, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import type { Logger } from '../shared/logger.ts';
 import { currentRequestScope, newRequestScope, runInRequestScope } from '../shared/request-scope.ts';
-import { anonymousViewer } from '../shared/viewer.ts';
 import { createFormatError } from './format-error.ts';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context.ts';
+import { createProtection } from './protection/protection.ts';
+import { viewerOf, type ViewerResolver } from './protection/viewer-seam.ts';
 import { mergeResolvers, readTypeDefs } from './schema.ts';
 
 export interface Gateway {
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   readonly config: Config;
   readonly database: DatabaseHandle;
   readonly logger: Logger;
+  /** Who is asking (partner keys); anonymous by default. Tests pass preview/developer viewers here. */
+  readonly resolveViewer?: ViewerResolver;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -39,13 +42,18 @@ export function sendHttpError(res: express.Response, status: number, code: strin
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
-export async function createGateway({ config, database, logger }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({
+  config,
+  database,
+  logger,
+  resolveViewer,
+}: GatewayOptions): Promise<Gateway> {
   const app = express();
   const httpServer = http.createServer(app);
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  const introspection = introspectionEnabled(config);
+  const protection = createProtection(config, logger, resolveViewer);
   const debugExtensions = config.nodeEnv !== 'production';
 
   const debugPlugin: ApolloServerPlugin<GraphQLContext> = {
@@ -71,11 +79,8 @@ export async function createGateway({ config, database, logger }: GatewayOptions
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: readTypeDefs(),
     resolvers: mergeResolvers(),
-    introspection,
-    hideSchemaDetailsFromClientErrors: !introspection,
+    ...protection.apollo,
     includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
-    csrfPrevention: true,
     formatError: createFormatError(
       () => currentRequestScope()?.requestId,
       (error, kind) => {
@@ -89,6 +94,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       debugPlugin,
+      ...protection.plugins,
     ],
   });
   await apollo.start();
@@ -101,6 +107,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
     next();
   };
   app.use(requestId);
+  app.use(...protection.everyRequest);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -124,13 +131,13 @@ export async function createGateway({ config, database, logger }: GatewayOptions
   };
   app.use(
     '/graphql',
-    express.json({ limit: '100kb' }),
+    ...protection.graphqlRequest,
     scoped,
     expressMiddleware(apollo, {
       context: async ({ res }) =>
         createGraphQLContext({
           db: database.db,
-          viewer: anonymousViewer,
+          viewer: viewerOf(res),
           publicUrl: config.publicUrl,
           requestId: res.locals['requestId'] as string,
         }),
@@ -141,7 +148,12 @@ export async function createGateway({ config, database, logger }: GatewayOptions
   const onError: ErrorRequestHandler = (error, _req, res, _next) => {
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
-      return sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the 100 kB limit');
+      return sendHttpError(
+        res,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `Request body is larger than the limit of ${config.maxBodyBytes} bytes (BYLINE_MAX_BODY_BYTES)`,
+      );
     }
     if (type === 'entity.parse.failed') {
       return sendHttpError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
@@ -177,6 +189,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
       // The drain plugin stops accepting, closes idle keep-alive sockets and waits for in-flight requests.
       await apollo.stop();
       clearTimeout(forced);
+      await protection.close();
     },
   };
 }

@@ -1,6 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
+import { LIMIT_CODES } from './protection/query-limits.ts';
+import { describeLimitError } from './protection/limit-messages.ts';
 
 /**
  * Error codes whose messages are written for clients and pass through as they are. Anything else
@@ -19,6 +21,7 @@ const CLIENT_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_COMPLEX',
   'SERVICE_UNAVAILABLE',
+  ...LIMIT_CODES,
 ]);
 
 /** Node and pg error codes that mean the database cannot be reached, not that the query is wrong. */
@@ -66,6 +69,8 @@ export function createFormatError(getRequestId: () => string | undefined, report
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.['code'];
     const requestId = getRequestId();
+    const limit = describeLimitError(formatted, error);
+    if (limit) return limit;
     if (original instanceof GraphQLError && typeof code === 'string' && CLIENT_CODES.has(code)) {
       // graphql-js's own messages never hold secrets; keep everything but internals.
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
