@@ -8,4 +8,4 @@ import {
 
 const manifest = buildOperationsManifest();
 writeFileSync(defaultManifestPath, serializeManifest(manifest));
-console.log(`${manifest.operations.length} operations written to ${defaultManifestPath}`);
+process.stdout.write(`${manifest.operations.length} operations written to ${defaultManifestPath}\n`);

@@ -1,8 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError } from 'graphql';
-import { LIMIT_CODES } from './protection/query-limits.ts';
 import { describeLimitError } from './protection/limit-messages.ts';
+import { LIMIT_CODES } from './protection/query-limits.ts';
 
 /**
  * Error codes whose messages are written for clients and pass through as they are. Anything else
@@ -71,7 +70,9 @@ export function createFormatError(getRequestId: () => string | undefined, report
     const requestId = getRequestId();
     const limit = describeLimitError(formatted, error);
     if (limit) return limit;
-    if (original instanceof GraphQLError && typeof code === 'string' && CLIENT_CODES.has(code)) {
+    // By code, not `instanceof GraphQLError`: Apollo may hold another copy of graphql-js (CJS vs ESM).
+    // Apollo codes anything that is not a GraphQLError INTERNAL_SERVER_ERROR, so no driver error passes.
+    if (typeof code === 'string' && CLIENT_CODES.has(code)) {
       // graphql-js's own messages never hold secrets; keep everything but internals.
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions: { ...extensions, code } };

@@ -1,4 +1,4 @@
-import { GraphQLError, Lexer, Source, TokenKind, type GraphQLFormattedError } from 'graphql';
+import { Lexer, Source, TokenKind, type GraphQLFormattedError } from 'graphql';
 import { LIMIT_CODES, type LimitCode } from './query-limits.ts';
 
 const limitCodes: ReadonlySet<string> = new Set(LIMIT_CODES);
@@ -38,15 +38,17 @@ export function describeLimitError(
   formatted: GraphQLFormattedError,
   error: unknown,
 ): GraphQLFormattedError | undefined {
-  const cause = error instanceof GraphQLError ? (error.originalError ?? error) : undefined;
-  const ownCode = cause instanceof GraphQLError ? cause.extensions['code'] : undefined;
+  // Duck-typed, not `instanceof`: Apollo may load another copy of graphql-js (CJS vs ESM).
+  const cause = (error as { originalError?: { extensions?: Record<string, unknown> } } | undefined)
+    ?.originalError;
+  const ownCode = cause?.extensions?.['code'];
   if (typeof ownCode === 'string' && limitCodes.has(ownCode) && ownCode !== formatted.extensions?.['code']) {
     return limited(formatted, ownCode as LimitCode, formatted.message);
   }
   const tokens = TOO_MANY_TOKENS.exec(formatted.message);
   if (tokens) {
-    const source = error instanceof GraphQLError ? error.source?.body : undefined;
-    const counted = source === undefined ? `more than ${tokens[1]}` : String(countTokens(source));
+    const source = (error as { source?: { body?: unknown } } | undefined)?.source?.body;
+    const counted = typeof source === 'string' ? String(countTokens(source)) : `more than ${tokens[1]}`;
     return limited(
       formatted,
       'TOO_MANY_TOKENS',
