@@ -15,7 +15,8 @@ export function requestLog(logger: Logger): RequestHandler {
         {
           requestId: res.locals['requestId'],
           method: req.method,
-          path: req.path,
+          // Path only: the query string may carry variables.
+          path: req.originalUrl.split('?')[0],
           status: res.statusCode,
           durationMs: Math.round((performance.now() - started) * 100) / 100,
           viewer:
