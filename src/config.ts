@@ -188,11 +188,17 @@ const settings = {
     'Query cost budget of anonymous callers (partners have their own, per key).',
     (raw) => integer('BYLINE_COST_BUDGET', 5000, 1, 100_000_000)(raw),
   ),
-  costDefaultListSize: setting(
-    'BYLINE_COST_DEFAULT_LIST_SIZE',
+  costDefaultPageSize: setting(
+    'BYLINE_COST_DEFAULT_PAGE_SIZE',
     '20',
-    'Size assumed by the cost analysis for a list without `first`/`last` (the default page size).',
-    (raw) => integer('BYLINE_COST_DEFAULT_LIST_SIZE', 20, 1, 10_000)(raw),
+    'Page size the cost analysis assumes for a connection without `first`/`last` or a schema default.',
+    (raw) => integer('BYLINE_COST_DEFAULT_PAGE_SIZE', 20, 1, 10_000)(raw),
+  ),
+  costListSize: setting(
+    'BYLINE_COST_LIST_SIZE',
+    '5',
+    "Items the cost analysis assumes for a list without paging arguments (an article's tags, quotes, links): content bounds those, not the caller.",
+    (raw) => integer('BYLINE_COST_LIST_SIZE', 5, 1, 10_000)(raw),
   ),
   operations: setting(
     'BYLINE_OPERATIONS',

@@ -148,12 +148,11 @@ export async function createGateway({
   const onError: ErrorRequestHandler = (error, _req, res, _next) => {
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
-      return sendHttpError(
-        res,
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `Request body is larger than the limit of ${config.maxBodyBytes} bytes (BYLINE_MAX_BODY_BYTES)`,
-      );
+      const limit =
+        config.maxBodyBytes % 1024 === 0
+          ? `${config.maxBodyBytes / 1024} kB`
+          : `${config.maxBodyBytes} bytes`;
+      return sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body is larger than the ${limit} limit`);
     }
     if (type === 'entity.parse.failed') {
       return sendHttpError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');

@@ -95,7 +95,8 @@ export function protectionPlugin({
           }
           const limit = viewer.costBudget ?? config.costBudget;
           const requested = operationCost(schema, document, operation, request.variables, {
-            defaultListSize: config.costDefaultListSize,
+            defaultPageSize: config.costDefaultPageSize,
+            listSize: config.costListSize,
           });
           cost = { requested, limit };
           if (requested > limit) {

@@ -17,14 +17,17 @@ import {
 } from 'graphql';
 
 export interface CostOptions {
-  /** Size assumed for a list field without `first`/`last`: the default page size. */
-  readonly defaultListSize: number;
+  /** Page size assumed for a connection without `first`/`last` (nor a schema default). */
+  readonly defaultPageSize: number;
+  /** Items assumed for a list without paging arguments: bounded by content, not by the caller. */
+  readonly listSize: number;
 }
 
 /**
  * Static cost of an operation, before anything runs: every field costs 1, and a field returning
  * many things multiplies the cost of what is selected under it by how many it may return — its
- * `first`/`last`, the length of `ids`, or the default page size for a plain list. On a connection
+ * `first`/`last` (or their default), the length of `ids`, or, for a list without paging arguments,
+ * a small content-bounded estimate. On a connection
  * the page size multiplies only its `edges` and `nodes`; `totalCount` and `pageInfo` are one each.
  * Union and interface branches are summed (an upper bound). Introspection is bounded elsewhere.
  */
@@ -63,8 +66,8 @@ export function operationCost(
     }
     if (Array.isArray(args['ids'])) return args['ids'].length;
     const listed = isListType(getNullableType(field.type));
-    if (listed) return isConnection(parent) ? page : options.defaultListSize;
-    if (field.args.some((arg) => arg.name === 'first' || arg.name === 'last')) return options.defaultListSize;
+    if (listed) return isConnection(parent) ? page : options.listSize;
+    if (field.args.some((arg) => arg.name === 'first' || arg.name === 'last')) return options.defaultPageSize;
     return 1;
   };
 
