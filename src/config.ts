@@ -209,7 +209,7 @@ const settings = {
   operationsManifest: setting(
     'BYLINE_OPERATIONS_MANIFEST',
     'operations/manifest.json',
-    'The safelist manifest (`npm run operations:manifest` writes it from tests/operations/*.graphql).',
+    "Safelist manifests, comma-separated: ours (`npm run operations:manifest` writes it from tests/operations/*.graphql) and any partner's.",
     (raw) => raw || 'operations/manifest.json',
   ),
   persistedQueries: setting(

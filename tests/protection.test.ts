@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -255,6 +258,36 @@ describe('persisted operations', () => {
     expect(asPartner.body.errors).toBeUndefined();
     expect(asPartner.body.data!.articles.totalCount).toBeGreaterThan(0);
   });
+  it('adds a partner’s submitted documents from a second manifest', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'byline-partner-ops-'));
+    try {
+      const document =
+        'query PartnerHeadlines {\n  articles(first: 3) {\n    nodes {\n      headline\n    }\n  }\n}';
+      await writeFile(path.join(dir, 'partner-headlines.graphql'), `${document}\n`);
+      const manifestFile = path.join(dir, 'manifest.json');
+      await writeFile(manifestFile, serializeManifest(buildOperationsManifest(dir)));
+      const gateway = await startTestGateway(database, {
+        env: {
+          BYLINE_OPERATIONS: 'safelist',
+          BYLINE_OPERATIONS_MANIFEST: `operations/manifest.json,${manifestFile}`,
+        },
+      });
+      started.push(gateway);
+      const partnerDocument = await gateway.graphql(document);
+      expect(partnerDocument.body.errors).toBeUndefined();
+      expect(partnerDocument.body.data!.articles.nodes).toHaveLength(3);
+      const ours = await gateway.graphql(operation('PersonPage').body, {
+        variables: { slug: 'gerald-horne' },
+      });
+      expect(ours.body.data!.person.slug).toBe('gerald-horne');
+      const other = await gateway.graphql(
+        'query PartnerHeadlines { articles(first: 4) { nodes { headline } } }',
+      );
+      expect(other.body.errors![0]!.extensions!['code']).toBe('OPERATION_NOT_SAFELISTED');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('rate limiting', () => {
@@ -321,6 +354,25 @@ describe('rate limiting', () => {
       'byline:ratelimit:ip:127.0.0.1',
       'byline:ratelimit:ip:::ffff:127.0.0.1',
     );
+  });
+
+  it('lets requests through, and logs it, when Redis is unreachable', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const gateway = await startTestGateway(database, {
+      env: { BYLINE_RATE_LIMIT_PER_MINUTE: '1', REDIS_URL: 'redis://127.0.0.1:1' },
+      logger: createLogger('warn', sink),
+    });
+    started.push(gateway);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await gateway.graphql('{ __typename }')).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(lines.join('')).toMatch(/rate limiter unavailable; request allowed/);
   });
 });
 

@@ -50,8 +50,26 @@ export function serializeManifest(manifest: OperationsManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
-/** Loads a manifest as hash → document text. */
-export function loadOperationsManifest(file: string): Map<string, string> {
-  const manifest = JSON.parse(readFileSync(path.resolve(repositoryRoot, file), 'utf8')) as OperationsManifest;
-  return new Map(manifest.operations.map((operation) => [operation.id, operation.body]));
+/**
+ * Loads manifests as hash → document text: ours, and any a partner submitted (generated the same
+ * way from their documents), given as a comma-separated list of paths.
+ */
+export function loadOperationsManifest(files: string): Map<string, string> {
+  const operations = new Map<string, string>();
+  for (const file of files
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)) {
+    const manifest = JSON.parse(
+      readFileSync(path.resolve(repositoryRoot, file), 'utf8'),
+    ) as OperationsManifest;
+    if (manifest.format !== 'apollo-persisted-query-manifest' || !Array.isArray(manifest.operations)) {
+      throw new Error(`${file}: expected an apollo-persisted-query-manifest, got something else`);
+    }
+    for (const operation of manifest.operations) {
+      // The id is recomputed: a manifest cannot vouch for a document under someone else's hash.
+      operations.set(sha256(operation.body), operation.body);
+    }
+  }
+  return operations;
 }

@@ -4,7 +4,7 @@ import { introspectionEnabled, type Config } from '../../config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { GraphQLContext } from '../graphql-context.ts';
 import { bodyGuard, methodGuard } from './http-guards.ts';
-import { defaultManifestPath, loadOperationsManifest } from './operations-manifest.ts';
+import { loadOperationsManifest } from './operations-manifest.ts';
 import { persistedQueryCache } from './persisted-queries.ts';
 import { protectionPlugin } from './protection-plugin.ts';
 import { queryLimitRules } from './query-limits.ts';
@@ -42,11 +42,9 @@ export function createProtection(
   resolveViewer: ViewerResolver = resolveAnonymous,
 ): Protection {
   const introspectionForAll = introspectionEnabled(config);
-  const manifestPath =
-    config.operationsManifest === 'operations/manifest.json'
-      ? defaultManifestPath
-      : config.operationsManifest;
-  const safelist = config.operations === 'safelist' ? loadOperationsManifest(manifestPath) : undefined;
+  // Relative manifest paths are resolved from the repository root.
+  const safelist =
+    config.operations === 'safelist' ? loadOperationsManifest(config.operationsManifest) : undefined;
   const rateLimits = config.redisUrl
     ? redisRateLimitStore(config.redisUrl.href, logger)
     : memoryRateLimitStore();

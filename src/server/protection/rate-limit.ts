@@ -79,7 +79,9 @@ export function redisRateLimitStore(
       return result(Number(tokens), allowed === 1, perMinute);
     },
     close: async () => {
-      await redis.quit().catch(() => redis.disconnect());
+      // QUIT waits for a connection; a client still reconnecting is just dropped.
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
   };
 }
