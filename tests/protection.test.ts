@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { ingestPaths } from '../src/ingest/ingest-paths.ts';
 import {
   buildOperationsManifest,
@@ -57,6 +58,42 @@ async function get(origin: string, params: Record<string, unknown>, headers: Rec
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 }
+
+describe('protection settings', () => {
+  it('defaults to the documented limits', () => {
+    expect(loadConfig({})).toMatchObject({
+      maxDepth: 10,
+      maxAliases: 15,
+      maxDirectives: 10,
+      maxTokens: 2000,
+      maxValidationErrors: 5,
+      maxBodyBytes: 102_400,
+      costBudget: 5000,
+      costDefaultPageSize: 20,
+      costListSize: 5,
+      operations: 'any',
+      persistedQueries: true,
+      rateLimitPerMinute: 600,
+      redisUrl: undefined,
+      shutdownGraceMs: 10_000,
+    });
+  });
+
+  it('names each bad limit and what it expected', () => {
+    expect(() =>
+      loadConfig({ BYLINE_MAX_DEPTH: '0', BYLINE_OPERATIONS: 'allowlist', REDIS_URL: 'http://cache:6379' }),
+    ).toThrow(
+      new ConfigError(
+        [
+          'Invalid configuration:',
+          '  BYLINE_MAX_DEPTH: expected an integer from 1 to 1000, got "0"',
+          '  BYLINE_OPERATIONS: expected one of any, safelist, got "allowlist"',
+          '  REDIS_URL: expected a URL with protocol redis: or rediss:, got "http://cache:6379"',
+        ].join('\n'),
+      ),
+    );
+  });
+});
 
 describe('operations manifest', () => {
   it('is current with tests/operations/*.graphql (run `npm run operations:manifest`)', () => {
