@@ -333,7 +333,8 @@ describePostgres('SIGTERM', () => {
     child = spawn(process.execPath, [CLI, 'serve'], {
       env: {
         ...process.env,
-        NODE_ENV: 'test',
+        // Production, as deployed: Apollo would install its own signal handlers anywhere but `test`.
+        NODE_ENV: 'production',
         DATABASE_URL: created.url,
         PORT: '0',
         HOST: '127.0.0.1',

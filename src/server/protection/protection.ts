@@ -22,6 +22,7 @@ type ProtectionApolloOptions = Pick<
   | 'validationOptions'
   | 'parseOptions'
   | 'persistedQueries'
+  | 'stopOnTerminationSignals'
 >;
 
 export interface Protection {
@@ -60,6 +61,9 @@ export function createProtection(
       validationOptions: { maxErrors: Math.max(1, config.maxValidationErrors - 1) },
       parseOptions: { maxTokens: config.maxTokens },
       persistedQueries: config.persistedQueries ? { cache: persistedQueryCache(safelist) } : false,
+      // `byline serve` owns SIGTERM (drain, close the pool, exit 0); Apollo's own handler would re-raise
+      // the signal after stopping and kill the process before the pool is closed.
+      stopOnTerminationSignals: false,
     },
     plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
     everyRequest: [requestLog(logger), viewerMiddleware(resolveViewer)],
