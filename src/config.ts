@@ -200,6 +200,84 @@ const settings = {
     'max-age of public embed pages and oEmbed responses, and their oEmbed cache_age.',
     (raw) => integer('BYLINE_EMBED_CACHE_SECONDS', 300, 0, 31_536_000)(raw),
   ),
+  maxDepth: setting(
+    'BYLINE_MAX_DEPTH',
+    '10',
+    'Deepest field nesting a query may have (introspection counted separately).',
+    (raw) => integer('BYLINE_MAX_DEPTH', 10, 1, 1000)(raw),
+  ),
+  maxAliases: setting(
+    'BYLINE_MAX_ALIASES',
+    '15',
+    'Most aliased fields (including `__typename`) in one operation.',
+    (raw) => integer('BYLINE_MAX_ALIASES', 15, 0, 10_000)(raw),
+  ),
+  maxDirectives: setting('BYLINE_MAX_DIRECTIVES', '10', 'Most directives in one operation.', (raw) =>
+    integer('BYLINE_MAX_DIRECTIVES', 10, 0, 10_000)(raw),
+  ),
+  maxTokens: setting('BYLINE_MAX_TOKENS', '2000', 'Most lexical tokens in one GraphQL document.', (raw) =>
+    integer('BYLINE_MAX_TOKENS', 2000, 10, 1_000_000)(raw),
+  ),
+  maxValidationErrors: setting(
+    'BYLINE_MAX_VALIDATION_ERRORS',
+    '5',
+    'Most validation errors reported for one document.',
+    (raw) => integer('BYLINE_MAX_VALIDATION_ERRORS', 5, 1, 1000)(raw),
+  ),
+  maxBodyBytes: setting(
+    'BYLINE_MAX_BODY_BYTES',
+    '102400',
+    'Largest request body accepted, in bytes (413 beyond).',
+    (raw) => integer('BYLINE_MAX_BODY_BYTES', 102_400, 1024, 100_000_000)(raw),
+  ),
+  costBudget: setting(
+    'BYLINE_COST_BUDGET',
+    '5000',
+    'Query cost budget of anonymous callers (partners have their own, per key).',
+    (raw) => integer('BYLINE_COST_BUDGET', 5000, 1, 100_000_000)(raw),
+  ),
+  costDefaultPageSize: setting(
+    'BYLINE_COST_DEFAULT_PAGE_SIZE',
+    '20',
+    'Page size the cost analysis assumes for a connection without `first`/`last` or a schema default.',
+    (raw) => integer('BYLINE_COST_DEFAULT_PAGE_SIZE', 20, 1, 10_000)(raw),
+  ),
+  costListSize: setting(
+    'BYLINE_COST_LIST_SIZE',
+    '5',
+    "Items the cost analysis assumes for a list without paging arguments (an article's tags, quotes, links): content bounds those, not the caller.",
+    (raw) => integer('BYLINE_COST_LIST_SIZE', 5, 1, 10_000)(raw),
+  ),
+  operations: setting(
+    'BYLINE_OPERATIONS',
+    'any',
+    '`any`: every valid operation runs. `safelist`: anonymous callers may run only the operations in the manifest.',
+    (raw) => oneOf('BYLINE_OPERATIONS', ['any', 'safelist'] as const, 'any')(raw),
+  ),
+  operationsManifest: setting(
+    'BYLINE_OPERATIONS_MANIFEST',
+    'operations/manifest.json',
+    "Safelist manifests, comma-separated: ours (`npm run operations:manifest` writes it from tests/operations/*.graphql) and any partner's.",
+    (raw) => raw || 'operations/manifest.json',
+  ),
+  persistedQueries: setting(
+    'BYLINE_PERSISTED_QUERIES',
+    'true',
+    'Automatic persisted queries (APQ, sha256 hash protocol).',
+    (raw) => boolean('BYLINE_PERSISTED_QUERIES', true)(raw),
+  ),
+  rateLimitPerMinute: setting(
+    'BYLINE_RATE_LIMIT_PER_MINUTE',
+    '600',
+    'Requests per minute per IP for anonymous callers (token bucket); 0 turns rate limiting off. Partners have their own, per key.',
+    (raw) => integer('BYLINE_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000)(raw),
+  ),
+  redisUrl: setting(
+    'REDIS_URL',
+    '(unset: in memory)',
+    'Redis for rate-limit buckets shared between instances. Unset, buckets live in process memory.',
+    (raw) => url('REDIS_URL', ['redis:', 'rediss:'])(raw),
+  ),
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

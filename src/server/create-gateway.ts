@@ -7,7 +7,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { introspectionEnabled, playgroundEnabled, type Config } from '../config.ts';
+import { playgroundEnabled, type Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -15,18 +15,19 @@ import { currentRequestScope, newRequestScope, runInRequestScope } from '../shar
 import { createEmbedRouter } from '../modules/embedding/embed-routes.ts';
 import { createAuthenticate } from '../modules/partners/authenticate.ts';
 import { createCors } from '../modules/partners/cors.ts';
-import { anonymousViewer, type Viewer } from '../shared/viewer.ts';
 import { createFormatError } from './format-error.ts';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
 import { mountPlayground } from './playground/playground.ts';
+import { createProtection } from './protection/protection.ts';
+import { viewerOf, type ViewerResolver } from './protection/viewer-seam.ts';
 import { mergeResolvers, readTypeDefs } from './schema.ts';
 
 export interface Gateway {
-  readonly httpServer: http.Server;
-  readonly app: express.Express;
   /** This gateway's Prometheus registry and the counters other parts increment (cache, rate limits). */
   readonly metrics: GatewayMetrics;
+  readonly httpServer: http.Server;
+  readonly app: express.Express;
   /** Starts listening; resolves with the GraphQL endpoint's URL. */
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish within `graceMs`, then stops Apollo. */
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   readonly config: Config;
   readonly database: DatabaseHandle;
   readonly logger: Logger;
+  /** Who is asking (partner keys); anonymous by default. Tests pass preview/developer viewers here. */
+  readonly resolveViewer?: ViewerResolver;
 }
 
 /** Paths where a partner key counts: the API and everything partners embed. */
@@ -49,15 +52,20 @@ export function sendHttpError(res: express.Response, status: number, code: strin
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
-export async function createGateway({ config, database, logger }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({
+  config,
+  database,
+  logger,
+  resolveViewer,
+}: GatewayOptions): Promise<Gateway> {
   const app = express();
   const httpServer = http.createServer(app);
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  const introspection = introspectionEnabled(config);
-  const debugExtensions = config.nodeEnv !== 'production';
   const metrics = createGatewayMetrics({ database });
+  const protection = createProtection(config, logger, resolveViewer, metrics);
+  const debugExtensions = config.nodeEnv !== 'production';
 
   const debugPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
@@ -82,11 +90,8 @@ export async function createGateway({ config, database, logger }: GatewayOptions
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: readTypeDefs(),
     resolvers: mergeResolvers(),
-    introspection,
-    hideSchemaDetailsFromClientErrors: !introspection,
+    ...protection.apollo,
     includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
-    csrfPrevention: true,
     formatError: createFormatError(
       () => currentRequestScope()?.requestId,
       (error, kind) => {
@@ -101,6 +106,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
       ApolloServerPluginCacheControlDisabled(),
       debugPlugin,
       metrics.plugin,
+      ...protection.plugins,
     ],
   });
   await apollo.start();
@@ -113,6 +119,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
     next();
   };
   app.use(requestId);
+  app.use(...protection.everyRequest);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -133,7 +140,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
 
   if (config.metrics) app.get('/metrics', metrics.handler);
   if (playgroundEnabled(config)) mountPlayground(app, { htmlAtEndpoint: config.nodeEnv === 'development' });
-  // Partner keys -> res.locals.viewer (anonymous without a key), then CORS for that viewer.
+  // Partner keys -> res.locals.viewer (kept as the seam set it without a key), then CORS for that viewer.
   app.use(EMBEDDING_PATHS, createAuthenticate(database.db), createCors(database.db));
   app.use(createEmbedRouter({ db: database.db, config }));
 
@@ -142,13 +149,13 @@ export async function createGateway({ config, database, logger }: GatewayOptions
   };
   app.use(
     '/graphql',
-    express.json({ limit: '100kb' }),
+    ...protection.graphqlRequest,
     scoped,
     expressMiddleware(apollo, {
       context: async ({ res }) =>
         createGraphQLContext({
           db: database.db,
-          viewer: (res.locals['viewer'] as Viewer | undefined) ?? anonymousViewer,
+          viewer: viewerOf(res),
           publicUrl: config.publicUrl,
           providerName: config.providerName,
           requestId: res.locals['requestId'] as string,
@@ -160,7 +167,11 @@ export async function createGateway({ config, database, logger }: GatewayOptions
   const onError: ErrorRequestHandler = (error, _req, res, _next) => {
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
-      return sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the 100 kB limit');
+      const limit =
+        config.maxBodyBytes % 1024 === 0
+          ? `${config.maxBodyBytes / 1024} kB`
+          : `${config.maxBodyBytes} bytes`;
+      return sendHttpError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body is larger than the ${limit} limit`);
     }
     if (type === 'entity.parse.failed') {
       return sendHttpError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
@@ -197,6 +208,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
       // The drain plugin stops accepting, closes idle keep-alive sockets and waits for in-flight requests.
       await apollo.stop();
       clearTimeout(forced);
+      await protection.close();
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { describeLimitError } from './protection/limit-messages.ts';
+import { LIMIT_CODES } from './protection/query-limits.ts';
 
 /**
  * Error codes whose messages are written for clients and pass through as they are. Anything else
@@ -18,6 +20,7 @@ const CLIENT_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_COMPLEX',
   'SERVICE_UNAVAILABLE',
+  ...LIMIT_CODES,
 ]);
 
 /** Node and pg error codes that mean the database cannot be reached, not that the query is wrong. */
@@ -65,6 +68,8 @@ export function createFormatError(getRequestId: () => string | undefined, report
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.['code'];
     const requestId = getRequestId();
+    const limit = describeLimitError(formatted, error);
+    if (limit) return limit;
     // By code, not `instanceof GraphQLError`: Apollo may hold another copy of graphql-js (CJS vs ESM).
     // Apollo codes anything that is not a GraphQLError INTERNAL_SERVER_ERROR, so no driver error passes.
     if (typeof code === 'string' && CLIENT_CODES.has(code)) {

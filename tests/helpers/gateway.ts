@@ -2,7 +2,8 @@ import { loadConfig } from '../../src/config.ts';
 import { ingestPaths } from '../../src/ingest/ingest-paths.ts';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.ts';
 import { demoContentDir } from '../../src/server/start-gateway.ts';
-import { createLogger } from '../../src/shared/logger.ts';
+import { createLogger, type Logger } from '../../src/shared/logger.ts';
+import type { ViewerResolver } from '../../src/server/protection/viewer-seam.ts';
 import type { TestDatabase } from './engines.ts';
 
 export const TEST_PUBLIC_URL = 'https://byline.test';
@@ -32,7 +33,13 @@ export interface TestGateway {
 /** A gateway on a real loopback port over the given database, configured as in `env`. */
 export async function startTestGateway(
   database: TestDatabase,
-  options: { env?: Record<string, string>; demo?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    demo?: boolean;
+    /** Who each request is (preview, developer…), instead of anonymous. */
+    resolveViewer?: ViewerResolver;
+    logger?: Logger;
+  } = {},
 ): Promise<TestGateway> {
   if (options.demo) await ingestPaths(database.handle.db, [demoContentDir]);
   const config = loadConfig({
@@ -41,7 +48,12 @@ export async function startTestGateway(
     BYLINE_PUBLIC_URL: TEST_PUBLIC_URL,
     ...options.env,
   });
-  const gateway = await createGateway({ config, database: database.handle, logger: createLogger('silent') });
+  const gateway = await createGateway({
+    config,
+    database: database.handle,
+    logger: options.logger ?? createLogger('silent'),
+    ...(options.resolveViewer ? { resolveViewer: options.resolveViewer } : {}),
+  });
   const url = await gateway.listen(0, '127.0.0.1');
   const origin = new URL(url).origin;
   return {

@@ -1,0 +1,82 @@
+import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
+import express, { type RequestHandler } from 'express';
+import { introspectionEnabled, type Config } from '../../config.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { GraphQLContext } from '../graphql-context.ts';
+import { bodyGuard, methodGuard } from './http-guards.ts';
+import { loadOperationsManifest } from './operations-manifest.ts';
+import { persistedQueryCache } from './persisted-queries.ts';
+import { protectionPlugin } from './protection-plugin.ts';
+import { queryLimitRules } from './query-limits.ts';
+import { memoryRateLimitStore, rateLimitMiddleware, redisRateLimitStore } from './rate-limit.ts';
+import { requestLog } from './request-log.ts';
+import { resolveAnonymous, viewerMiddleware, type ViewerResolver } from './viewer-seam.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+
+type ProtectionApolloOptions = Pick<
+  ApolloServerOptions<GraphQLContext>,
+  | 'introspection'
+  | 'hideSchemaDetailsFromClientErrors'
+  | 'allowBatchedHttpRequests'
+  | 'csrfPrevention'
+  | 'validationRules'
+  | 'validationOptions'
+  | 'parseOptions'
+  | 'persistedQueries'
+  | 'stopOnTerminationSignals'
+>;
+
+export interface Protection {
+  /** Spread into the ApolloServer constructor. */
+  readonly apollo: ProtectionApolloOptions;
+  readonly plugins: ApolloServerPlugin<GraphQLContext>[];
+  /** Mounted on every route, first: request log and the caller's viewer. */
+  readonly everyRequest: RequestHandler[];
+  /** Mounted on /graphql before Apollo, in order. */
+  readonly graphqlRequest: RequestHandler[];
+  close(): Promise<void>;
+}
+
+/** Everything that stands between the internet and the resolvers (docs/security.md). */
+export function createProtection(
+  config: Config,
+  logger: Logger,
+  resolveViewer: ViewerResolver = resolveAnonymous,
+  metrics?: Pick<GatewayMetrics, 'rateLimitRejections'>,
+): Protection {
+  const introspectionForAll = introspectionEnabled(config);
+  // Relative manifest paths are resolved from the repository root.
+  const safelist =
+    config.operations === 'safelist' ? loadOperationsManifest(config.operationsManifest) : undefined;
+  const rateLimits = config.redisUrl
+    ? redisRateLimitStore(config.redisUrl.href, logger)
+    : memoryRateLimitStore();
+  return {
+    apollo: {
+      // Introspection is decided per caller in the plugin (developer scope), so Apollo's static rule stays off.
+      introspection: true,
+      hideSchemaDetailsFromClientErrors: !introspectionForAll,
+      allowBatchedHttpRequests: false,
+      csrfPrevention: true,
+      validationRules: queryLimitRules(config),
+      // graphql-js adds one "too many errors" error after maxErrors real ones.
+      validationOptions: { maxErrors: Math.max(1, config.maxValidationErrors - 1) },
+      parseOptions: { maxTokens: config.maxTokens },
+      persistedQueries: config.persistedQueries ? { cache: persistedQueryCache(safelist) } : false,
+      // `byline serve` owns SIGTERM (drain, close the pool, exit 0); Apollo's own handler would re-raise
+      // the signal after stopping and kill the process before the pool is closed.
+      stopOnTerminationSignals: false,
+    },
+    plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
+    everyRequest: [requestLog(logger), viewerMiddleware(resolveViewer)],
+    graphqlRequest: [
+      methodGuard(config.maxTokens),
+      rateLimitMiddleware(rateLimits, config.rateLimitPerMinute, logger, (limit) =>
+        metrics?.rateLimitRejections.inc({ limit }),
+      ),
+      express.json({ limit: config.maxBodyBytes }),
+      bodyGuard,
+    ],
+    close: () => rateLimits.close(),
+  };
+}

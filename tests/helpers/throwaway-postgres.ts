@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A PostgreSQL cluster of the test's own, on its own port, that the test may stop and start. */
+export interface ThrowawayPostgres {
+  readonly url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server and deletes its files. */
+  destroy(): Promise<void>;
+}
+
+const BIN_DIRS = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Creates a cluster with initdb and starts it with pg_ctl; as root, runs both as `postgres` (the
+ * server refuses to run as root). Resolves with the reason instead when the binaries are missing.
+ */
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres | { skipped: string }> {
+  const bin = BIN_DIRS.find(
+    (dir) => existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl')),
+  );
+  if (!bin) return { skipped: `initdb/pg_ctl not found in ${BIN_DIRS.join(', ')}` };
+  const asRoot = process.getuid?.() === 0;
+  let owner: { uid: number; gid: number } | undefined;
+  if (asRoot) {
+    try {
+      const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+      const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+      owner = { uid, gid };
+    } catch {
+      return { skipped: 'running as root and no `postgres` user to run the server as' };
+    }
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'byline-pg-'));
+  if (owner) await chown(dir, owner.uid, owner.gid);
+  const data = path.join(dir, 'data');
+  const port = await freePort();
+  const pg = (tool: string, args: string[]) =>
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args])
+      : run(path.join(bin, tool), args);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=30`;
+  const start = async () => {
+    await pg('pg_ctl', [
+      '-D',
+      data,
+      '-o',
+      options,
+      '-l',
+      path.join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
+  };
+  const stop = async () => {
+    await pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+  };
+  try {
+    await pg('initdb', [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ]);
+    await start();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop,
+    destroy: async () => {
+      await stop().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,289 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ingestPaths } from '../src/ingest/ingest-paths.ts';
+import { anonymousViewer, type Viewer } from '../src/shared/viewer.ts';
+import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+
+/**
+ * Drafts and embargoed articles (a future `publishedAt`) are invisible through every entry point
+ * unless the caller has the `preview` scope. ONE table, one row per entry point: a new entry point
+ * (search, embeds, oEmbed…) is a new row.
+ */
+
+const DRAFT = 'draft-seoul-weighs-new-sanctions';
+const EMBARGOED = 'after-the-pact-where-the-korean-peninsula-goes-next';
+const HIDDEN = [DRAFT, EMBARGOED];
+const LINKER = 'visibility-matrix-linker';
+
+const previewViewer: Viewer = {
+  ...anonymousViewer,
+  kind: 'partner',
+  partnerId: 1,
+  partnerName: 'preview partner',
+  scopes: new Set(['preview']),
+};
+
+/** What the row's query exposed: the article slugs it reached and, for lists, the count it claims. */
+interface Exposed {
+  readonly slugs: string[];
+  readonly count?: number;
+}
+
+/** Ids of the hidden articles and their quotes, read once with the preview scope. */
+interface HiddenIds {
+  readonly articleIds: Record<string, string>;
+  readonly articleUrls: Record<string, string>;
+  readonly quoteIds: Record<string, string[]>;
+}
+
+interface EntryPoint {
+  readonly name: string;
+  readonly query: string;
+  readonly variables?: (ids: HiddenIds) => Record<string, unknown>;
+  readonly exposed: (data: any) => Exposed;
+  /** The hidden articles a preview caller must reach through it. */
+  readonly previewSees: readonly string[];
+}
+
+const page = (connection: any): Exposed => ({
+  slugs: connection.nodes.map((node: any) => node.slug),
+  count: connection.totalCount,
+});
+const quotePage = (connection: any): Exposed => ({
+  slugs: connection.nodes.map((quote: any) => quote.article.slug),
+  count: connection.totalCount,
+});
+const articleFields = 'totalCount nodes { slug }';
+const quoteFields = 'totalCount nodes { article { slug } }';
+
+const entryPoints: EntryPoint[] = [
+  ...HIDDEN.map((slug): EntryPoint => ({
+    name: `article(slug: ${slug})`,
+    query: `{ article(slug: "${slug}") { slug } }`,
+    exposed: (data) => ({ slugs: data.article ? [data.article.slug] : [] }),
+    previewSees: [slug],
+  })),
+  ...HIDDEN.map((slug): EntryPoint => ({
+    name: `article(id) of ${slug}`,
+    query: 'query ($id: ID!) { article(id: $id) { slug } }',
+    variables: (ids) => ({ id: ids.articleIds[slug] }),
+    exposed: (data) => ({ slugs: data.article ? [data.article.slug] : [] }),
+    previewSees: [slug],
+  })),
+  ...HIDDEN.map((slug): EntryPoint => ({
+    name: `article(url) of ${slug}`,
+    query: 'query ($url: URL!) { article(url: $url) { slug } }',
+    variables: (ids) => ({ url: ids.articleUrls[slug] }),
+    exposed: (data) => ({ slugs: data.article ? [data.article.slug] : [] }),
+    previewSees: [slug],
+  })),
+  ...HIDDEN.map((slug): EntryPoint => ({
+    name: `node(id) of ${slug}`,
+    query: 'query ($id: ID!) { node(id: $id) { ... on Article { slug } } }',
+    variables: (ids) => ({ id: ids.articleIds[slug] }),
+    exposed: (data) => ({ slugs: data.node ? [data.node.slug] : [] }),
+    previewSees: [slug],
+  })),
+  {
+    name: 'nodes(ids) of the hidden articles and their quotes',
+    query:
+      'query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Article { slug } ... on Quote { article { slug } } } }',
+    variables: (ids) => ({ ids: [...Object.values(ids.articleIds), ...Object.values(ids.quoteIds).flat()] }),
+    exposed: (data) => ({
+      slugs: data.nodes.filter(Boolean).map((node: any) => node.slug ?? node.article.slug),
+    }),
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'articles + totalCount',
+    query: `{ articles(first: 100) { ${articleFields} } }`,
+    exposed: (data) => page(data.articles),
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'articles(orderBy: OLDEST, filter: section, tag, person)',
+    query: `{ a: articles(first: 100, orderBy: OLDEST, filter: { section: "world" }) { ${articleFields} }
+      b: articles(first: 100, filter: { tag: "korean-peninsula" }) { ${articleFields} }
+      c: articles(first: 100, filter: { person: "gerald-horne" }) { ${articleFields} } }`,
+    exposed: (data) => {
+      const pages = [page(data.a), page(data.b), page(data.c)];
+      return { slugs: pages.flatMap((p) => p.slugs), count: pages.reduce((sum, p) => sum + p.count!, 0) };
+    },
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'section.articles',
+    query: `{ w: section(slug: "world") { articles(first: 100) { ${articleFields} } }
+      a: section(slug: "analysis") { articles(first: 100) { ${articleFields} } } }`,
+    exposed: (data) => {
+      const pages = [page(data.w.articles), page(data.a.articles)];
+      return { slugs: pages.flatMap((p) => p.slugs), count: pages.reduce((sum, p) => sum + p.count!, 0) };
+    },
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'sections { articles }',
+    query: `{ sections { articles(first: 100) { ${articleFields} } } }`,
+    exposed: (data) => {
+      const pages = data.sections.map((section: any) => page(section.articles)) as Exposed[];
+      return { slugs: pages.flatMap((p) => p.slugs), count: pages.reduce((sum, p) => sum + p.count!, 0) };
+    },
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'tag.articles',
+    query: `{ s: tag(slug: "south-korea") { articles(first: 100) { ${articleFields} } }
+      k: tag(slug: "korean-peninsula") { articles(first: 100) { ${articleFields} } } }`,
+    exposed: (data) => {
+      const pages = [page(data.s.articles), page(data.k.articles)];
+      return { slugs: pages.flatMap((p) => p.slugs), count: pages.reduce((sum, p) => sum + p.count!, 0) };
+    },
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'person.articles (as author)',
+    query: `{ j: person(slug: "jun-seo-park") { articles(first: 100) { ${articleFields} } }
+      e: person(slug: "elliot-fairbanks") { articles(first: 100) { ${articleFields} } } }`,
+    exposed: (data) => {
+      const pages = [page(data.j.articles), page(data.e.articles)];
+      return { slugs: pages.flatMap((p) => p.slugs), count: pages.reduce((sum, p) => sum + p.count!, 0) };
+    },
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'person.mentionedIn',
+    query: `{ person(slug: "gerald-horne") { mentionedIn(first: 100) { ${articleFields} } } }`,
+    exposed: (data) => page(data.person.mentionedIn),
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'person.quotes',
+    query: `{ g: person(slug: "gerald-horne") { quotes(first: 100) { ${quoteFields} } }
+      h: person(slug: "han-ji-woo") { quotes(first: 100) { ${quoteFields} } } }`,
+    exposed: (data) => {
+      const pages = [quotePage(data.g.quotes), quotePage(data.h.quotes)];
+      return { slugs: pages.flatMap((p) => p.slugs), count: pages.reduce((sum, p) => sum + p.count!, 0) };
+    },
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'organization.quotes and organization.mentionedIn',
+    query: `{ organization(slug: "south-korean-foreign-ministry") {
+      quotes(first: 100) { ${quoteFields} } mentionedIn(first: 100) { ${articleFields} } } }`,
+    exposed: (data) => {
+      const pages = [quotePage(data.organization.quotes), page(data.organization.mentionedIn)];
+      return { slugs: pages.flatMap((p) => p.slugs), count: pages.reduce((sum, p) => sum + p.count!, 0) };
+    },
+    previewSees: [DRAFT],
+  },
+  ...HIDDEN.map((slug): EntryPoint => ({
+    name: `quote(id) of a quote in ${slug}`,
+    query: 'query ($id: ID!) { quote(id: $id) { article { slug } } }',
+    variables: (ids) => ({ id: ids.quoteIds[slug]![0] }),
+    exposed: (data) => ({ slugs: data.quote ? [data.quote.article.slug] : [] }),
+    previewSees: [slug],
+  })),
+  {
+    name: 'quotes(filter: article, speaker) + totalCount',
+    query: `{ d: quotes(first: 100, filter: { article: "${DRAFT}" }) { ${quoteFields} }
+      e: quotes(first: 100, filter: { article: "${EMBARGOED}" }) { ${quoteFields} }
+      g: quotes(first: 100, filter: { speaker: "gerald-horne" }) { ${quoteFields} }
+      all: quotes(first: 100) { ${quoteFields} } }`,
+    exposed: (data) => {
+      const pages = [quotePage(data.d), quotePage(data.e), quotePage(data.g), quotePage(data.all)];
+      return { slugs: pages.flatMap((p) => p.slugs), count: pages.reduce((sum, p) => sum + p.count!, 0) };
+    },
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'relatedLinks.target',
+    query: `{ article(slug: "${LINKER}") { relatedLinks { target { slug } } } }`,
+    exposed: (data) => ({
+      slugs: data.article.relatedLinks
+        .filter((link: any) => link.target)
+        .map((link: any) => link.target.slug),
+    }),
+    previewSees: HIDDEN,
+  },
+];
+
+describeEachEngine('visibility of drafts and embargoed articles', (engine) => {
+  let database: TestDatabase;
+  let gateway: TestGateway;
+  let ids: HiddenIds;
+  beforeAll(async () => {
+    database = await engine.open();
+    gateway = await startTestGateway(database, {
+      demo: true,
+      resolveViewer: async (req) =>
+        req.get('x-test-viewer') === 'preview' ? previewViewer : anonymousViewer,
+    });
+    // A public article whose related links point at the hidden ones.
+    const linker = makeArticle({
+      slug: LINKER,
+      relatedLinks: [
+        { key: 'l1', title: 'To the draft', article: DRAFT },
+        { key: 'l2', title: 'To the embargoed one', article: EMBARGOED },
+      ],
+    });
+    const { dir } = await writeArticleFiles({ 'linker.json': linker });
+    const summary = await ingestPaths(database.handle.db, [dir]);
+    expect(summary.failed).toBe(0);
+
+    const { body } = await gateway.graphql(
+      `query ($a: String!, $b: String!) { a: article(slug: $a) { id url quotes { id } } b: article(slug: $b) { id url quotes { id } } }`,
+      { variables: { a: DRAFT, b: EMBARGOED }, headers: { 'x-test-viewer': 'preview' } },
+    );
+    const [draft, embargoed] = [body.data!.a, body.data!.b];
+    ids = {
+      articleIds: { [DRAFT]: draft.id, [EMBARGOED]: embargoed.id },
+      articleUrls: { [DRAFT]: draft.url, [EMBARGOED]: embargoed.url },
+      quoteIds: {
+        [DRAFT]: draft.quotes.map((q: { id: string }) => q.id),
+        [EMBARGOED]: embargoed.quotes.map((q: { id: string }) => q.id),
+      },
+    };
+    expect(ids.quoteIds[DRAFT]!.length).toBeGreaterThan(0);
+    expect(ids.quoteIds[EMBARGOED]!.length).toBeGreaterThan(0);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await database?.drop();
+  });
+
+  it('hides them from anonymous callers and shows them with the preview scope, through every entry point', async () => {
+    const failures: string[] = [];
+    for (const entry of entryPoints) {
+      const variables = entry.variables?.(ids);
+      const run = async (viewer: 'anonymous' | 'preview') => {
+        const { status, body } = await gateway.graphql(entry.query, {
+          ...(variables ? { variables } : {}),
+          headers: { 'x-test-viewer': viewer },
+        });
+        if (status !== 200 || body.errors) {
+          failures.push(`${entry.name} [${viewer}]: ${status} ${JSON.stringify(body.errors)}`);
+          return undefined;
+        }
+        return { exposed: entry.exposed(body.data), data: body.data };
+      };
+      const anonymous = await run('anonymous');
+      const preview = await run('preview');
+      if (!anonymous || !preview) continue;
+      const leaked = anonymous.exposed.slugs.filter((slug) => HIDDEN.includes(slug));
+      if (leaked.length > 0) failures.push(`${entry.name} [anonymous]: leaked ${leaked.join(', ')}`);
+      const missing = entry.previewSees.filter((slug) => !preview.exposed.slugs.includes(slug));
+      if (missing.length > 0) failures.push(`${entry.name} [preview]: does not reach ${missing.join(', ')}`);
+      for (const [viewer, result] of [
+        ['anonymous', anonymous],
+        ['preview', preview],
+      ] as const) {
+        const { count, slugs } = result.exposed;
+        if (count !== undefined && count !== slugs.length) {
+          failures.push(`${entry.name} [${viewer}]: totalCount ${count} but ${slugs.length} items`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
