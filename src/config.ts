@@ -152,6 +152,24 @@ const settings = {
     'On SIGTERM, how long in-flight requests may take before the process exits.',
     (raw) => integer('BYLINE_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000)(raw),
   ),
+  responseCache: setting(
+    'BYLINE_RESPONSE_CACHE',
+    'true',
+    'Cache whole GET responses for public content (PostgreSQL only; cleared on every ingest).',
+    (raw) => boolean('BYLINE_RESPONSE_CACHE', true)(raw),
+  ),
+  responseCacheTtlSeconds: setting(
+    'BYLINE_RESPONSE_CACHE_TTL_SECONDS',
+    '60',
+    'How long a cached response lives at most (bounds how late an embargo lifts in the cache).',
+    (raw) => integer('BYLINE_RESPONSE_CACHE_TTL_SECONDS', 60, 1, 86_400)(raw),
+  ),
+  responseCacheMaxEntries: setting(
+    'BYLINE_RESPONSE_CACHE_MAX_ENTRIES',
+    '10000',
+    'How many responses the in-memory cache holds before evicting the least recently used.',
+    (raw) => integer('BYLINE_RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000)(raw),
+  ),
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

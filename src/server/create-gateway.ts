@@ -16,6 +16,7 @@ import { anonymousViewer } from '../shared/viewer.ts';
 import { createFormatError } from './format-error.ts';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context.ts';
 import { mergeResolvers, readTypeDefs } from './schema.ts';
+import { createResponseCache } from './response-cache.ts';
 
 export interface Gateway {
   readonly httpServer: http.Server;
@@ -68,6 +69,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
     },
   };
 
+  const responseCache = await createResponseCache({ config, database, logger });
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: readTypeDefs(),
     resolvers: mergeResolvers(),
@@ -89,6 +91,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       debugPlugin,
+      responseCache.plugin,
     ],
   });
   await apollo.start();
@@ -122,6 +125,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
   const scoped: RequestHandler = (_req, res, next) => {
     runInRequestScope(newRequestScope(res.locals['requestId'] as string), next);
   };
+  app.use('/graphql', responseCache.middleware);
   app.use(
     '/graphql',
     express.json({ limit: '100kb' }),
@@ -176,6 +180,7 @@ export async function createGateway({ config, database, logger }: GatewayOptions
       forced.unref();
       // The drain plugin stops accepting, closes idle keep-alive sockets and waits for in-flight requests.
       await apollo.stop();
+      await responseCache.close();
       clearTimeout(forced);
     },
   };
