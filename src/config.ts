@@ -170,6 +170,12 @@ const settings = {
     'How many responses the in-memory cache holds before evicting the least recently used.',
     (raw) => integer('BYLINE_RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000)(raw),
   ),
+  redisUrl: setting(
+    'REDIS_URL',
+    '(unset: in-memory cache)',
+    'Redis for the response cache, shared by every gateway on the same database.',
+    (raw) => url('REDIS_URL', ['redis:', 'rediss:'])(raw),
+  ),
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

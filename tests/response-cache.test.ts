@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import { responseCacheKey } from '../src/server/response-cache.ts';
+import { redisPrefix, responseCacheKey } from '../src/server/response-cache.ts';
 import { anonymousViewer, editorViewer } from '../src/shared/viewer.ts';
 import { visibilityKey } from '../src/shared/visibility.ts';
 import { engines, type TestDatabase } from './helpers/engines.ts';
@@ -144,5 +145,76 @@ describe.runIf(postgres.length > 0)('the response cache', () => {
     await expect
       .poll(async () => (await get(FRONT, { slug: 'world' })).body!.data.section.articles.nodes[0].headline)
       .toBe('Newest in World');
+  });
+});
+
+// With REDIS_URL the entries live in Redis, shared by every gateway on the same database.
+const redisUrl = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
+const redisAvailable = await (async () => {
+  const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+})();
+
+describe.runIf(postgres.length > 0 && redisAvailable)('the response cache on Redis', () => {
+  let database: TestDatabase;
+  let gateways: TestGateway[];
+  let redis: Redis;
+  let prefix: string;
+  const QUERY = `query ($slug: String!) { article(slug: $slug) { headline } }`;
+
+  beforeAll(async () => {
+    database = await postgres[0]!.open();
+    const env = { DATABASE_URL: database.url!, REDIS_URL: redisUrl };
+    gateways = [
+      await startTestGateway(database, { demo: true, env }),
+      await startTestGateway(database, { env }),
+    ];
+    redis = new Redis(redisUrl);
+    prefix = redisPrefix(database.url!);
+  });
+  afterAll(async () => {
+    for (const gateway of gateways ?? []) await gateway.close();
+    if (redis) {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+    await database?.drop();
+  });
+
+  async function get(gateway: TestGateway, slug: string) {
+    const search = new URLSearchParams({ query: QUERY, variables: JSON.stringify({ slug }) });
+    const response = await fetch(`${gateway.origin}/graphql?${search}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    return { cache: response.headers.get('x-cache'), body: (await response.json()) as { data: any } };
+  }
+
+  it('shares entries between gateways and drops them for all when ingest commits a change', async () => {
+    const [first, second] = gateways as [TestGateway, TestGateway];
+    const article = makeArticle({ slug: 'redis-cache-story', headline: 'Stored in Redis' });
+    await ingestArticle(database.handle.db, article);
+    await expect.poll(async () => (await get(first, article.slug)).cache).toBe('HIT');
+    expect(await redis.keys(`${prefix}*:*`)).not.toHaveLength(0);
+    // The other gateway never answered this request, yet it is a hit there: the entry is shared.
+    expect(await get(second, article.slug)).toEqual({
+      cache: 'HIT',
+      body: { data: { article: { headline: 'Stored in Redis' } } },
+    });
+
+    await ingestArticle(database.handle.db, { ...article, headline: 'Edited in Redis' });
+    for (const gateway of [first, second]) {
+      await expect
+        .poll(async () => (await get(gateway, article.slug)).body.data.article.headline)
+        .toBe('Edited in Redis');
+    }
   });
 });

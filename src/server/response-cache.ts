@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { Config } from '../config.ts';
@@ -20,6 +21,10 @@ import { visibilityKey } from '../shared/visibility.ts';
  * gateway process listening clears its cache. It is coarse on purpose (any ingest clears everything):
  * no entity-precise bookkeeping to get wrong. While the listener is down nothing is served or stored.
  * On PGlite there is no second process to listen to, so the cache is off.
+ *
+ * Entries live in an in-memory LRU, or in Redis when REDIS_URL is set (shared by every gateway).
+ * Redis keys carry a generation named by the change that started it, so a change drops every
+ * process's entries at once without scanning; a Redis failure is a miss, never an error.
  */
 
 export const CONTENT_CHANGED_CHANNEL = 'byline_content_changed';
@@ -27,6 +32,59 @@ export const CONTENT_CHANGED_CHANNEL = 'byline_content_changed';
 export interface CachedResponse {
   readonly body: string;
   readonly etag: string;
+}
+
+/** Where entries live. `clear` makes every entry unreachable, moving to `generation` when given. */
+interface Store {
+  get(key: string): Promise<CachedResponse | undefined>;
+  set(key: string, value: CachedResponse): Promise<void>;
+  clear(generation?: string): void;
+  close(): Promise<void>;
+}
+
+function memoryStore(maxEntries: number, ttlMs: number): Store {
+  const entries = new LRUCache<string, CachedResponse>({ max: maxEntries, ttl: ttlMs });
+  return {
+    get: async (key) => entries.get(key),
+    set: async (key, value) => void entries.set(key, value),
+    clear: () => entries.clear(),
+    close: async () => entries.clear(),
+  };
+}
+
+/** Gateways on one database share entries; gateways on different databases never do. */
+export function redisPrefix(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  return `byline:response:${sha256(`${url.hostname}:${url.port}${url.pathname}`).slice(0, 16)}:`;
+}
+
+function redisStore(url: URL, prefix: string, ttlMs: number, logger: Logger): Store {
+  const redis = new Redis(url.href, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  let warned = false;
+  redis.on('error', (error: Error) => {
+    if (!warned) logger.warn({ err: error }, 'response cache: Redis unavailable; answering without it');
+    warned = true;
+  });
+  redis.on('ready', () => (warned = false));
+  // Every gateway gets the same notification payload (the ingest's transaction id) and so moves to
+  // the same generation; a fresh listener, which may have missed changes, starts a random one of its own.
+  let generation: string = randomUUID();
+  const entryKey = (key: string) => `${prefix}${generation}:${key}`;
+  return {
+    async get(key) {
+      const text = await redis.get(entryKey(key)).catch(() => null);
+      return text === null ? undefined : (JSON.parse(text) as CachedResponse);
+    },
+    async set(key, value) {
+      await redis.set(entryKey(key), JSON.stringify(value), 'PX', ttlMs).catch(() => undefined);
+    },
+    clear: (next) => {
+      generation = next && /^[\w-]{1,64}$/.test(next) ? next : randomUUID();
+    },
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
 }
 
 export interface ResponseCache {
@@ -117,7 +175,9 @@ export async function createResponseCache(options: {
   const { config, database, logger } = options;
   const enabled = config.responseCache && database.engine === 'postgres' && config.databaseUrl !== undefined;
   const ttlMs = config.responseCacheTtlSeconds * 1000;
-  const entries = new LRUCache<string, CachedResponse>({ max: config.responseCacheMaxEntries, ttl: ttlMs });
+  const store = config.redisUrl
+    ? redisStore(config.redisUrl, redisPrefix(String(config.databaseUrl)), ttlMs, logger)
+    : memoryStore(config.responseCacheMaxEntries, ttlMs);
   // Bumped on every content change: an answer computed across a change is not stored.
   let generation = 0;
   let listening = false;
@@ -125,9 +185,9 @@ export async function createResponseCache(options: {
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
 
-  const clear = () => {
+  const clear = (next?: string) => {
     generation += 1;
-    entries.clear();
+    store.clear(next);
   };
 
   const listen = async (): Promise<void> => {
@@ -151,7 +211,7 @@ export async function createResponseCache(options: {
     client.on('error', lost);
     client.on('end', () => lost(new Error('connection ended')));
     client.on('notification', (message) => {
-      if (message.channel === CONTENT_CHANGED_CHANNEL) clear();
+      if (message.channel === CONTENT_CHANGED_CHANNEL) clear(message.payload);
     });
     listener = client;
     try {
@@ -170,8 +230,15 @@ export async function createResponseCache(options: {
   const middleware: RequestHandler = (req: Request, res, next) => {
     if (!enabled || !listening || !cacheableRequest(req.method, (name) => req.get(name))) return next();
     const key = responseCacheKey(req.query as Record<string, unknown>, visibilityKey(anonymousViewer));
-    const hit = key === undefined ? undefined : entries.get(key);
-    if (!hit) return next();
+    if (key === undefined) return next();
+    const asked = generation;
+    store.get(key).then(
+      // A change notified while Redis answered makes the answer unusable.
+      (hit) => (hit && listening && generation === asked ? sendHit(req, res, hit) : next()),
+      () => next(),
+    );
+  };
+  const sendHit = (req: Request, res: Response, hit: CachedResponse) => {
     res.setHeader('x-cache', 'HIT');
     res.setHeader('cache-control', `public, max-age=${ttlSeconds}`);
     res.setHeader('etag', hit.etag);
@@ -210,7 +277,7 @@ export async function createResponseCache(options: {
           response.http.headers.set('cache-control', `public, max-age=${ttlSeconds}`);
           response.http.headers.set('etag', etag);
           response.http.headers.set('x-cache', 'MISS');
-          if (listening && generation === startedIn) entries.set(key, { body, etag });
+          if (listening && generation === startedIn) await store.set(key, { body, etag });
         },
       };
     },
@@ -227,6 +294,7 @@ export async function createResponseCache(options: {
       const client = listener;
       listener = undefined;
       await client?.end().catch(() => undefined);
+      await store.close();
     },
   };
 }
