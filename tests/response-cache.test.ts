@@ -218,3 +218,26 @@ describe.runIf(postgres.length > 0 && redisAvailable)('the response cache on Red
     }
   });
 });
+
+describe('the response cache on PGlite', () => {
+  it('is off, and a REDIS_URL does not stop the gateway from starting', async () => {
+    const database = await engines.find((engine) => engine.name === 'pglite')!.open();
+    const gateway = await startTestGateway(database, {
+      demo: true,
+      env: { REDIS_URL: 'redis://127.0.0.1:1' },
+    });
+    try {
+      const search = new URLSearchParams({ query: '{ sections { slug } }' });
+      for (const _ of [1, 2]) {
+        const response = await fetch(`${gateway.origin}/graphql?${search}`, {
+          headers: { 'apollo-require-preflight': 'true' },
+        });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-cache')).toBeNull();
+      }
+    } finally {
+      await gateway.close();
+      await database.drop();
+    }
+  });
+});

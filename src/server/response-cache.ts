@@ -175,9 +175,10 @@ export async function createResponseCache(options: {
   const { config, database, logger } = options;
   const enabled = config.responseCache && database.engine === 'postgres' && config.databaseUrl !== undefined;
   const ttlMs = config.responseCacheTtlSeconds * 1000;
-  const store = config.redisUrl
-    ? redisStore(config.redisUrl, redisPrefix(String(config.databaseUrl)), ttlMs, logger)
-    : memoryStore(config.responseCacheMaxEntries, ttlMs);
+  const store =
+    enabled && config.redisUrl
+      ? redisStore(config.redisUrl, redisPrefix(String(config.databaseUrl)), ttlMs, logger)
+      : memoryStore(config.responseCacheMaxEntries, ttlMs);
   // Bumped on every content change: an answer computed across a change is not stored.
   let generation = 0;
   let listening = false;
