@@ -95,6 +95,23 @@ describe.runIf(postgres.length > 0)('the response cache', () => {
     expect(revalidated.status).toBe(304);
   });
 
+  it('answers an APQ hash-only GET from the entry its full query filled', async () => {
+    const query = `{ section(slug: "analysis") { name } }`;
+    const extensions = JSON.stringify({
+      persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') },
+    });
+    const headers = { 'apollo-require-preflight': 'true' };
+    const full = await fetch(`${gateway.origin}/graphql?${new URLSearchParams({ query, extensions })}`, {
+      headers,
+    });
+    expect(full.headers.get('x-cache')).toBe('MISS');
+    const hashOnly = await fetch(`${gateway.origin}/graphql?${new URLSearchParams({ extensions })}`, {
+      headers,
+    });
+    expect(hashOnly.headers.get('x-cache')).toBe('HIT');
+    expect(await hashOnly.json()).toEqual({ data: { section: { name: 'Analysis' } } });
+  });
+
   it('never serves a draft to an anonymous caller', async () => {
     const variables = { slug: 'draft-seoul-weighs-new-sanctions' };
     for (const _ of [1, 2]) {
