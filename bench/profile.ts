@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Scenario } from './compare.ts';
-import { benchDatabaseUrl } from './data/load.ts';
+import { benchDatabaseUrl } from './dataset/load.ts';
 import { draw, loadArgumentPools, runLoad, startServer, stopServer, variantFor, waitFor } from './run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

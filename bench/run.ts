@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { firstDifference, normalizePeer, projectForPeer, type Scenario } from './compare.ts';
-import { benchDatabaseUrl } from './data/load.ts';
-import { createRandom, createZipf } from './data/prng.ts';
+import { benchDatabaseUrl } from './dataset/load.ts';
+import { createRandom, createZipf } from './dataset/prng.ts';
 import type { LoadResult, LoadSpec, RequestVariant } from './load/load-spec.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
