@@ -184,9 +184,12 @@ export function generateArticle(
     shape.people - shape.journalists,
     random.int(2, 6),
   ).map((i) => catalog.people[shape.journalists + i]!);
-  const organizations = distinctZipf(random, samplers.organization, shape.organizations, random.int(1, 3)).map(
-    (i) => catalog.organizations[i]!,
-  );
+  const organizations = distinctZipf(
+    random,
+    samplers.organization,
+    shape.organizations,
+    random.int(1, 3),
+  ).map((i) => catalog.organizations[i]!);
 
   const quotes = Array.from({ length: random.int(3, 7) }, (_, q) => {
     const roll = random.next();
@@ -200,7 +203,9 @@ export function generateArticle(
       key: `q${q}`,
       text: sentence(random, 10, 30),
       speaker,
-      ...(random.chance(0.5) && { context: `in ${random.pick(['a statement', 'an interview', 'a briefing'])}` }),
+      ...(random.chance(0.5) && {
+        context: `in ${random.pick(['a statement', 'an interview', 'a briefing'])}`,
+      }),
     };
   });
   const relatedLinks = Array.from({ length: random.int(1, 5) }, (_, l) => {
@@ -226,8 +231,8 @@ export function generateArticle(
   const placed: string[][] = paragraphTexts.map(() => []);
   const pullQuote = quotes[0]!.key;
   quotes.slice(1).forEach((quote, q) => placed[(q * 2) % placed.length]!.push(quote.key));
-  const paragraphs = paragraphTexts.map(
-    (text, p): Block => (placed[p]!.length > 0 ? { type: 'paragraph', text, quotes: placed[p]! } : { type: 'paragraph', text }),
+  const paragraphs = paragraphTexts.map((text, p): Block =>
+    placed[p]!.length > 0 ? { type: 'paragraph', text, quotes: placed[p]! } : { type: 'paragraph', text },
   );
   const body: Block[] = [
     ...paragraphs.slice(0, 2),

@@ -29,7 +29,9 @@ export async function ensureDatabase(url: string, fresh: boolean): Promise<void>
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new Error(`expected a database name of letters, digits and underscores in ${target.pathname}, got "${name}"`);
+    throw new Error(
+      `expected a database name of letters, digits and underscores in ${target.pathname}, got "${name}"`,
+    );
   }
   const adminUrl = new URL(url);
   adminUrl.pathname = '/postgres';
@@ -61,7 +63,9 @@ async function main(): Promise<number> {
   const seed = Number(values.seed);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(articles) || articles < 1) {
-    console.error(`bench:data: expected --articles <positive integer>, got ${JSON.stringify(values.articles ?? null)}`);
+    console.error(
+      `bench:data: expected --articles <positive integer>, got ${JSON.stringify(values.articles ?? null)}`,
+    );
     return 2;
   }
   if (!Number.isInteger(seed)) {
@@ -69,12 +73,18 @@ async function main(): Promise<number> {
     return 2;
   }
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
-    console.error(`bench:data: expected --concurrency from 1 to 32, got ${JSON.stringify(values.concurrency)}`);
+    console.error(
+      `bench:data: expected --concurrency from 1 to 32, got ${JSON.stringify(values.concurrency)}`,
+    );
     return 2;
   }
   const url = benchDatabaseUrl(values['database-url']);
   await ensureDatabase(url, values.fresh);
-  const database = await openDatabase({ databaseUrl: url, poolSize: concurrency, statementTimeoutMs: 120_000 });
+  const database = await openDatabase({
+    databaseUrl: url,
+    poolSize: concurrency,
+    statementTimeoutMs: 120_000,
+  });
   const started = performance.now();
   try {
     await migrateToLatest(database.db);
@@ -112,7 +122,9 @@ async function main(): Promise<number> {
     await sql`analyze`.execute(database.db);
     // Recorded on the database so `npm run bench` can say which data set it measured.
     const name = new URL(url).pathname.slice(1);
-    await sql.raw(`comment on database ${name} is 'bench:data --articles ${articles} --seed ${seed}'`).execute(database.db);
+    await sql
+      .raw(`comment on database ${name} is 'bench:data --articles ${articles} --seed ${seed}'`)
+      .execute(database.db);
     const counts = await sql<{ table: string; rows: number }>`
       select 'articles' as table, count(*)::int as rows from articles
       union all select 'sections', count(*)::int from sections
@@ -129,7 +141,9 @@ async function main(): Promise<number> {
       `bench:data: ${articles} articles (seed ${seed}) in ${seconds.toFixed(1)} s: ` +
         `${outcomes.created} created, ${outcomes.updated} updated, ${outcomes.unchanged} unchanged`,
     );
-    console.log(`database ${new URL(url).pathname.slice(1)}: ${counts.rows.map((r) => `${r.table} ${r.rows}`).join(', ')}`);
+    console.log(
+      `database ${new URL(url).pathname.slice(1)}: ${counts.rows.map((r) => `${r.table} ${r.rows}`).join(', ')}`,
+    );
     return 0;
   } finally {
     await database.close();

@@ -55,7 +55,12 @@ export function createZipf(n: number, s = 1.07): (random: Random) => number {
 }
 
 /** `count` distinct Zipf ranks (fewer if n is smaller), in the order drawn. */
-export function distinctZipf(random: Random, zipf: (random: Random) => number, n: number, count: number): number[] {
+export function distinctZipf(
+  random: Random,
+  zipf: (random: Random) => number,
+  n: number,
+  count: number,
+): number[] {
   const wanted = Math.min(count, n);
   const seen = new Set<number>();
   for (let attempts = 0; seen.size < wanted && attempts < wanted * 50; attempts++) seen.add(zipf(random));

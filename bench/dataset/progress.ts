@@ -10,7 +10,9 @@ export function formatProgress(done: number, total: number, elapsedMs: number, w
   const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
   const etaSeconds = rate > 0 ? Math.round((total - done) / rate) : undefined;
   const eta =
-    etaSeconds === undefined ? '--' : `${Math.floor(etaSeconds / 60)}m${String(etaSeconds % 60).padStart(2, '0')}s`;
+    etaSeconds === undefined
+      ? '--'
+      : `${Math.floor(etaSeconds / 60)}m${String(etaSeconds % 60).padStart(2, '0')}s`;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${(fraction * 100).toFixed(1)}% ${rate.toFixed(0)}/s ETA ${eta}`;
 }
 
