@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { Scenario } from './compare.ts';
-import { benchDatabaseUrl } from './data/load.ts';
+import { benchDatabaseUrl } from './dataset/load.ts';
 import { draw, loadArgumentPools, runLoad, startServer, stopServer, variantFor, waitFor } from './run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -76,7 +76,7 @@ export function summarizeProfile(profile: CpuProfile, top = 20): ProfileSummary 
       .slice(0, top)
       .map((f) => ({ ...f, share: share(f.ms) })),
     byPackage: [...packages.entries()]
-      .sort((a, b) => b[1] - a[1])
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, top)
       .map(([name, ms]) => ({ name, ms, share: share(ms) })),
   };
@@ -126,6 +126,7 @@ async function main(): Promise<number> {
     '--cpu-prof',
     `--cpu-prof-dir=${profileDir}`,
   ]);
+  let loadLine = '';
   try {
     await waitFor(`${server.origin}/readyz`, server);
     const load = await runLoad({
@@ -134,9 +135,7 @@ async function main(): Promise<number> {
       durationSeconds: Number(values.duration),
       variants: draw(pools[scenario], 2000, 6).map((argument) => variantFor('byline', scenario, argument)!),
     });
-    console.error(
-      `${scenario}: ${load.requestsPerSecond.toFixed(0)} req/s under the profiler, p99 ${load.p99Ms} ms`,
-    );
+    loadLine = `Load: ${load.requestsPerSecond.toFixed(0)} req/s under the profiler, p99 ${load.p99Ms} ms, ${load.errors} errors.`;
   } finally {
     await stopServer(server);
   }
@@ -147,7 +146,10 @@ async function main(): Promise<number> {
   );
   const stamp = new Date().toISOString().slice(0, 16).replace(':', '');
   const title = `Byline CPU profile, ${scenario}, ${values.connections} connections, ${values.duration} s (${stamp})`;
-  const markdown = renderSummary(summary, title) + `\nProfile: ${path.join(profileDir, file)}\n`;
+  const markdown =
+    renderSummary(summary, title) +
+    `\n${loadLine} The profile spans the whole process, start-up (module loading through tsx) included.\n` +
+    `Profile: ${path.join(profileDir, file)}\n`;
   console.log(markdown);
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(path.join(root, 'bench', 'results', `${stamp}-profile-${scenario}.md`), markdown);

@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { firstDifference, normalizePeer, projectForPeer, type Scenario } from './compare.ts';
-import { benchDatabaseUrl } from './data/load.ts';
-import { createRandom, createZipf } from './data/prng.ts';
+import { benchDatabaseUrl } from './dataset/load.ts';
+import { createRandom, createZipf } from './dataset/prng.ts';
 import type { LoadResult, LoadSpec, RequestVariant } from './load/load-spec.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,12 +29,13 @@ const MIX: readonly [Scenario, number][] = [
   ['person-page', 15],
   ['search', 10],
 ];
-export type ServerName = 'floor' | 'postgraphile' | 'byline';
-const SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline'];
+export type ServerName = 'floor' | 'postgraphile' | 'byline' | 'byline-cached';
+const SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline', 'byline-cached'];
 const SERVER_LABEL: Record<ServerName, string> = {
   floor: 'SQL floor',
   postgraphile: 'PostGraphile 4',
   byline: 'Byline (no response cache)',
+  'byline-cached': 'Byline (response cache)',
 };
 
 export interface RunningServer {
@@ -88,7 +89,7 @@ export function startServer(
 ): RunningServer {
   const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), POOL_SIZE: '10' };
   const args =
-    name === 'byline'
+    name === 'byline' || name === 'byline-cached'
       ? [path.join(root, 'bin', 'byline.mjs'), 'serve']
       : [
           '--import',
@@ -106,6 +107,9 @@ export function startServer(
       BYLINE_DEMO: 'false',
       BYLINE_PUBLIC_URL: PUBLIC_URL,
       BYLINE_POOL_SIZE: '10',
+      // (c) Byline without its response cache answers POSTs, which the cache never serves anyway;
+      // (d) with it answers the same operations as cacheable GETs.
+      BYLINE_RESPONSE_CACHE: name === 'byline-cached' ? 'true' : 'false',
       PUBLIC_URL,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -180,6 +184,13 @@ export function variantFor(
       body: JSON.stringify({ query: operation(`${scenario}.graphql`), variables }),
     };
   }
+  if (server === 'byline-cached') {
+    const search = new URLSearchParams({
+      query: operation(`${scenario}.graphql`),
+      variables: JSON.stringify(variables),
+    });
+    return { method: 'GET', path: `/graphql?${search}`, headers: { 'apollo-require-preflight': 'true' } };
+  }
   if (scenario === 'search') return undefined; // neither the floor nor PostGraphile has full-text search here
   if (server === 'floor') return { method: 'GET', path: `/${scenario}?arg=${encodeURIComponent(argument)}` };
   return {
@@ -190,7 +201,7 @@ export function variantFor(
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of three servers, checked by compare.ts
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of four servers, checked by compare.ts
 async function send(origin: string, variant: RequestVariant): Promise<{ json: any; bytes: number }> {
   const init: RequestInit = { method: variant.method };
   if (variant.headers) init.headers = variant.headers;
@@ -310,7 +321,7 @@ async function main(): Promise<number> {
   try {
     await Promise.all(
       servers.map((server) =>
-        waitFor(server.origin + (server.name === 'byline' ? '/readyz' : '/__stats'), server),
+        waitFor(server.origin + (server.name.startsWith('byline') ? '/readyz' : '/__stats'), server),
       ),
     );
     const byServer = Object.fromEntries(servers.map((s) => [s.name, s])) as Record<ServerName, RunningServer>;
@@ -371,6 +382,21 @@ async function main(): Promise<number> {
           row.statementsPerRequest = Math.max(row.statementsPerRequest ?? 0, statements);
           row.responseBytes = Math.max(row.responseBytes ?? 0, answer.bytes);
         }
+        // The cached server: the first GET fills the cache, the second is a hit; both must carry Byline's content.
+        const cachedVariant = variantFor('byline-cached', scenario, argument)!;
+        const miss = await send(byServer['byline-cached'].origin, cachedVariant);
+        const hit = await send(byServer['byline-cached'].origin, cachedVariant);
+        for (const answer of [miss, hit]) {
+          const difference = firstDifference(byline.json.data, answer.json.data);
+          if (difference)
+            throw new Error(`the cached Byline differs on ${scenario}(${argument}): ${difference}`);
+        }
+        const cachedRow = rows.find((r) => r.scenario === scenario && r.server === 'byline-cached')!;
+        cachedRow.statementsPerRequest = Math.max(
+          cachedRow.statementsPerRequest ?? 0,
+          hit.json.extensions?.sql?.statements ?? 0,
+        );
+        cachedRow.responseBytes = Math.max(cachedRow.responseBytes ?? 0, hit.bytes);
         const row = rows.find((r) => r.scenario === scenario && r.server === 'byline')!;
         row.statementsPerRequest = Math.max(
           row.statementsPerRequest ?? 0,
@@ -508,15 +534,28 @@ function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): 
     'bytes',
     'Byline÷floor',
     'Byline÷PostGraphile',
+    'cached÷uncached',
   ];
   const lines = rows.map((row) => {
     const of = (name: ServerName) =>
       rows.find((r) => r.scenario === row.scenario && r.server === name)?.result?.requestsPerSecond;
-    const byline = of('byline');
+    const mine = row.result?.requestsPerSecond;
     const ratio = (other: number | undefined) =>
-      row.server === 'byline' && byline !== undefined && other ? (byline / other).toFixed(2) : '';
+      row.server.startsWith('byline') && mine !== undefined && other ? (mine / other).toFixed(2) : '';
     if (row.skipped)
-      return [row.scenario, SERVER_LABEL[row.server], `skipped: ${row.skipped}`, '', '', '', '', '', '', ''];
+      return [
+        row.scenario,
+        SERVER_LABEL[row.server],
+        `skipped: ${row.skipped}`,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ];
     return [
       row.scenario,
       SERVER_LABEL[row.server],
@@ -528,6 +567,7 @@ function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): 
       fmt(row.responseBytes),
       ratio(of('floor')),
       ratio(of('postgraphile')),
+      row.server === 'byline-cached' ? ratio(of('byline')) : '',
     ];
   });
   const all = [header, ...lines];
@@ -537,7 +577,7 @@ function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): 
   return `${markdown.join('\n')}\n\n${rssLine}\n`;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of three servers, checked by compare.ts
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of four servers, checked by compare.ts
 function renderMarkdown(report: Record<string, any>, table: string): string {
   return [
     `# Benchmark ${report['startedAt']}${report['label'] ? ` (${report['label']})` : ''}`,

@@ -272,10 +272,28 @@ const settings = {
     'Requests per minute per IP for anonymous callers (token bucket); 0 turns rate limiting off. Partners have their own, per key.',
     (raw) => integer('BYLINE_RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000)(raw),
   ),
+  responseCache: setting(
+    'BYLINE_RESPONSE_CACHE',
+    'true',
+    'Cache whole GET responses for public content (PostgreSQL only; cleared on every ingest).',
+    (raw) => boolean('BYLINE_RESPONSE_CACHE', true)(raw),
+  ),
+  responseCacheTtlSeconds: setting(
+    'BYLINE_RESPONSE_CACHE_TTL_SECONDS',
+    '60',
+    'How long a cached response lives at most (bounds how late an embargo lifts in the cache).',
+    (raw) => integer('BYLINE_RESPONSE_CACHE_TTL_SECONDS', 60, 1, 86_400)(raw),
+  ),
+  responseCacheMaxEntries: setting(
+    'BYLINE_RESPONSE_CACHE_MAX_ENTRIES',
+    '10000',
+    'How many responses the in-memory cache holds before evicting the least recently used.',
+    (raw) => integer('BYLINE_RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000)(raw),
+  ),
   redisUrl: setting(
     'REDIS_URL',
-    '(unset: in memory)',
-    'Redis for rate-limit buckets shared between instances. Unset, buckets live in process memory.',
+    '(unset: in process memory)',
+    'Redis for rate-limit buckets and the response cache, shared by every gateway on the same database. Unset, both live in process memory.',
     (raw) => url('REDIS_URL', ['redis:', 'rediss:'])(raw),
   ),
 } satisfies Record<string, Setting<unknown>>;

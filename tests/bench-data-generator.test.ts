@@ -5,9 +5,9 @@ import {
   generateArticle,
   generateCatalog,
   targetSlug,
-} from '../bench/data/generate.ts';
-import { createRandom, createZipf } from '../bench/data/prng.ts';
-import { formatProgress } from '../bench/data/progress.ts';
+} from '../bench/dataset/generate.ts';
+import { createRandom, createZipf } from '../bench/dataset/prng.ts';
+import { formatProgress } from '../bench/dataset/progress.ts';
 import { validateArticleDocument } from '../src/ingest/article-document.ts';
 
 function generate(articles: number, seed: number) {

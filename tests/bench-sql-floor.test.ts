@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSamplers, datasetShape, generateArticle, generateCatalog } from '../bench/data/generate.ts';
+import { createSamplers, datasetShape, generateArticle, generateCatalog } from '../bench/dataset/generate.ts';
 import { floorParameters, floorQueries, type FloorScenario } from '../bench/servers/sql-floor-queries.ts';
 import { validateArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';

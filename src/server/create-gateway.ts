@@ -22,6 +22,7 @@ import { mountPlayground } from './playground/playground.ts';
 import { createProtection } from './protection/protection.ts';
 import { viewerOf, type ViewerResolver } from './protection/viewer-seam.ts';
 import { mergeResolvers, readTypeDefs } from './schema.ts';
+import { createResponseCache } from './response-cache.ts';
 
 export interface Gateway {
   /** This gateway's Prometheus registry and the counters other parts increment (cache, rate limits). */
@@ -87,6 +88,7 @@ export async function createGateway({
     },
   };
 
+  const responseCache = await createResponseCache({ config, database, logger });
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: readTypeDefs(),
     resolvers: mergeResolvers(),
@@ -107,6 +109,7 @@ export async function createGateway({
       debugPlugin,
       metrics.plugin,
       ...protection.plugins,
+      responseCache.plugin,
     ],
   });
   await apollo.start();
@@ -149,7 +152,10 @@ export async function createGateway({
   };
   app.use(
     '/graphql',
-    ...protection.graphqlRequest,
+    ...protection.graphqlGuards,
+    // Hits are answered here, before the body is parsed and before Apollo (issue 6).
+    responseCache.middleware,
+    ...protection.graphqlBody,
     scoped,
     expressMiddleware(apollo, {
       context: async ({ res }) =>
@@ -207,6 +213,7 @@ export async function createGateway({
       forced.unref();
       // The drain plugin stops accepting, closes idle keep-alive sockets and waits for in-flight requests.
       await apollo.stop();
+      await responseCache.close();
       clearTimeout(forced);
       await protection.close();
     },

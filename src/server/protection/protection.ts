@@ -32,8 +32,10 @@ export interface Protection {
   readonly plugins: ApolloServerPlugin<GraphQLContext>[];
   /** Mounted on every route, first: request log and the caller's viewer. */
   readonly everyRequest: RequestHandler[];
-  /** Mounted on /graphql before Apollo, in order. */
-  readonly graphqlRequest: RequestHandler[];
+  /** Before anything else on /graphql: method checks and the rate limit (cache hits count too). */
+  readonly graphqlGuards: RequestHandler[];
+  /** Then, for requests the response cache did not answer: the body, parsed and checked. */
+  readonly graphqlBody: RequestHandler[];
   close(): Promise<void>;
 }
 
@@ -69,14 +71,13 @@ export function createProtection(
     },
     plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
     everyRequest: [requestLog(logger), viewerMiddleware(resolveViewer)],
-    graphqlRequest: [
+    graphqlGuards: [
       methodGuard(config.maxTokens),
       rateLimitMiddleware(rateLimits, config.rateLimitPerMinute, logger, (limit) =>
         metrics?.rateLimitRejections.inc({ limit }),
       ),
-      express.json({ limit: config.maxBodyBytes }),
-      bodyGuard,
     ],
+    graphqlBody: [express.json({ limit: config.maxBodyBytes }), bodyGuard],
     close: () => rateLimits.close(),
   };
 }

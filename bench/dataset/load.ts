@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:data -- --articles N [--seed S] [--database-url URL] [--concurrency C] [--fresh]`
+ *
+ * Builds the benchmark data set in a real Postgres through Byline's own ingest (`ingestArticle`),
+ * so the rows are exactly what production ingest writes. Idempotent: re-running with the same seed
+ * changes nothing (ingest skips unchanged documents); `--fresh` drops the database first.
+ * `--concurrency` above 1 contends on the hot (Zipf) tag and people rows that every ingest upserts
+ * and locks, and deadlocks are retried: on a 2-core box 1 was fastest.
+ */
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { validateArticleDocument } from '../../src/ingest/article-document.ts';
+import { ingestArticle } from '../../src/ingest/ingest-article.ts';
+import { createSamplers, datasetShape, generateArticle, generateCatalog } from './generate.ts';
+import { createProgress } from './progress.ts';
+
+export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/byline_bench';
+
+/** The database URL the bench tools use: flag, then DATABASE_URL, then the local default. */
+export function benchDatabaseUrl(flag: string | undefined): string {
+  return flag || process.env['DATABASE_URL'] || DEFAULT_BENCH_DATABASE_URL;
+}
+
+/** Creates the database named in `url` when it does not exist (optionally dropping it first). */
+export async function ensureDatabase(url: string, fresh: boolean): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new Error(
+      `expected a database name of letters, digits and underscores in ${target.pathname}, got "${name}"`,
+    );
+  }
+  const adminUrl = new URL(url);
+  adminUrl.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: adminUrl.href, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    if (fresh) await client.query(`drop database if exists ${name} with (force)`);
+    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+}
+
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure: concurrent upserts of shared rows
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      articles: { type: 'string' },
+      seed: { type: 'string', default: '42' },
+      'database-url': { type: 'string' },
+      concurrency: { type: 'string', default: '1' },
+      fresh: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const articles = Number(values.articles);
+  const seed = Number(values.seed);
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(articles) || articles < 1) {
+    console.error(
+      `bench:data: expected --articles <positive integer>, got ${JSON.stringify(values.articles ?? null)}`,
+    );
+    return 2;
+  }
+  if (!Number.isInteger(seed)) {
+    console.error(`bench:data: expected --seed <integer>, got ${JSON.stringify(values.seed)}`);
+    return 2;
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    console.error(
+      `bench:data: expected --concurrency from 1 to 32, got ${JSON.stringify(values.concurrency)}`,
+    );
+    return 2;
+  }
+  const url = benchDatabaseUrl(values['database-url']);
+  await ensureDatabase(url, values.fresh);
+  const database = await openDatabase({
+    databaseUrl: url,
+    poolSize: concurrency,
+    statementTimeoutMs: 120_000,
+  });
+  const started = performance.now();
+  try {
+    await migrateToLatest(database.db);
+    const shape = datasetShape(articles);
+    const catalog = generateCatalog(shape, seed);
+    const samplers = createSamplers(shape);
+    const progress = createProgress(articles, process.stderr);
+    const outcomes = { created: 0, updated: 0, unchanged: 0 };
+    let nextIndex = 0;
+    // Oldest first, so related links mostly find their (earlier) targets already stored.
+    const worker = async () => {
+      while (nextIndex < articles) {
+        const index = nextIndex++;
+        const validation = validateArticleDocument(generateArticle(shape, catalog, samplers, seed, index));
+        if (!validation.ok) {
+          throw new Error(
+            `generated article ${index} is invalid: ${validation.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+          );
+        }
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const { outcome } = await ingestArticle(database.db, validation.document);
+            outcomes[outcome] += 1;
+            break;
+          } catch (error) {
+            const code = (error as { code?: string }).code;
+            if (!code || !RETRYABLE.has(code) || attempt >= 10) throw error;
+          }
+        }
+        progress.tick();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    progress.done();
+    await sql`analyze`.execute(database.db);
+    // Recorded on the database so `npm run bench` can say which data set it measured.
+    const name = new URL(url).pathname.slice(1);
+    await sql
+      .raw(`comment on database ${name} is 'bench:data --articles ${articles} --seed ${seed}'`)
+      .execute(database.db);
+    const counts = await sql<{ table: string; rows: number }>`
+      select 'articles' as table, count(*)::int as rows from articles
+      union all select 'sections', count(*)::int from sections
+      union all select 'tags', count(*)::int from tags
+      union all select 'people', count(*)::int from people
+      union all select 'organizations', count(*)::int from organizations
+      union all select 'images', count(*)::int from images
+      union all select 'quotes', count(*)::int from quotes
+      union all select 'related_links', count(*)::int from related_links
+      union all select 'article_tags', count(*)::int from article_tags
+      union all select 'article_mentions', count(*)::int from article_mentions`.execute(database.db);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `bench:data: ${articles} articles (seed ${seed}) in ${seconds.toFixed(1)} s: ` +
+        `${outcomes.created} created, ${outcomes.updated} updated, ${outcomes.unchanged} unchanged`,
+    );
+    console.log(
+      `database ${new URL(url).pathname.slice(1)}: ${counts.rows.map((r) => `${r.table} ${r.rows}`).join(', ')}`,
+    );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(`bench:data failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}
