@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPartner } from '../src/modules/partners/partners.service.ts';
 import { chromiumAvailable, launchChromium } from './helpers/browser.ts';
 import { engines, type TestDatabase } from './helpers/engines.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -57,11 +58,13 @@ describe('GET /playground', () => {
     expect(body.extensions).toEqual({
       timing: { durationMs: expect.any(Number) },
       sql: { statements: 1, durationMs: expect.any(Number) },
+      cost: { requested: expect.any(Number), limit: 5000 },
     });
     const production = await start({ NODE_ENV: 'production', BYLINE_PLAYGROUND: 'true' });
     const quiet = await production.graphql('{ sections { name } }');
     expect(quiet.body.data).toEqual({ sections: [] });
-    expect(quiet.body.extensions).toBeUndefined();
+    // Only the cost, which every caller sees (docs/security.md); no timing or SQL in production.
+    expect(quiet.body.extensions).toEqual({ cost: { requested: expect.any(Number), limit: 5000 } });
   });
 
   it('answers a browser at /graphql with the playground in development, and API clients with GraphQL', async () => {
@@ -84,9 +87,15 @@ describe.skipIf(!chromiumAvailable)('the playground in Chromium', () => {
   let database: TestDatabase;
   let gateway: TestGateway;
   let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let apiKey: string;
   beforeAll(async () => {
     database = await engine.open();
     gateway = await startTestGateway(database, { demo: true });
+    // A real partner key: the gateway refuses made-up ones with 401.
+    ({ key: apiKey } = await createPartner(database.handle.db, {
+      name: 'Playground tester',
+      scopes: ['body'],
+    }));
     chromium = await launchChromium({ viewport: { width: 1400, height: 900 } });
   });
   afterAll(async () => {
@@ -115,7 +124,7 @@ describe.skipIf(!chromiumAvailable)('the playground in Chromium', () => {
     await page.locator('.graphiql-container').waitFor();
     // The first tab is the first example in file-name order: article-page.graphql.
     await expect.poll(() => page.locator('.graphiql-tab-active').textContent()).toContain('ArticlePage');
-    await page.locator('#byline-api-key').fill('test-key-123');
+    await page.locator('#byline-api-key').fill(apiKey);
     await page.locator('.graphiql-execute-button').click();
     await page.waitForFunction(
       // Runs in the page: `document` there, typed loosely here (the tests compile without the DOM lib).
@@ -129,7 +138,7 @@ describe.skipIf(!chromiumAvailable)('the playground in Chromium', () => {
     );
     const result = await page.locator('.result-window').textContent();
     expect(result).toContain(`"headline": "${HEADLINE}"`);
-    expect(apiKeys.at(-1)).toBe('test-key-123');
+    expect(apiKeys.at(-1)).toBe(apiKey);
 
     // The docs explorer is one click away and lists the schema's entry points.
     await page.locator('button[aria-label="Show Documentation Explorer"]').click();

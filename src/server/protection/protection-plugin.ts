@@ -17,17 +17,33 @@ function rejected(error: GraphQLError): GraphQLError {
   return new GraphQLError(error.message, { ...(error.nodes ? { nodes: error.nodes } : {}), extensions });
 }
 
-function containsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (depth > 20 || value === null || typeof value !== 'object') return false;
-  return Object.values(value).some((item) => containsNul(item, depth + 1));
+/** Where the first NUL sits in the variables, as `$name.path[0]`, or undefined. */
+function findNul(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (depth > 20 || value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = findNul(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
-function documentContainsNul(document: DocumentNode): boolean {
-  let found = false;
+function nulInVariables(variables: Record<string, unknown> | undefined): string | undefined {
+  for (const [name, value] of Object.entries(variables ?? {})) {
+    const found = findNul(value, `$${name}`);
+    if (found) return `variable ${found}`;
+  }
+  return undefined;
+}
+
+/** Where the first NUL sits in the document's string literals, as `line:column`, or undefined. */
+function nulInDocument(document: DocumentNode): string | undefined {
+  let found: string | undefined;
   visit(document, {
     [Kind.STRING]: (node) => {
-      if (node.value.includes('\u0000')) found = true;
+      if (found === undefined && node.value.includes('\u0000') && node.loc) {
+        found = `the string literal at line ${node.loc.startToken.line}, column ${node.loc.startToken.column}`;
+      }
     },
   });
   return found;
@@ -86,11 +102,13 @@ export function protectionPlugin({
               ),
             );
           }
-          if (containsNul(request.variables) || documentContainsNul(document)) {
+          const nul = nulInVariables(request.variables) ?? nulInDocument(document);
+          if (nul !== undefined) {
             throw rejected(
-              new GraphQLError('String arguments must not contain NUL characters (U+0000).', {
-                extensions: { code: 'BAD_USER_INPUT' },
-              }),
+              new GraphQLError(
+                `String arguments must not contain NUL characters (U+0000): found one in ${nul}.`,
+                { extensions: { code: 'BAD_USER_INPUT' } },
+              ),
             );
           }
           const limit = viewer.costBudget ?? config.costBudget;
