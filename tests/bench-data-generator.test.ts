@@ -7,7 +7,6 @@ import {
   targetSlug,
 } from '../bench/dataset/generate.ts';
 import { createRandom, createZipf } from '../bench/dataset/prng.ts';
-import { formatProgress } from '../bench/dataset/progress.ts';
 import { validateArticleDocument } from '../src/ingest/article-document.ts';
 
 function generate(articles: number, seed: number) {
@@ -86,11 +85,5 @@ describe('createZipf', () => {
 
   it('rejects a non-positive size', () => {
     expect(() => createZipf(0)).toThrow('expected a positive integer n, got 0');
-  });
-});
-
-describe('formatProgress', () => {
-  it('shows count, percentage, rate and ETA', () => {
-    expect(formatProgress(50, 100, 10_000, 10)).toBe('[#####.....] 50/100 50.0% 5/s ETA 0m10s');
   });
 });

@@ -15,7 +15,7 @@ import { openDatabase } from '../../src/db/open-database.ts';
 import { validateArticleDocument } from '../../src/ingest/article-document.ts';
 import { ingestArticle } from '../../src/ingest/ingest-article.ts';
 import { createSamplers, datasetShape, generateArticle, generateCatalog } from './generate.ts';
-import { createProgress } from './progress.ts';
+import { createProgressBar } from '../../src/cli/progress-bar.ts';
 
 export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/byline_bench';
 
@@ -48,8 +48,10 @@ export async function ensureDatabase(url: string, fresh: boolean): Promise<void>
 
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure: concurrent upserts of shared rows
 
-async function main(): Promise<number> {
+/** `byline bench:data` / `npm run bench:data`: resolves with the exit code. */
+export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
   const { values } = parseArgs({
+    args,
     options: {
       articles: { type: 'string' },
       seed: { type: 'string', default: '42' },
@@ -91,7 +93,7 @@ async function main(): Promise<number> {
     const shape = datasetShape(articles);
     const catalog = generateCatalog(shape, seed);
     const samplers = createSamplers(shape);
-    const progress = createProgress(articles, process.stderr);
+    const progress = createProgressBar(process.stderr, articles, { label: 'bench:data', unit: 'articles' });
     const outcomes = { created: 0, updated: 0, unchanged: 0 };
     let nextIndex = 0;
     // Oldest first, so related links mostly find their (earlier) targets already stored.
@@ -118,7 +120,7 @@ async function main(): Promise<number> {
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    progress.done();
+    progress.finish();
     await sql`analyze`.execute(database.db);
     // Recorded on the database so `npm run bench` can say which data set it measured.
     const name = new URL(url).pathname.slice(1);
