@@ -197,6 +197,27 @@ const entryPoints: EntryPoint[] = [
     previewSees: HIDDEN,
   },
   {
+    name: 'search + totalCount',
+    query: `{ search(query: "Gerald Horne", first: 100) { totalCount edges { node { slug } } } }`,
+    exposed: (data) => ({
+      slugs: data.search.edges.map((edge: any) => edge.node.slug),
+      count: data.search.totalCount,
+    }),
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'quotes(filter: query) (quote search)',
+    query: `{ quotes(first: 100, filter: { query: "sanctions OR soviet" }) { ${quoteFields} } }`,
+    exposed: (data) => quotePage(data.quotes),
+    previewSees: HIDDEN,
+  },
+  {
+    name: 'article.relatedArticles',
+    query: `{ article(slug: "russia-north-korea-pact-major-loss-for-us-allies") { relatedArticles(first: 20) { article { slug } } } }`,
+    exposed: (data) => ({ slugs: data.article.relatedArticles.map((related: any) => related.article.slug) }),
+    previewSees: HIDDEN,
+  },
+  {
     name: 'relatedLinks.target',
     query: `{ article(slug: "${LINKER}") { relatedLinks { target { slug } } } }`,
     exposed: (data) => ({
@@ -281,6 +302,35 @@ describeEachEngine('visibility of drafts and embargoed articles', (engine) => {
         const { count, slugs } = result.exposed;
         if (count !== undefined && count !== slugs.length) {
           failures.push(`${entry.name} [${viewer}]: totalCount ${count} but ${slugs.length} items`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('keeps them out of embed pages and oEmbed, and serves them there with the preview scope', async () => {
+    // One row per HTTP entry point: [name, path, status for anonymous callers, status with preview].
+    const rows: [string, (slug: string) => string, number, number][] = [
+      ['embed page', (slug) => `/embed/articles/${slug}`, 404, 200],
+      ['oEmbed', (slug) => `/oembed?url=${encodeURIComponent(ids.articleUrls[slug]!)}`, 401, 200],
+      ['embed quote card', (slug) => `/embed/quotes/${ids.quoteIds[slug]![0]}`, 404, 200],
+    ];
+    const failures: string[] = [];
+    for (const [name, path, anonymousStatus, previewStatus] of rows) {
+      for (const slug of HIDDEN) {
+        for (const [viewer, expected] of [
+          ['anonymous', anonymousStatus],
+          ['preview', previewStatus],
+        ] as const) {
+          const response = await fetch(`${gateway.origin}${path(slug)}`, {
+            headers: { 'x-test-viewer': viewer },
+          });
+          const text = await response.text();
+          if (response.status !== expected)
+            failures.push(`${name} of ${slug} [${viewer}]: ${response.status}`);
+          if (viewer === 'anonymous' && /Seoul Weighs|Where the Korean Peninsula Goes Next/i.test(text)) {
+            failures.push(`${name} of ${slug} [anonymous]: the headline leaked`);
+          }
         }
       }
     }

@@ -12,6 +12,7 @@ import type { DatabaseHandle } from '../db/open-database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import type { Logger } from '../shared/logger.ts';
 import { currentRequestScope, newRequestScope, runInRequestScope } from '../shared/request-scope.ts';
+import { viewerOf } from '../shared/viewer.ts';
 import { createEmbedRouter } from '../modules/embedding/embed-routes.ts';
 import { createAuthenticate } from '../modules/partners/authenticate.ts';
 import { createCors } from '../modules/partners/cors.ts';
@@ -20,7 +21,7 @@ import { createGraphQLContext, type GraphQLContext } from './graphql-context.ts'
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
 import { mountPlayground } from './playground/playground.ts';
 import { createProtection } from './protection/protection.ts';
-import { viewerOf, type ViewerResolver } from './protection/viewer-seam.ts';
+import type { ViewerResolver } from './protection/viewer-seam.ts';
 import { mergeResolvers, readTypeDefs } from './schema.ts';
 import { createResponseCache } from './response-cache.ts';
 

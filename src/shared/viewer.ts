@@ -42,3 +42,8 @@ export const editorViewer: Viewer = Object.freeze({
   rateLimitPerMinute: null,
   costBudget: null,
 });
+
+/** The viewer the request's middleware chose (`res.locals.viewer`); anonymous when none did. */
+export function viewerOf(res: { readonly locals: Record<string, unknown> }): Viewer {
+  return (res.locals['viewer'] as Viewer | undefined) ?? anonymousViewer;
+}

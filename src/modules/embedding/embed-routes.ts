@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.ts';
 import { tryFromGlobalId } from '../../shared/global-id.ts';
 import { editorViewer, hasScope, type Viewer } from '../../shared/viewer.ts';
 import { createGraphQLContext, type GraphQLContext } from '../../server/graphql-context.ts';
-import { viewerOf } from '../partners/authenticate.ts';
+import { viewerOf } from '../../shared/viewer.ts';
 import { findPartnerById } from '../partners/partners.repository.ts';
 import {
   findArticleCardBySlug,

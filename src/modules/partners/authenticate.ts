@@ -1,15 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Database } from '../../db/database.ts';
-import { anonymousViewer, type Viewer } from '../../shared/viewer.ts';
+import { anonymousViewer } from '../../shared/viewer.ts';
 import { parsePartnerKey, partnerKeyMatches } from './partner-key.ts';
 import { findPartnerByKeyPrefix, originBelongsToActivePartner } from './partners.repository.ts';
 import { viewerForPartner } from './partners.service.ts';
-
-/** The viewer `authenticate` put on the response, anonymous when it did not run. */
-export function viewerOf(res: Response): Viewer {
-  return (res.locals['viewer'] as Viewer | undefined) ?? anonymousViewer;
-}
 
 async function unauthenticated(
   db: Kysely<Database>,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RequestHandler } from 'express';
 import type { Database } from '../../db/database.ts';
-import { viewerOf } from './authenticate.ts';
+import { viewerOf } from '../../shared/viewer.ts';
 import { originBelongsToActivePartner } from './partners.repository.ts';
 
 const PARTNER_HEADERS = 'authorization, x-api-key, content-type, apollo-require-preflight';

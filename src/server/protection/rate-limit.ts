@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../shared/logger.ts';
-import { viewerOf } from './viewer-seam.ts';
+import { viewerOf } from '../../shared/viewer.ts';
 
 export interface TakeResult {
   readonly allowed: boolean;

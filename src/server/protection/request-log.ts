@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../shared/logger.ts';
-import { viewerOf } from './viewer-seam.ts';
+import { viewerOf } from '../../shared/viewer.ts';
 
 /**
  * One structured line per request, after it ends, with its request id. Deliberately no headers,

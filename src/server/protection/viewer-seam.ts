@@ -19,8 +19,3 @@ export function viewerMiddleware(resolve: ViewerResolver): RequestHandler {
     }, next);
   };
 }
-
-/** The viewer `viewerMiddleware` set; anonymous when none did. */
-export function viewerOf(res: express.Response): Viewer {
-  return (res.locals['viewer'] as Viewer | undefined) ?? anonymousViewer;
-}
