@@ -1,24 +1,22 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { createGateway, type Gateway } from '../src/server/create-gateway.ts';
 import { createLogger } from '../src/shared/logger.ts';
+import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './helpers/browser.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { hostile, ingestDocuments, makePartner, quoteGlobalId, untyped } from './helpers/embedding.ts';
 import { makeArticle } from './helpers/fixtures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('tests/artifacts');
-const browserAvailable = existsSync(CHROMIUM);
+const browserAvailable = chromiumAvailable;
 if (!browserAvailable) {
   console.warn(
-    `[byline tests] embed browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`,
+    `[byline tests] embed browser test skipped: ${CHROMIUM_PATH} is missing (apt-get install -y chromium)`,
   );
 }
 
@@ -58,7 +56,7 @@ describeEachEngine('embedding on a partner site, in Chromium', (engine) => {
   let gateway: Gateway;
   let browser: BrowserContext;
   let publicUrl: string;
-  let userDataDir: string;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
   const servers: { close(): Promise<void> }[] = [];
   let partnerOrigin: string;
   let strangerOrigin: string;
@@ -125,31 +123,16 @@ describeEachEngine('embedding on a partner site, in Chromium', (engine) => {
     servers.push(stranger);
     strangerOrigin = stranger.origin;
 
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'byline-chromium-'));
-    // A fresh profile each run (playwright passes it as --user-data-dir).
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    chromium = await launchChromium();
+    browser = chromium.context;
     await mkdir(ARTIFACTS, { recursive: true });
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await chromium?.close();
     for (const server of servers) await server.close();
     await gateway?.close(1000);
     await database?.drop();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
   async function openPage(url: string, width: number): Promise<Page> {
