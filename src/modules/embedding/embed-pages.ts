@@ -177,19 +177,24 @@ function quoteBody(card: QuoteCard, settings: PageSettings): string {
   ].join('\n');
 }
 
+/** The head both quote pages share: the card and the canonical page differ only in `embedded`. */
+function quoteHead(card: QuoteCard, settings: PageSettings, jsonLd: unknown, embedded: boolean): string {
+  const quoteUrl = embedUrls.quotePage(settings.publicUrl, card.quote.id);
+  return head({
+    title: `${card.speaker.name}: “${truncate(card.quote.text, 80)}”`,
+    lang: card.article.article.language,
+    canonical: quoteUrl,
+    resourceUrl: quoteUrl,
+    settings,
+    jsonLd,
+    embedded,
+  });
+}
+
 /** The quote card partners frame: `/embed/quotes/:id`. */
 export function renderQuoteEmbed(card: QuoteCard, settings: PageSettings, jsonLd: unknown): RenderedPage {
-  const quoteUrl = embedUrls.quotePage(settings.publicUrl, card.quote.id);
   const html = [
-    head({
-      title: `${card.speaker.name}: “${truncate(card.quote.text, 80)}”`,
-      lang: card.article.article.language,
-      canonical: quoteUrl,
-      resourceUrl: quoteUrl,
-      settings,
-      jsonLd,
-      embedded: true,
-    }),
+    quoteHead(card, settings, jsonLd, true),
     '<body>',
     '<figure class="card"><div class="text">',
     quoteBody(card, settings),
@@ -242,17 +247,8 @@ export function renderArticlePage(card: ArticleCard, settings: PageSettings, jso
 
 /** The page a quote's canonical URL shows. */
 export function renderQuotePage(card: QuoteCard, settings: PageSettings, jsonLd: unknown): RenderedPage {
-  const quoteUrl = embedUrls.quotePage(settings.publicUrl, card.quote.id);
   const html = [
-    head({
-      title: `${card.speaker.name}: “${truncate(card.quote.text, 80)}”`,
-      lang: card.article.article.language,
-      canonical: quoteUrl,
-      resourceUrl: quoteUrl,
-      settings,
-      jsonLd,
-      embedded: false,
-    }),
+    quoteHead(card, settings, jsonLd, false),
     '<body>',
     '<main>',
     quoteBody(card, settings),
