@@ -50,7 +50,9 @@ describeEachEngine('GET /metrics', (engine) => {
     const responses = [
       await runOperation(gateway, ArticlePageDocument, { slug: SLUG }),
       await runOperation(gateway, ArticlePageDocument, { slug: SLUG }),
-      await gateway.graphql('query ThreeArticles { articles(first: 3) { nodes { tags { slug } } } }'),
+      await gateway.graphql(
+        'query ThreeArticles { articles(first: 3) { nodes { tags { slug } quotes { text } } } }',
+      ),
       await gateway.graphql('query Broken { article(slug: "x") { noSuchField } }'),
       await gateway.graphql('{ sections { name } }'),
     ];
@@ -78,10 +80,14 @@ describeEachEngine('GET /metrics', (engine) => {
     expect(delta.get('byline_sql_statements_per_request_sum')).toBe(statements);
     expect(delta.get('byline_sql_duration_seconds_per_request_count')).toBe(5);
 
-    // Tags: one key for each ArticlePage, then ThreeArticles' three articles in a single batch.
-    expect(delta.get('byline_dataloader_batch_size_count{loader="tagsByArticle"}')).toBe(3);
-    expect(delta.get('byline_dataloader_batch_size_sum{loader="tagsByArticle"}')).toBe(5);
-    expect(delta.get('byline_dataloader_batch_size_bucket{le="1",loader="tagsByArticle"}')).toBe(2);
+    // Quotes: one key for each ArticlePage, then ThreeArticles' three articles in a single batch.
+    expect(delta.get('byline_dataloader_batch_size_count{loader="quotesByArticle"}')).toBe(3);
+    expect(delta.get('byline_dataloader_batch_size_sum{loader="quotesByArticle"}')).toBe(5);
+    expect(delta.get('byline_dataloader_batch_size_bucket{le="1",loader="quotesByArticle"}')).toBe(2);
+    // Article parts: one batch per request, keyed by article and part. ArticlePage asks the
+    // section, tags, authors and lead image of its article (4 keys); ThreeArticles three articles' tags.
+    expect(delta.get('byline_dataloader_batch_size_count{loader="articleParts"}')).toBe(3);
+    expect(delta.get('byline_dataloader_batch_size_sum{loader="articleParts"}')).toBe(4 + 4 + 3);
   });
 
   it('reports the connection pool, and the cache and rate-limit counters other parts increment', async () => {

@@ -14,13 +14,18 @@ import type { Viewer } from '../shared/viewer.ts';
  * outlive the request (https://github.com/graphql/dataloader#creating-a-new-dataloader-per-request).
  */
 export function createLoaders(db: Kysely<Database>, viewer: Viewer) {
+  // Created in dependency order: a parent's statement primes the loaders of the rows it brought along.
+  const images = createImageLoaders(db);
+  const taxonomy = createTaxonomyLoaders(db);
+  const people = createPeopleLoaders(db, viewer);
+  const articles = createArticleLoaders(db, viewer, { ...taxonomy, ...images, ...people });
   return {
-    ...createArticleLoaders(db, viewer),
-    ...createImageLoaders(db),
-    ...createPeopleLoaders(db, viewer),
-    ...createQuoteLoaders(db, viewer),
-    ...createRelatedLinkLoaders(db, viewer),
-    ...createTaxonomyLoaders(db),
+    ...articles,
+    ...images,
+    ...people,
+    ...createQuoteLoaders(db, viewer, people),
+    ...createRelatedLinkLoaders(db, viewer, { ...images, ...articles }),
+    ...taxonomy,
     ...createSearchLoaders(db, viewer),
   };
 }

@@ -1,7 +1,22 @@
 import type { ArticleRow, PersonRow } from '../../db/database.ts';
 import type { Typed } from '../../shared/typename.ts';
+import type { ImageParent } from '../images/images.mappers.ts';
+import type { PersonParent } from '../people/people.mappers.ts';
+import type { SectionParent, TagParent } from '../taxonomy/taxonomy.mappers.ts';
 
 export type ArticleParent = Typed<ArticleRow, 'Article'>;
+
+/**
+ * What an article shows beside its own columns, fetched for a batch of articles in one statement:
+ * its section, tags, lead image, authors (in byline order) and the images its body blocks show.
+ */
+export interface ArticleParts {
+  readonly section: SectionParent;
+  readonly tags: TagParent[];
+  readonly leadImage: ImageParent | null;
+  readonly authors: PersonParent[];
+  readonly bodyImages: ImageParent[];
+}
 
 /** A person named in an article, with the role it gives them. */
 export interface MentionParent {

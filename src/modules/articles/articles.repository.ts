@@ -1,5 +1,13 @@
-import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import {
+  sql,
+  type Expression,
+  type Kysely,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+} from 'kysely';
+import type { ArticleRow, Database } from '../../db/database.ts';
+import type { ArticleParts } from './articles.mappers.ts';
 import type { Viewer } from '../../shared/viewer.ts';
 import { articleIsVisible } from '../../shared/visibility.ts';
 
@@ -17,6 +25,21 @@ export interface ArticleListFilter {
   readonly publishedAfter?: Date;
   readonly publishedBefore?: Date;
 }
+
+/** Filter fields that name a parent object: pages that differ only by one of them run as one statement. */
+export const ARTICLE_PARENT_FIELDS = [
+  'sectionId',
+  'tagId',
+  'authorId',
+  'mentionedPersonId',
+  'mentionedOrganizationId',
+] as const;
+export type ArticleParentField = (typeof ARTICLE_PARENT_FIELDS)[number];
+
+/** A filter as queries apply it: a parent id may also be the `parent.id` column of a batch of parents. */
+type QueryFilter = Omit<ArticleListFilter, ArticleParentField> & {
+  readonly [F in ArticleParentField]?: number | Expression<number>;
+};
 
 export type ArticleOrder = 'newest' | 'oldest';
 
@@ -56,6 +79,47 @@ export function findArticlesByUrls(db: Kysely<Database>, viewer: Viewer, urls: r
     .execute();
 }
 
+/** A relation of an article that `findArticleParts` brings as JSON rows. */
+export type ArticlePart = keyof ArticleParts;
+
+/** Each part as a `to_json` subquery of the outer `articles` row; lists keep the article's order. */
+const PART_SUBQUERIES: Record<ArticlePart, RawBuilder<unknown>> = {
+  section: sql`(select to_json(sections) from sections where sections.id = articles.section_id)`,
+  tags: sql`(select coalesce(json_agg(tags order by article_tags.position), '[]')
+    from article_tags join tags on tags.id = article_tags.tag_id
+    where article_tags.article_id = articles.id)`,
+  leadImage: sql`(select to_json(images) from images where images.id = articles.lead_image_id)`,
+  authors: sql`(select coalesce(json_agg(people order by article_authors.position), '[]')
+    from article_authors join people on people.id = article_authors.person_id
+    where article_authors.article_id = articles.id)`,
+  bodyImages: sql`(select coalesce(json_agg(images), '[]') from images
+    where images.id in (select (block ->> 'image')::integer
+      from jsonb_array_elements(articles.body) as block where block ->> 'type' = 'image'))`,
+};
+
+/** An article's id with the parts asked for, each still JSON (absent when not asked for). */
+export type ArticlePartsRow = { readonly id: number } & { readonly [P in ArticlePart]?: unknown };
+
+/**
+ * The given parts of each visible article, in one statement for a whole batch of articles rather
+ * than one per relation; only the parts asked for are computed.
+ */
+export function findArticleParts(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  ids: readonly number[],
+  parts: readonly ArticlePart[],
+): Promise<ArticlePartsRow[]> {
+  return db
+    .selectFrom('articles')
+    .select('articles.id')
+    .select(parts.map((part) => PART_SUBQUERIES[part].as(part)))
+    .where('articles.id', 'in', ids)
+    .where(articleIsVisible(viewer))
+    .$castTo<ArticlePartsRow>()
+    .execute();
+}
+
 type LinkTable = 'article_tags' | 'article_authors' | 'article_mentions' | 'article_organizations';
 
 /** `exists` a row linking the article to `value` in a join table. */
@@ -67,7 +131,7 @@ function linked(table: LinkTable, column: string, value: number | Expression<num
 export function filteredArticles<O>(
   query: SelectQueryBuilder<Database, 'articles', O>,
   viewer: Viewer,
-  filter: ArticleListFilter,
+  filter: QueryFilter,
 ): SelectQueryBuilder<Database, 'articles', O> {
   let q = query.where(articleIsVisible(viewer));
   if (filter.sectionId !== undefined) q = q.where('articles.section_id', '=', filter.sectionId);
@@ -101,14 +165,18 @@ export function filteredArticles<O>(
   return q;
 }
 
-type DrivingLink = { readonly table: LinkTable; readonly column: string; readonly value: number };
+type DrivingLink = {
+  readonly table: LinkTable;
+  readonly column: string;
+  readonly value: number | Expression<number>;
+};
 
 /**
  * A tag, author or mentioned person list is walked through its link table's
  * `(…, listed_at desc, article_id desc)` index (migration 202611270002) rather than filtered
  * article by article; the link row carries the article's `listed_at`, so order and cursors agree.
  */
-function drivingLink(filter: ArticleListFilter): { link?: DrivingLink; rest: ArticleListFilter } {
+function drivingLink(filter: QueryFilter): { link?: DrivingLink; rest: QueryFilter } {
   const { tagId, authorId, mentionedPersonId, ...others } = filter;
   const link: DrivingLink | undefined =
     tagId !== undefined
@@ -120,7 +188,7 @@ function drivingLink(filter: ArticleListFilter): { link?: DrivingLink; rest: Art
           : undefined;
   if (!link) return { rest: filter };
   // Whichever of the three is not driving stays a filter.
-  const rest: ArticleListFilter = {
+  const rest: QueryFilter = {
     ...others,
     ...(tagId !== undefined && link.table !== 'article_tags' && { tagId }),
     ...(authorId !== undefined && link.table !== 'article_authors' && { authorId }),
@@ -131,8 +199,12 @@ function drivingLink(filter: ArticleListFilter): { link?: DrivingLink; rest: Art
 
 /** The query of one page of articles in `listed_at` order, ties broken by id (for EXPLAIN in tests). */
 export function listArticlesQuery(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery) {
+  return pageQuery(db, viewer, page, page.filter);
+}
+
+function pageQuery(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery, filter: QueryFilter) {
   const direction = page.order === 'newest' ? 'desc' : 'asc';
-  const { link, rest } = drivingLink(page.filter);
+  const { link, rest } = drivingLink(filter);
   let query = filteredArticles(db.selectFrom('articles').selectAll('articles'), viewer, rest);
   const listedAt = link ? sql.ref('link.listed_at') : sql.ref('articles.listed_at');
   const id = link ? sql.ref('link.article_id') : sql.ref('articles.id');
@@ -163,10 +235,54 @@ export function listArticles(db: Kysely<Database>, viewer: Viewer, page: Article
 }
 
 export async function countArticles(db: Kysely<Database>, viewer: Viewer, filter: ArticleListFilter) {
-  const row = await filteredArticles(
+  const row = await countQuery(db, viewer, filter).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+function countQuery(db: Kysely<Database>, viewer: Viewer, filter: QueryFilter) {
+  return filteredArticles(
     db.selectFrom('articles').select((eb) => eb.fn.countAll<number>().as('count')),
     viewer,
     filter,
-  ).executeTakeFirstOrThrow();
-  return Number(row.count);
+  );
+}
+
+/** The batch's parent ids as a relation `parent (id)`, each row then joined to its own list. */
+const parents = (ids: readonly number[]) => sql`unnest(${[...ids]}::integer[]) as parent (id)`;
+const PARENT_ID = sql<number>`parent.id`;
+
+/**
+ * One page for each parent (`Section.articles` of every section listed) in one statement: each
+ * parent id joined laterally to the very query `listArticles` runs for one, so rows, order and
+ * cursors are the same. Rows carry their `parent_id`.
+ */
+export async function listArticlesOfParents(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  page: ArticlePageQuery,
+  field: ArticleParentField,
+  parentIds: readonly number[],
+) {
+  const perParent = pageQuery(db, viewer, page, { ...page.filter, [field]: PARENT_ID });
+  // A link table's listed_at and article_id equal the article's, so this is the inner order too.
+  const direction = sql.raw(page.order === 'newest' ? 'desc' : 'asc');
+  const { rows } = await sql<ArticleRow & { readonly parent_id: number }>`
+    select parent.id as parent_id, page.* from ${parents(parentIds)}
+    cross join lateral ${perParent} as page
+    order by parent.id, page.listed_at ${direction}, page.id ${direction}`.execute(db);
+  return rows;
+}
+
+/** `countArticles` for each parent, in one statement; rows carry their `parent_id`. */
+export async function countArticlesOfParents(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  filter: ArticleListFilter,
+  field: ArticleParentField,
+  parentIds: readonly number[],
+) {
+  const count = countQuery(db, viewer, { ...filter, [field]: PARENT_ID });
+  const { rows } = await sql<{ readonly parent_id: number; readonly count: number }>`
+    select parent.id as parent_id, ${count} as count from ${parents(parentIds)}`.execute(db);
+  return rows.map((row) => ({ parent_id: row.parent_id, count: Number(row.count) }));
 }

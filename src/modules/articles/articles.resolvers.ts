@@ -5,8 +5,8 @@ import { fromGlobalIdOf, toGlobalId } from '../../shared/global-id.ts';
 import { requireFieldRight } from '../partners/field-rights.ts';
 import type { GraphQLContext } from '../../server/graphql-context.ts';
 import { resolveArticleConnection } from './article-connection.ts';
-import type { ArticleParent, BlockParent } from './articles.mappers.ts';
-import type { ArticleListFilter } from './articles.repository.ts';
+import type { ArticleParent, ArticleParts, BlockParent } from './articles.mappers.ts';
+import type { ArticleListFilter, ArticlePart } from './articles.repository.ts';
 
 export function canonicalUrl(article: Pick<ArticleParent, 'url' | 'slug'>, publicUrl: string): string {
   return article.url ?? `${publicUrl}/articles/${article.slug}`;
@@ -76,6 +76,15 @@ function required<T>(value: T | null | undefined, what: string): T {
   return value;
 }
 
+/** One part of a visible article; every part asked for in one tick comes from one statement. */
+export function loadArticlePart<P extends ArticlePart>(
+  context: GraphQLContext,
+  articleId: number,
+  part: P,
+): Promise<ArticleParts[P]> {
+  return context.loaders.articleParts.load({ articleId, part }) as Promise<ArticleParts[P]>;
+}
+
 export const articleResolvers: Resolvers = {
   Query: {
     article: (_parent, args, context) => findArticle(context, args),
@@ -94,12 +103,11 @@ export const articleResolvers: Resolvers = {
     publishedAt: (article) => article.published_at,
     updatedAt: (article) => article.updated_at,
     wordCount: (article) => article.word_count,
-    section: async (article, _args, context) =>
-      required(await context.loaders.sectionById.load(article.section_id), 'section'),
-    tags: (article, _args, context) => context.loaders.tagsByArticle.load(article.id),
+    section: (article, _args, context) => loadArticlePart(context, article.id, 'section'),
+    tags: (article, _args, context) => loadArticlePart(context, article.id, 'tags'),
     leadImage: (article, _args, context) =>
-      article.lead_image_id === null ? null : context.loaders.imageById.load(article.lead_image_id),
-    authors: (article, _args, context) => context.loaders.authorsByArticle.load(article.id),
+      article.lead_image_id === null ? null : loadArticlePart(context, article.id, 'leadImage'),
+    authors: (article, _args, context) => loadArticlePart(context, article.id, 'authors'),
     people: async (article, _args, context) =>
       (await context.loaders.mentionsByArticle.load(article.id)).map((mention) => mention.person),
     mentions: (article, _args, context) => context.loaders.mentionsByArticle.load(article.id),
@@ -128,7 +136,12 @@ export const articleResolvers: Resolvers = {
   },
   ImageBlock: {
     image: async (block, _args, context) =>
-      required(await context.loaders.imageById.load(block.imageId), 'image'),
+      required(
+        (await loadArticlePart(context, block.articleId, 'bodyImages')).find(
+          (image) => image.id === block.imageId,
+        ),
+        'image',
+      ),
   },
   RelatedLinkBlock: {
     link: async (block, _args, context) =>

@@ -1,5 +1,5 @@
 import type { ArticleParent } from '../articles/articles.mappers.ts';
-import { canonicalUrl } from '../articles/articles.resolvers.ts';
+import { canonicalUrl, loadArticlePart } from '../articles/articles.resolvers.ts';
 import type { ImageParent } from '../images/images.mappers.ts';
 import type { PersonParent } from '../people/people.mappers.ts';
 import type { QuoteParent } from '../quotes/quotes.mappers.ts';
@@ -31,9 +31,9 @@ export interface QuoteCard {
 /** Loads through the request's loaders, so the viewer's visibility rule decides what exists. */
 export async function loadArticleCard(context: GraphQLContext, article: ArticleParent): Promise<ArticleCard> {
   const [section, image, authors] = await Promise.all([
-    context.loaders.sectionById.load(article.section_id),
-    article.lead_image_id === null ? null : context.loaders.imageById.load(article.lead_image_id),
-    context.loaders.authorsByArticle.load(article.id),
+    loadArticlePart(context, article.id, 'section'),
+    article.lead_image_id === null ? null : loadArticlePart(context, article.id, 'leadImage'),
+    loadArticlePart(context, article.id, 'authors'),
   ]);
   return { article, url: canonicalUrl(article, context.publicUrl), section, image, authors };
 }

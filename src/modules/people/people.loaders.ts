@@ -38,14 +38,6 @@ export function createPeopleLoaders(db: Kysely<Database>, viewer: Viewer) {
     for (const row of rows) organizationById.prime(row.id, row);
     return oneInKeyOrder(slugs, rows, (row) => row.slug);
   });
-  const authorsByArticle = new DataLoader<number, PersonParent[]>(async (articleIds) => {
-    const rows = await repository.listAuthorsByArticleIds(db, articleIds);
-    return manyInKeyOrder(articleIds, rows, (row) => row.article_id).map((authors) => {
-      const people = authors.map(({ article_id: _articleId, ...person }) => typed('Person', person));
-      primePeople(people);
-      return people;
-    });
-  });
   const mentionsByArticle = new DataLoader<number, MentionParent[]>(async (articleIds) => {
     const rows = await repository.listMentionsByArticleIds(db, articleIds);
     return manyInKeyOrder(articleIds, rows, (row) => row.article_id).map((mentions) =>
@@ -89,7 +81,6 @@ export function createPeopleLoaders(db: Kysely<Database>, viewer: Viewer) {
     personBySlug,
     organizationById,
     organizationBySlug,
-    authorsByArticle,
     mentionsByArticle,
     organizationsByArticle,
   };

@@ -19,19 +19,6 @@ export function findOrganizationsBySlugs(db: Kysely<Database>, slugs: readonly s
   return db.selectFrom('organizations').selectAll().where('slug', 'in', slugs).execute();
 }
 
-/** Bylines of each article, in order. */
-export function listAuthorsByArticleIds(db: Kysely<Database>, articleIds: readonly number[]) {
-  return db
-    .selectFrom('article_authors')
-    .innerJoin('people', 'people.id', 'article_authors.person_id')
-    .selectAll('people')
-    .select('article_authors.article_id')
-    .where('article_authors.article_id', 'in', articleIds)
-    .orderBy('article_authors.article_id')
-    .orderBy('article_authors.position')
-    .execute();
-}
-
 /** People each article names, in order of first mention, with the role the article gives them. */
 export function listMentionsByArticleIds(db: Kysely<Database>, articleIds: readonly number[]) {
   return db

@@ -1,5 +1,5 @@
-import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { Database, QuoteRow } from '../../db/database.ts';
 import type { Viewer } from '../../shared/viewer.ts';
 import { articleIsVisible } from '../../shared/visibility.ts';
 import {
@@ -22,6 +22,15 @@ export interface QuoteListFilter {
   /** Only quotes of articles published before this instant. */
   readonly saidBefore?: Date;
 }
+
+/** Filter fields that name a parent speaker: pages that differ only by one of them run as one statement. */
+export const QUOTE_PARENT_FIELDS = ['speakerPersonId', 'speakerOrganizationId'] as const;
+export type QuoteParentField = (typeof QUOTE_PARENT_FIELDS)[number];
+
+/** A filter as queries apply it: a parent id may also be the `parent.id` column of a batch of parents. */
+type QueryFilter = Omit<QuoteListFilter, QuoteParentField> & {
+  readonly [F in QuoteParentField]?: number | Expression<number>;
+};
 
 export interface QuotePageQuery {
   readonly filter: QuoteListFilter;
@@ -50,18 +59,28 @@ export function findQuotesByIds(db: Kysely<Database>, viewer: Viewer, ids: reado
     .execute();
 }
 
-/** Quotes of articles the caller already holds (so already visible), in body order. */
+/**
+ * Quotes of articles the caller already holds (so already visible), in body order, each with its
+ * speaking person or organization as a JSON row (`to_json`), so speakers cost no statement of their own.
+ */
 export function listQuotesByArticleIds(db: Kysely<Database>, articleIds: readonly number[]) {
   return db
     .selectFrom('quotes')
     .selectAll()
+    .select([
+      sql<unknown>`(select to_json(people) from people where people.id = quotes.speaker_person_id)`.as(
+        'speaker_person',
+      ),
+      sql<unknown>`(select to_json(organizations) from organizations
+        where organizations.id = quotes.speaker_organization_id)`.as('speaker_organization'),
+    ])
     .where('article_id', 'in', articleIds)
     .orderBy('article_id')
     .orderBy('ordinal')
     .execute();
 }
 
-function filteredQuotes(db: Kysely<Database>, viewer: Viewer, filter: QuoteListFilter) {
+function filteredQuotes(db: Kysely<Database>, viewer: Viewer, filter: QueryFilter) {
   let query = db
     .selectFrom('quotes')
     .innerJoin('articles', 'articles.id', 'quotes.article_id')
@@ -90,7 +109,11 @@ function filteredQuotes(db: Kysely<Database>, viewer: Viewer, filter: QuoteListF
 /** One page of quotes: newest article first, body order within an article. */
 export function listQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePageQuery) {
   if (page.filter.text !== undefined) return searchQuotes(db, viewer, page, page.filter.text);
-  let query = filteredQuotes(db, viewer, page.filter).selectAll('quotes').select('articles.listed_at');
+  return newestQuotesQuery(db, viewer, page, page.filter).execute();
+}
+
+function newestQuotesQuery(db: Kysely<Database>, viewer: Viewer, page: QuotePageQuery, filter: QueryFilter) {
+  let query = filteredQuotes(db, viewer, filter).selectAll('quotes').select('articles.listed_at');
   if (page.after) {
     const [listedAt, articleId, ordinal] = page.after as readonly [Date, number, number];
     query = query.where(
@@ -102,8 +125,7 @@ export function listQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePage
     .orderBy('articles.listed_at', 'desc')
     .orderBy('quotes.article_id', 'desc')
     .orderBy('quotes.ordinal', 'asc')
-    .limit(page.limit + 1)
-    .execute();
+    .limit(page.limit + 1);
 }
 
 /** One page of a quote text search: best match first, ties broken by id, with highlights. */
@@ -139,8 +161,51 @@ async function searchQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePag
 }
 
 export async function countQuotes(db: Kysely<Database>, viewer: Viewer, filter: QuoteListFilter) {
-  const row = await filteredQuotes(db, viewer, filter)
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .executeTakeFirstOrThrow();
+  const row = await countQuery(db, viewer, filter).executeTakeFirstOrThrow();
   return Number(row.count);
+}
+
+function countQuery(db: Kysely<Database>, viewer: Viewer, filter: QueryFilter) {
+  return filteredQuotes(db, viewer, filter).select((eb) => eb.fn.countAll<number>().as('count'));
+}
+
+/** The batch's parent ids as a relation `parent (id)`, each row then joined to its own list. */
+const parents = (ids: readonly number[]) => sql`unnest(${[...ids]}::integer[]) as parent (id)`;
+const PARENT_ID = sql<number>`parent.id`;
+
+/**
+ * One page of newest quotes for each parent speaker (`Person.quotes` of every person listed) in one
+ * statement: each parent id joined laterally to the very query `listQuotes` runs for one, so rows,
+ * order and cursors are the same. Not for text searches. Rows carry their `parent_id`.
+ */
+export async function listQuotesOfParents(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  page: QuotePageQuery,
+  field: QuoteParentField,
+  parentIds: readonly number[],
+) {
+  if (page.filter.text !== undefined) {
+    throw new Error('listQuotesOfParents takes pages in newest order, got a text search');
+  }
+  const perParent = newestQuotesQuery(db, viewer, page, { ...page.filter, [field]: PARENT_ID });
+  const { rows } = await sql<QuoteRow & { readonly listed_at: Date; readonly parent_id: number }>`
+    select parent.id as parent_id, page.* from ${parents(parentIds)}
+    cross join lateral ${perParent} as page
+    order by parent.id, page.listed_at desc, page.article_id desc, page.ordinal asc`.execute(db);
+  return rows;
+}
+
+/** `countQuotes` for each parent, in one statement; rows carry their `parent_id`. */
+export async function countQuotesOfParents(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  filter: QuoteListFilter,
+  field: QuoteParentField,
+  parentIds: readonly number[],
+) {
+  const count = countQuery(db, viewer, { ...filter, [field]: PARENT_ID });
+  const { rows } = await sql<{ readonly parent_id: number; readonly count: number }>`
+    select parent.id as parent_id, ${count} as count from ${parents(parentIds)}`.execute(db);
+  return rows.map((row) => ({ parent_id: row.parent_id, count: Number(row.count) }));
 }

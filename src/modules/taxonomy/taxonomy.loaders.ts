@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import { manyInKeyOrder, oneInKeyOrder } from '../../shared/batch.ts';
+import { oneInKeyOrder } from '../../shared/batch.ts';
 import { typed } from '../../shared/typename.ts';
 import type { SectionParent, TagParent } from './taxonomy.mappers.ts';
 import * as repository from './taxonomy.repository.ts';
@@ -31,16 +31,10 @@ export function createTaxonomyLoaders(db: Kysely<Database>) {
     for (const row of rows) tagById.prime(row.id, row);
     return oneInKeyOrder(slugs, rows, (row) => row.slug);
   });
-  const tagsByArticle = new DataLoader<number, TagParent[]>(async (articleIds) => {
-    const rows = await repository.listTagsByArticleIds(db, articleIds);
-    return manyInKeyOrder(articleIds, rows, (row) => row.article_id).map((tags) =>
-      tags.map(({ article_id: _articleId, ...tag }) => typed('Tag', tag)),
-    );
-  });
   const allSections = new DataLoader<'all', SectionParent[]>(async (keys) => {
     const rows = (await repository.listSections(db)).map((row) => typed('Section', row));
     for (const row of rows) sectionById.prime(row.id, row);
     return keys.map(() => rows);
   });
-  return { allSections, sectionById, sectionBySlug, tagById, tagBySlug, tagsByArticle };
+  return { allSections, sectionById, sectionBySlug, tagById, tagBySlug };
 }

@@ -20,16 +20,3 @@ export function findTagsByIds(db: Kysely<Database>, ids: readonly number[]) {
 export function findTagsBySlugs(db: Kysely<Database>, slugs: readonly string[]) {
   return db.selectFrom('tags').selectAll().where('slug', 'in', slugs).execute();
 }
-
-/** Tags of each article, in the article's order. */
-export function listTagsByArticleIds(db: Kysely<Database>, articleIds: readonly number[]) {
-  return db
-    .selectFrom('article_tags')
-    .innerJoin('tags', 'tags.id', 'article_tags.tag_id')
-    .selectAll('tags')
-    .select('article_tags.article_id')
-    .where('article_tags.article_id', 'in', articleIds)
-    .orderBy('article_tags.article_id')
-    .orderBy('article_tags.position')
-    .execute();
-}
