@@ -289,6 +289,43 @@ describeEachEngine('batched loading', (engine) => {
     expect(await targets('preview')).toEqual(['hidden-draft', 'hidden-embargoed', 'batch-0']);
   });
 
+  it('brings speakers and link targets along only when the operation reads them, fragments included', async () => {
+    const bare = await gateway.graphql(
+      `{ article(slug: "page-large") { quotes { text } relatedLinks { title } } }`,
+    );
+    expect(bare.body.errors).toBeUndefined();
+    expect(bare.body.data!.article.quotes).toHaveLength(7);
+    // The article, its quotes, its links: nothing more, nothing they would not read.
+    expect(statementsOf(bare)).toBe(3);
+    const throughFragments = await gateway.graphql(
+      `query { article(slug: "page-large") { quotes { ...Said } relatedLinks { ... on RelatedLink { ...Linked } } } }
+       fragment Said on Quote { speaker { ... on Person { slug } ... on Organization { slug } } }
+       fragment Linked on RelatedLink { target { slug } }`,
+    );
+    expect(throughFragments.body.errors).toBeUndefined();
+    const article = throughFragments.body.data!.article;
+    expect(article.quotes.map((quote: any) => quote.speaker?.slug ?? null)).toEqual([
+      'person-0',
+      'org-1',
+      null,
+      'person-3',
+      'org-1',
+      null,
+      'person-6',
+    ]);
+    expect(article.relatedLinks.map((link: any) => link.target?.slug ?? null)).toEqual([
+      'batch-0',
+      null,
+      'batch-2',
+      null,
+      'batch-4',
+      null,
+      'batch-6',
+    ]);
+    // Speakers and targets came with their lists: no statement for people, organizations or articles.
+    expect(statementsOf(throughFragments)).toBe(3);
+  });
+
   describe('connections nested in a list', () => {
     it('runs one statement per connection and count, whatever the number of parents', async () => {
       const query = `{ sections { slug articles(first: 2) { ${ARTICLE_CONNECTION} } } }`;
@@ -384,8 +421,8 @@ describeEachEngine('batched loading', (engine) => {
       const [section, tags, leadImage, authors, bodyImages] = await Promise.all(
         parts.map((part) => primed.articleParts.load({ articleId: article.id, part })),
       );
-      const quotes = await primed.quotesByArticle.load(article.id);
-      const links = await primed.relatedLinksByArticle.load(article.id);
+      const quotes = await primed.quotesByArticle.load({ articleId: article.id, speakers: true });
+      const links = await primed.relatedLinksByArticle.load({ articleId: article.id, targets: true });
 
       const personIds = [
         ...(authors as any[]).map((person) => person.id as number),
@@ -434,7 +471,7 @@ describeEachEngine('batched loading', (engine) => {
       const primed = createLoaders(db, anonymousViewer);
       const plain = createLoaders(db, anonymousViewer);
       const linker = (await primed.articleBySlug.load('links-to-hidden'))!;
-      const links = await primed.relatedLinksByArticle.load(linker.id);
+      const links = await primed.relatedLinksByArticle.load({ articleId: linker.id, targets: true });
       const targetIds = links.map((link) => link.target_article_id!);
       const fromPrimed = await counted(() => primed.articleById.loadMany(targetIds));
       expect(fromPrimed.statements).toBe(0);

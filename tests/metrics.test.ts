@@ -80,10 +80,11 @@ describeEachEngine('GET /metrics', (engine) => {
     expect(delta.get('byline_sql_statements_per_request_sum')).toBe(statements);
     expect(delta.get('byline_sql_duration_seconds_per_request_count')).toBe(5);
 
-    // Quotes: one key for each ArticlePage, then ThreeArticles' three articles in a single batch.
+    // Quotes: a batch for each ArticlePage, of its article's quotes read with speakers
+    // (Article.quotes) and without (its body's blocks), then ThreeArticles' three articles in one.
     expect(delta.get('byline_dataloader_batch_size_count{loader="quotesByArticle"}')).toBe(3);
-    expect(delta.get('byline_dataloader_batch_size_sum{loader="quotesByArticle"}')).toBe(5);
-    expect(delta.get('byline_dataloader_batch_size_bucket{le="1",loader="quotesByArticle"}')).toBe(2);
+    expect(delta.get('byline_dataloader_batch_size_sum{loader="quotesByArticle"}')).toBe(2 + 2 + 3);
+    expect(delta.get('byline_dataloader_batch_size_bucket{le="2",loader="quotesByArticle"}')).toBe(2);
     // Article parts: one batch per request, keyed by article and part. ArticlePage asks the
     // section, tags, authors and lead image of its article (4 keys); ThreeArticles three articles' tags.
     expect(delta.get('byline_dataloader_batch_size_count{loader="articleParts"}')).toBe(3);

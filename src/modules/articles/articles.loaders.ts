@@ -93,7 +93,9 @@ export function createArticleLoaders(db: Kysely<Database>, viewer: Viewer, prime
         values.has(partKey(key))
           ? values.get(partKey(key))!
           : // Article parents are only ever rows the viewer may see; a miss means that broke.
-            new Error(`Article ${key.articleId} reached without being visible to this viewer`),
+            new Error(
+              `Expected article ${key.articleId} to be visible to this viewer, found no such article`,
+            ),
       );
     },
     { cacheKeyFn: partKey },

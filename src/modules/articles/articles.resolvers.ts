@@ -1,7 +1,9 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { StoredBlock } from '../../db/database.ts';
 import type { ArticleFilter, Resolvers } from '../../generated/resolvers-types.ts';
 import { badUserInput } from '../../shared/errors.ts';
 import { fromGlobalIdOf, toGlobalId } from '../../shared/global-id.ts';
+import { selectsField } from '../../shared/selection.ts';
 import { requireFieldRight } from '../partners/field-rights.ts';
 import type { GraphQLContext } from '../../server/graphql-context.ts';
 import { resolveArticleConnection } from './article-connection.ts';
@@ -85,6 +87,16 @@ export function loadArticlePart<P extends ArticlePart>(
   return context.loaders.articleParts.load({ articleId, part }) as Promise<ArticleParts[P]>;
 }
 
+/** An article's quotes, with their speakers in the same statement when the operation reads them. */
+function quotesOf(context: GraphQLContext, articleId: number, info: GraphQLResolveInfo) {
+  return context.loaders.quotesByArticle.load({ articleId, speakers: selectsField(info, 'speaker') });
+}
+
+/** An article's related links, with their targets in the same statement when the operation reads them. */
+function linksOf(context: GraphQLContext, articleId: number, info: GraphQLResolveInfo) {
+  return context.loaders.relatedLinksByArticle.load({ articleId, targets: selectsField(info, 'target') });
+}
+
 export const articleResolvers: Resolvers = {
   Query: {
     article: (_parent, args, context) => findArticle(context, args),
@@ -112,23 +124,23 @@ export const articleResolvers: Resolvers = {
       (await context.loaders.mentionsByArticle.load(article.id)).map((mention) => mention.person),
     mentions: (article, _args, context) => context.loaders.mentionsByArticle.load(article.id),
     organizations: (article, _args, context) => context.loaders.organizationsByArticle.load(article.id),
-    quotes: (article, _args, context) => context.loaders.quotesByArticle.load(article.id),
-    relatedLinks: (article, _args, context) => context.loaders.relatedLinksByArticle.load(article.id),
+    quotes: (article, _args, context, info) => quotesOf(context, article.id, info),
+    relatedLinks: (article, _args, context, info) => linksOf(context, article.id, info),
     body: (article, _args, context) => {
       requireFieldRight(context.viewer, 'body', 'Article.body');
       return article.body.map((block, position) => toBlockParent(article.id, block, position));
     },
   },
   ParagraphBlock: {
-    quotes: async (block, _args, context) =>
-      (await context.loaders.quotesByArticle.load(block.articleId)).filter(
+    quotes: async (block, _args, context, info) =>
+      (await quotesOf(context, block.articleId, info)).filter(
         (quote) => quote.block_position === block.position,
       ),
   },
   QuoteBlock: {
-    quote: async (block, _args, context) =>
+    quote: async (block, _args, context, info) =>
       required(
-        (await context.loaders.quotesByArticle.load(block.articleId)).find(
+        (await quotesOf(context, block.articleId, info)).find(
           (quote) => quote.ordinal === block.quoteOrdinal,
         ),
         'quote',
@@ -144,11 +156,9 @@ export const articleResolvers: Resolvers = {
       ),
   },
   RelatedLinkBlock: {
-    link: async (block, _args, context) =>
+    link: async (block, _args, context, info) =>
       required(
-        (await context.loaders.relatedLinksByArticle.load(block.articleId)).find(
-          (link) => link.position === block.linkPosition,
-        ),
+        (await linksOf(context, block.articleId, info)).find((link) => link.position === block.linkPosition),
         'related link',
       ),
   },

@@ -15,6 +15,12 @@ export interface QuoteSpeakerPrimes {
   readonly organizationById: DataLoader<number, OrganizationParent | null>;
 }
 
+/** The quotes of one article, and whether the caller will read their speakers. */
+export interface QuotesOfArticle {
+  readonly articleId: number;
+  readonly speakers: boolean;
+}
+
 export function createQuoteLoaders(db: Kysely<Database>, viewer: Viewer, primes: QuoteSpeakerPrimes) {
   const quoteById = new DataLoader<number, QuoteParent | null>(async (ids) =>
     oneInKeyOrder(
@@ -23,19 +29,29 @@ export function createQuoteLoaders(db: Kysely<Database>, viewer: Viewer, primes:
       (row) => row.id,
     ),
   );
-  const quotesByArticle = new DataLoader<number, QuoteParent[]>(async (articleIds) => {
-    const rows = (await repository.listQuotesByArticleIds(db, articleIds)).map(
-      ({ speaker_person, speaker_organization, ...quote }) => {
-        const person = fromJsonRowOrNull('people', speaker_person);
-        if (person) primes.personById.prime(person.id, typed('Person', person));
-        const organization = fromJsonRowOrNull('organizations', speaker_organization);
-        if (organization) primes.organizationById.prime(organization.id, typed('Organization', organization));
-        return typed('Quote', quote);
-      },
-    );
-    for (const row of rows) quoteById.prime(row.id, row);
-    return manyInKeyOrder(articleIds, rows, (row) => row.article_id);
-  });
+  // Keyed by article and whether the caller reads speakers; every key of a tick is one statement,
+  // which brings speakers (priming personById and organizationById) when any key asks for them.
+  const quotesByArticle = new DataLoader<QuotesOfArticle, QuoteParent[], string>(
+    async (keys) => {
+      const articleIds = [...new Set(keys.map((key) => key.articleId))];
+      const speakers = keys.some((key) => key.speakers);
+      const rows = (await repository.listQuotesByArticleIds(db, articleIds, { speakers })).map(
+        ({ speaker_person, speaker_organization, ...quote }) => {
+          const person = fromJsonRowOrNull('people', speaker_person);
+          if (person) primes.personById.prime(person.id, typed('Person', person));
+          const organization = fromJsonRowOrNull('organizations', speaker_organization);
+          if (organization)
+            primes.organizationById.prime(organization.id, typed('Organization', organization));
+          return typed('Quote', quote);
+        },
+      );
+      for (const row of rows) quoteById.prime(row.id, row);
+      const lists = manyInKeyOrder(articleIds, rows, (row) => row.article_id);
+      const byArticle = new Map(articleIds.map((id, index) => [id, lists[index]!]));
+      return keys.map((key) => byArticle.get(key.articleId)!);
+    },
+    { cacheKeyFn: (key) => `${key.articleId}:${key.speakers}` },
+  );
   // Pages that differ only by their speaker (a list of people, each with their quotes) run as one
   // statement; identical pages are shared.
   const quotePage = new DataLoader<repository.QuotePageQuery, QuoteParent[], string>(
@@ -57,7 +73,7 @@ export function createQuoteLoaders(db: Kysely<Database>, viewer: Viewer, primes:
   );
   const quoteCount = new DataLoader<repository.QuoteListFilter, number, string>(
     batchAcrossParents({
-      parentOf: (filter) => (filter.text === undefined ? parentOf(filter) : undefined),
+      parentOf,
       one: (filter) => repository.countQuotes(db, viewer, filter),
       many: async (filter, field, ids) =>
         oneInKeyOrder(

@@ -60,20 +60,27 @@ export function findQuotesByIds(db: Kysely<Database>, viewer: Viewer, ids: reado
 }
 
 /**
- * Quotes of articles the caller already holds (so already visible), in body order, each with its
- * speaking person or organization as a JSON row (`to_json`), so speakers cost no statement of their own.
+ * Quotes of articles the caller already holds (so already visible), in body order; with `speakers`,
+ * each with its speaking person or organization as a JSON row (`to_json`), so speakers cost no
+ * statement of their own.
  */
-export function listQuotesByArticleIds(db: Kysely<Database>, articleIds: readonly number[]) {
+export function listQuotesByArticleIds(
+  db: Kysely<Database>,
+  articleIds: readonly number[],
+  { speakers }: { readonly speakers: boolean },
+) {
   return db
     .selectFrom('quotes')
     .selectAll()
-    .select([
-      sql<unknown>`(select to_json(people) from people where people.id = quotes.speaker_person_id)`.as(
-        'speaker_person',
-      ),
-      sql<unknown>`(select to_json(organizations) from organizations
-        where organizations.id = quotes.speaker_organization_id)`.as('speaker_organization'),
-    ])
+    .$if(speakers, (query) =>
+      query.select([
+        sql<unknown>`(select to_json(people) from people where people.id = quotes.speaker_person_id)`.as(
+          'speaker_person',
+        ),
+        sql<unknown>`(select to_json(organizations) from organizations
+          where organizations.id = quotes.speaker_organization_id)`.as('speaker_organization'),
+      ]),
+    )
     .where('article_id', 'in', articleIds)
     .orderBy('article_id')
     .orderBy('ordinal')

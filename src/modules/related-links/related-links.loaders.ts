@@ -16,6 +16,12 @@ export interface RelatedLinkPrimes {
   readonly articleById: DataLoader<number, ArticleParent | null>;
 }
 
+/** The links of one article, and whether the caller will read their targets. */
+export interface LinksOfArticle {
+  readonly articleId: number;
+  readonly targets: boolean;
+}
+
 export function createRelatedLinkLoaders(db: Kysely<Database>, viewer: Viewer, primes: RelatedLinkPrimes) {
   const relatedLinkById = new DataLoader<number, RelatedLinkParent | null>(async (ids) =>
     oneInKeyOrder(
@@ -24,21 +30,30 @@ export function createRelatedLinkLoaders(db: Kysely<Database>, viewer: Viewer, p
       (row) => row.id,
     ),
   );
-  const relatedLinksByArticle = new DataLoader<number, RelatedLinkParent[]>(async (articleIds) => {
-    const rows = (await repository.listRelatedLinksByArticleIds(db, viewer, articleIds)).map(
-      ({ image, target, ...link }) => {
-        const imageRow = fromJsonRowOrNull('images', image);
-        if (imageRow) primes.imageById.prime(imageRow.id, imageRow);
-        // A target this viewer may not see is primed as null: articleById would answer the same.
-        if (link.target_article_id !== null) {
-          const article = fromJsonRowOrNull('articles', target);
-          primes.articleById.prime(link.target_article_id, article && typed('Article', article));
-        }
-        return typed('RelatedLink', link);
-      },
-    );
-    for (const row of rows) relatedLinkById.prime(row.id, row);
-    return manyInKeyOrder(articleIds, rows, (row) => row.article_id);
-  });
+  // Keyed by article and whether the caller reads targets; every key of a tick is one statement,
+  // which brings the (visible) targets, priming articleById, when any key asks for them.
+  const relatedLinksByArticle = new DataLoader<LinksOfArticle, RelatedLinkParent[], string>(
+    async (keys) => {
+      const articleIds = [...new Set(keys.map((key) => key.articleId))];
+      const targets = keys.some((key) => key.targets);
+      const rows = (await repository.listRelatedLinksByArticleIds(db, viewer, articleIds, { targets })).map(
+        ({ image, target, ...link }) => {
+          const imageRow = fromJsonRowOrNull('images', image);
+          if (imageRow) primes.imageById.prime(imageRow.id, imageRow);
+          // A target this viewer may not see is primed as null: articleById would answer the same.
+          if (targets && link.target_article_id !== null) {
+            const article = fromJsonRowOrNull('articles', target);
+            primes.articleById.prime(link.target_article_id, article && typed('Article', article));
+          }
+          return typed('RelatedLink', link);
+        },
+      );
+      for (const row of rows) relatedLinkById.prime(row.id, row);
+      const lists = manyInKeyOrder(articleIds, rows, (row) => row.article_id);
+      const byArticle = new Map(articleIds.map((id, index) => [id, lists[index]!]));
+      return keys.map((key) => byArticle.get(key.articleId)!);
+    },
+    { cacheKeyFn: (key) => `${key.articleId}:${key.targets}` },
+  );
   return { relatedLinkById, relatedLinksByArticle };
 }

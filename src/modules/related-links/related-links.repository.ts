@@ -5,24 +5,29 @@ import { articleIsVisible } from '../../shared/visibility.ts';
 
 /**
  * Links of articles the caller already holds (so already visible), in display order, each with its
- * image and its target article as JSON rows (`to_json`). The target is null unless the viewer may
- * see it, by the same rule as every other query that reaches articles.
+ * image as a JSON row (`to_json`); with `targets`, also its target article, null unless the viewer
+ * may see it, by the same rule as every other query that reaches articles.
  */
 export function listRelatedLinksByArticleIds(
   db: Kysely<Database>,
   viewer: Viewer,
   articleIds: readonly number[],
+  { targets }: { readonly targets: boolean },
 ) {
   return db
     .selectFrom('related_links')
     .selectAll()
-    .select([
+    .select(
       sql<unknown>`(select to_json(images) from images where images.id = related_links.image_id)`.as('image'),
-      sql<unknown>`(select to_json(target) from articles as target
-        where target.id = related_links.target_article_id and ${articleIsVisible(viewer, 'target')})`.as(
-        'target',
+    )
+    .$if(targets, (query) =>
+      query.select(
+        sql<unknown>`(select to_json(target) from articles as target
+          where target.id = related_links.target_article_id and ${articleIsVisible(viewer, 'target')})`.as(
+          'target',
+        ),
       ),
-    ])
+    )
     .where('article_id', 'in', articleIds)
     .orderBy('article_id')
     .orderBy('position')
