@@ -149,6 +149,12 @@ const settings = {
   poolSize: setting('BYLINE_POOL_SIZE', '10', 'Maximum PostgreSQL connections.', (raw) =>
     integer('BYLINE_POOL_SIZE', 10, 1, 1000)(raw),
   ),
+  preparedStatements: setting(
+    'BYLINE_PREPARED_STATEMENTS',
+    'true',
+    'Send SQL as named (prepared) statements, planned once per connection (PostgreSQL only).',
+    (raw) => boolean('BYLINE_PREPARED_STATEMENTS', true)(raw),
+  ),
   poolAcquireTimeoutMs: setting(
     'BYLINE_POOL_ACQUIRE_TIMEOUT_MS',
     '2000',

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { prepareStatements } from './prepared-statements.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
 
 export type Engine = 'postgres' | 'pglite';
@@ -14,6 +15,8 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
   readonly acquireTimeoutMs?: number;
   readonly statementTimeoutMs?: number;
+  /** Name (prepare) the statements Kysely sends, so Postgres plans each text once per connection. */
+  readonly preparedStatements?: boolean;
   readonly idleInTransactionTimeoutMs?: number;
   /** Called for every statement, after it ran (metrics). */
   readonly onQuery?: (event: LogEvent) => void;
@@ -61,6 +64,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     });
     // An idle client's failure (server restart, network) is reported here; unhandled it kills the process.
     pool.on('error', (error) => options.onPoolError?.(error));
+    if (options.preparedStatements) prepareStatements(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     return {
       db,
