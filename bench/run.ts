@@ -30,14 +30,17 @@ const MIX: readonly [Scenario, number][] = [
   ['person-page', 15],
   ['search', 10],
 ];
-export type ServerName = 'floor' | 'postgraphile' | 'byline' | 'byline-cached';
-const SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline', 'byline-cached'];
+export type ServerName = 'floor' | 'postgraphile' | 'byline' | 'byline-cached' | 'byline-baseline';
+const DEFAULT_SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline', 'byline-cached'];
 const SERVER_LABEL: Record<ServerName, string> = {
   floor: 'SQL floor',
   postgraphile: 'PostGraphile 4',
   byline: 'Byline (no response cache)',
   'byline-cached': 'Byline (response cache)',
+  'byline-baseline': 'Byline before (no response cache)',
 };
+/** Where `byline-baseline` runs from (`--baseline <checkout>`): an earlier commit, for before/after ratios. */
+let baselineRoot: string | undefined;
 
 export interface RunningServer {
   readonly name: ServerName;
@@ -92,13 +95,15 @@ export function startServer(
   const args =
     name === 'byline' || name === 'byline-cached'
       ? [path.join(root, 'bin', 'byline.mjs'), 'serve']
-      : [
-          '--import',
-          'tsx',
-          path.join(root, 'bench', 'servers', `${name === 'floor' ? 'sql-floor' : 'postgraphile'}.ts`),
-        ];
+      : name === 'byline-baseline'
+        ? [path.join(baselineRoot!, 'bin', 'byline.mjs'), 'serve']
+        : [
+            '--import',
+            'tsx',
+            path.join(root, 'bench', 'servers', `${name === 'floor' ? 'sql-floor' : 'postgraphile'}.ts`),
+          ];
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
-    cwd: root,
+    cwd: name === 'byline-baseline' ? baselineRoot! : root,
     env: {
       ...env,
       // Byline: non-production so responses carry extensions.sql.statements; logs kept quiet.
@@ -177,7 +182,7 @@ export function variantFor(
   argument: string,
 ): RequestVariant | undefined {
   const variables = scenario === 'search' ? { query: argument } : { slug: argument };
-  if (server === 'byline') {
+  if (server === 'byline' || server === 'byline-baseline') {
     return {
       method: 'POST',
       path: '/graphql',
@@ -262,6 +267,8 @@ async function main(): Promise<number> {
       scenarios: { type: 'string', default: [...SCENARIOS, 'mixed'].join(',') },
       label: { type: 'string', default: '' },
       'base-port': { type: 'string', default: '4100' },
+      servers: { type: 'string', default: DEFAULT_SERVERS.join(',') },
+      baseline: { type: 'string' },
     },
     strict: true,
   });
@@ -283,6 +290,20 @@ async function main(): Promise<number> {
     }
   }
 
+  const activeServers = values.servers.split(',').map((name) => name.trim()) as ServerName[];
+  if (values.baseline) {
+    baselineRoot = path.resolve(values.baseline);
+    if (!activeServers.includes('byline-baseline')) activeServers.push('byline-baseline');
+  }
+  for (const name of activeServers) {
+    if (!(name in SERVER_LABEL) || (name === 'byline-baseline' && !baselineRoot)) {
+      throw new Error(
+        `--servers: expected a list of ${DEFAULT_SERVERS.join(', ')} (byline-baseline with --baseline <checkout>), got "${name}"`,
+      );
+    }
+  }
+  if (!activeServers.includes('byline'))
+    throw new Error('--servers: byline is the reference and must be included');
   const databaseUrl = benchDatabaseUrl(values['database-url']);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
   try {
@@ -320,7 +341,9 @@ async function main(): Promise<number> {
     await client.end();
   }
 
-  const servers = SERVERS.map((name, index) => startServer(name, numbers['base-port'] + index, databaseUrl));
+  const servers = activeServers.map((name, index) =>
+    startServer(name, numbers['base-port'] + index, databaseUrl),
+  );
   const stopAll = () => Promise.all(servers.map(stopServer));
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   const rows: Row[] = [];
@@ -337,7 +360,7 @@ async function main(): Promise<number> {
     // Correctness first: the same content from every server, for a few arguments of each scenario.
     const scenarios = SCENARIOS.filter((s) => wanted.includes(s));
     for (const scenario of scenarios) {
-      for (const name of SERVERS) {
+      for (const name of activeServers) {
         const row: Row = { scenario, server: name, runs: [] };
         rows.push(row);
         if (!variantFor(name, scenario, 'x')) row.skipped = 'no equivalent';
@@ -354,7 +377,7 @@ async function main(): Promise<number> {
         }
         for (const name of ['floor', 'postgraphile'] as const) {
           const variant = variantFor(name, scenario, argument);
-          if (!variant) continue;
+          if (!variant || !byServer[name]) continue;
           const before = await statementCount(byServer[name]);
           const answer = await send(byServer[name].origin, variant);
           const statements = (await statementCount(byServer[name])) - before;
@@ -379,21 +402,38 @@ async function main(): Promise<number> {
           row.statementsPerRequest = Math.max(row.statementsPerRequest ?? 0, statements);
           row.responseBytes = Math.max(row.responseBytes ?? 0, answer.bytes);
         }
-        // The cached server: the first GET fills the cache, the second is a hit; both must carry Byline's content.
-        const cachedVariant = variantFor('byline-cached', scenario, argument)!;
-        const miss = await send(byServer['byline-cached'].origin, cachedVariant);
-        const hit = await send(byServer['byline-cached'].origin, cachedVariant);
-        for (const answer of [miss, hit]) {
-          const difference = firstDifference(byline.json.data, answer.json.data);
-          if (difference)
-            throw new Error(`the cached Byline differs on ${scenario}(${argument}): ${difference}`);
+        // The earlier Byline must answer exactly as this one does.
+        if (byServer['byline-baseline']) {
+          const before = await send(
+            byServer['byline-baseline'].origin,
+            variantFor('byline-baseline', scenario, argument)!,
+          );
+          const difference = firstDifference(byline.json.data, before.json.data);
+          if (difference) throw new Error(`Byline before differs on ${scenario}(${argument}): ${difference}`);
+          const baselineRow = rows.find((r) => r.scenario === scenario && r.server === 'byline-baseline')!;
+          baselineRow.statementsPerRequest = Math.max(
+            baselineRow.statementsPerRequest ?? 0,
+            before.json.extensions?.sql?.statements ?? NaN,
+          );
+          baselineRow.responseBytes = Math.max(baselineRow.responseBytes ?? 0, before.bytes);
         }
-        const cachedRow = rows.find((r) => r.scenario === scenario && r.server === 'byline-cached')!;
-        cachedRow.statementsPerRequest = Math.max(
-          cachedRow.statementsPerRequest ?? 0,
-          hit.json.extensions?.sql?.statements ?? 0,
-        );
-        cachedRow.responseBytes = Math.max(cachedRow.responseBytes ?? 0, hit.bytes);
+        // The cached server: the first GET fills the cache, the second is a hit; both must carry Byline's content.
+        if (byServer['byline-cached']) {
+          const cachedVariant = variantFor('byline-cached', scenario, argument)!;
+          const miss = await send(byServer['byline-cached'].origin, cachedVariant);
+          const hit = await send(byServer['byline-cached'].origin, cachedVariant);
+          for (const answer of [miss, hit]) {
+            const difference = firstDifference(byline.json.data, answer.json.data);
+            if (difference)
+              throw new Error(`the cached Byline differs on ${scenario}(${argument}): ${difference}`);
+          }
+          const cachedRow = rows.find((r) => r.scenario === scenario && r.server === 'byline-cached')!;
+          cachedRow.statementsPerRequest = Math.max(
+            cachedRow.statementsPerRequest ?? 0,
+            hit.json.extensions?.sql?.statements ?? 0,
+          );
+          cachedRow.responseBytes = Math.max(cachedRow.responseBytes ?? 0, hit.bytes);
+        }
         const row = rows.find((r) => r.scenario === scenario && r.server === 'byline')!;
         row.statementsPerRequest = Math.max(
           row.statementsPerRequest ?? 0,
@@ -402,12 +442,12 @@ async function main(): Promise<number> {
         row.responseBytes = Math.max(row.responseBytes ?? 0, byline.bytes);
       }
       console.error(
-        `check ${scenario}: same content from ${SERVERS.filter((n) => variantFor(n, scenario, 'x')).join(', ')}`,
+        `check ${scenario}: same content from ${activeServers.filter((n) => variantFor(n, scenario, 'x')).join(', ')}`,
       );
     }
 
     // The mixed scenario uses what every server answers.
-    const mix = MIX.filter(([scenario]) => SERVERS.every((name) => variantFor(name, scenario, 'x')));
+    const mix = MIX.filter(([scenario]) => activeServers.every((name) => variantFor(name, scenario, 'x')));
     const variantsFor = (name: ServerName, scenario: Scenario | 'mixed'): RequestVariant[] => {
       if (scenario !== 'mixed')
         return draw(pools[scenario], 2000, 6).map((arg) => variantFor(name, scenario, arg)!);
@@ -421,7 +461,7 @@ async function main(): Promise<number> {
       });
     };
     if (wanted.includes('mixed')) {
-      for (const name of SERVERS)
+      for (const name of activeServers)
         rows.push({
           scenario: `mixed (${mix.map(([s, w]) => `${w} ${s}`).join(' / ')})`,
           server: name,
@@ -452,7 +492,7 @@ async function main(): Promise<number> {
       number | undefined
     >;
 
-    const table = renderTable(rows, rss);
+    const table = renderTable(rows, rss, activeServers);
     console.log(table);
     const report = {
       startedAt: started.toISOString(),
@@ -516,7 +556,11 @@ function versions(): Record<string, string> {
   };
 }
 
-function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): string {
+function renderTable(
+  rows: Row[],
+  rss: Record<ServerName, number | undefined>,
+  servers: readonly ServerName[],
+): string {
   const header = [
     'scenario',
     'server',
@@ -529,6 +573,7 @@ function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): 
     'Byline÷floor',
     'Byline÷PostGraphile',
     'cached÷uncached',
+    ...(servers.includes('byline-baseline') ? ['after÷before'] : []),
   ];
   const lines = rows.map((row) => {
     const of = (name: ServerName) =>
@@ -549,6 +594,7 @@ function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): 
         '',
         '',
         '',
+        ...(servers.includes('byline-baseline') ? [''] : []),
       ];
     return [
       row.scenario,
@@ -562,12 +608,15 @@ function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): 
       ratio(of('floor')),
       ratio(of('postgraphile')),
       row.server === 'byline-cached' ? ratio(of('byline')) : '',
+      ...(servers.includes('byline-baseline')
+        ? [row.server === 'byline' ? ratio(of('byline-baseline')) : '']
+        : []),
     ];
   });
   const all = [header, ...lines];
   const markdown = all.map((cells) => `| ${cells.join(' | ')} |`);
   markdown.splice(1, 0, `| ${header.map(() => '---').join(' | ')} |`);
-  const rssLine = `Peak RSS (VmHWM) over the whole run: ${SERVERS.map((n) => `${SERVER_LABEL[n]} ${fmt(rss[n])} MB`).join(', ')}`;
+  const rssLine = `Peak RSS (VmHWM) over the whole run: ${servers.map((n) => `${SERVER_LABEL[n]} ${fmt(rss[n])} MB`).join(', ')}`;
   return `${markdown.join('\n')}\n\n${rssLine}\n`;
 }
 
