@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, StoredBlock } from '../db/database.ts';
+import { cacheTags, encodeContentChange, type TermKind } from '../shared/cache-tags.ts';
 import type { ArticleDocument, ImageDocument } from './article-document.ts';
 import * as repository from './ingest.repository.ts';
 
@@ -46,7 +47,8 @@ export function contentHash(document: ArticleDocument): string {
 
 /**
  * Writes one validated article with everything it names, in one transaction: either all of it is
- * stored or none of it. Idempotent: an unchanged document writes nothing.
+ * stored or none of it. Idempotent: an unchanged document writes nothing. A change is announced to
+ * response caches on commit, as the cache tags it touched (src/shared/cache-tags.ts).
  */
 export async function ingestArticle(
   db: Kysely<Database>,
@@ -66,14 +68,17 @@ export async function ingestArticle(
     if (current?.content_hash === hash)
       return { articleId: current.id, slug: document.slug, outcome: 'unchanged' };
 
-    const sectionIds = await repository.upsertSections(trx, [term(document.section)]);
-    const tagIds = await repository.upsertTags(trx, (document.tags ?? []).map(term));
-    const organizationIds = await repository.upsertOrganizations(
-      trx,
-      (document.organizations ?? []).map(term),
-    );
+    await repository.markContentAnnounced(trx);
+    // What the article had before: lists it leaves must drop their cached pages too.
+    const before = current ? await repository.findArticleTerms(trx, current.id) : [];
+    const sections = await repository.upsertSections(trx, [term(document.section)]);
+    const tags = await repository.upsertTags(trx, (document.tags ?? []).map(term));
+    const organizations = await repository.upsertOrganizations(trx, (document.organizations ?? []).map(term));
+    const sectionIds = sections.ids;
+    const tagIds = tags.ids;
+    const organizationIds = organizations.ids;
     const people = [...(document.authors ?? []), ...(document.people ?? [])];
-    const personIds = await repository.upsertPeople(
+    const persons = await repository.upsertPeople(
       trx,
       [...new Map(people.map((p) => [p.slug, p])).values()].map((p) => ({
         ...term(p),
@@ -81,14 +86,16 @@ export async function ingestArticle(
         aliases: p.aliases ?? [],
       })),
     );
+    const personIds = persons.ids;
     const images = [
       ...(document.leadImage ? [document.leadImage] : []),
       ...document.body.flatMap((block) => (block.type === 'image' ? [block.image] : [])),
       ...(document.relatedLinks ?? []).flatMap((link) => (link.image ? [link.image] : [])),
     ];
-    const imageIds = await repository.upsertImages(trx, [
+    const storedImages = await repository.upsertImages(trx, [
       ...new Map(images.map((image) => [image.url, imageInput(image)])).values(),
     ]);
+    const imageIds = storedImages.ids;
 
     const quoteOrdinals = new Map((document.quotes ?? []).map((quote, ordinal) => [quote.key, ordinal]));
     const linkPositions = new Map(
@@ -177,8 +184,46 @@ export async function ingestArticle(
         targetSlug: nullable(link.article),
       })),
     );
-    await repository.attachLinksTargeting(trx, articleId, document.slug);
+    const linkedFrom = await repository.attachLinksTargeting(trx, articleId, document.slug);
     await repository.refreshArticleSearch(trx, articleId);
+
+    const touched = new Set<string>([
+      cacheTags.allArticles,
+      cacheTags.article(articleId),
+      cacheTags.articleSlug(document.slug),
+      ...[current?.url, url].flatMap((value) => (value ? [cacheTags.articleUrl(value)] : [])),
+      // Articles whose links now lead here show this one through them.
+      ...linkedFrom.map(cacheTags.article),
+    ]);
+    const after: { kind: TermKind; ids: Map<string, number> }[] = [
+      { kind: 'section', ids: new Map([[document.section.slug, sectionIds.get(document.section.slug)!]]) },
+      { kind: 'tag', ids: tagIds },
+      { kind: 'person', ids: personIds },
+      { kind: 'organization', ids: organizationIds },
+    ];
+    const listed = [
+      ...before,
+      ...after.flatMap(({ kind, ids }) => [...ids].map(([slug, id]) => ({ kind, id, slug }))),
+    ];
+    for (const { kind, id, slug } of listed) {
+      touched.add(cacheTags.articlesOf(kind, id)).add(cacheTags.articlesOfSlug(kind, slug));
+    }
+    const changed: [TermKind, repository.Upserted][] = [
+      ['section', sections],
+      ['tag', tags],
+      ['person', persons],
+      ['organization', organizations],
+    ];
+    for (const [kind, upserted] of changed) {
+      for (const { id, key } of upserted.changed) {
+        touched
+          .add(cacheTags.term(kind, id))
+          .add(cacheTags.termSlug(kind, key))
+          .add(cacheTags.allTerms(kind));
+      }
+    }
+    for (const { id } of storedImages.changed) touched.add(cacheTags.image(id));
+    await repository.notifyContentChanged(trx, encodeContentChange(touched));
     return { articleId, slug: document.slug, outcome: current ? 'updated' : 'created' };
   });
 }
