@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'graphql';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
 import { CacheHints, type CachePolicy } from '../src/server/cache-policy.ts';
+import { listenForContentChanges } from '../src/server/content-changes.ts';
 import { redisPrefix } from '../src/server/response-cache-store.ts';
 import { cacheableRequestOf, responseCacheKey } from '../src/server/response-cache.ts';
 import { buildCurrentSchema } from '../src/server/schema-snapshot.ts';
 import {
   cacheTags,
+  CONTENT_CHANGED_CHANNEL,
   decodeContentChange,
   encodeContentChange,
   MAX_NOTIFY_PAYLOAD_BYTES,
+  type ContentChange,
 } from '../src/shared/cache-tags.ts';
+import { createLogger } from '../src/shared/logger.ts';
 import { anonymousViewer, editorViewer, type Viewer } from '../src/shared/viewer.ts';
 import { makePartner } from './helpers/embedding.ts';
 import { engines, type TestDatabase } from './helpers/engines.ts';
@@ -174,6 +179,108 @@ describe('content change notifications', () => {
 
 // The cache listens for Postgres notifications; on PGlite it is off.
 const postgres = engines.filter((engine) => engine.name === 'postgres');
+
+describe.runIf(postgres.length > 0)('listening for content changes', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await postgres[0]!.open();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('tells an answer computed across a change of its tags from one that was not', async () => {
+    const heard: ContentChange[] = [];
+    const changes = await listenForContentChanges({
+      databaseUrl: database.url!,
+      logger: createLogger('silent'),
+      onChange: (change) => heard.push(change),
+    });
+    try {
+      expect(changes.isListening()).toBe(true);
+      const started = changes.position();
+      const payload = encodeContentChange([cacheTags.article(1)]);
+      await sql`select pg_notify(${CONTENT_CHANGED_CHANNEL}, ${payload})`.execute(database.handle.db);
+      await expect.poll(() => changes.position()).toBe(started + 1);
+      expect(changes.changedSince(started, new Set([cacheTags.article(1), cacheTags.allArticles]))).toBe(
+        true,
+      );
+      expect(changes.changedSince(started, new Set([cacheTags.article(2)]))).toBe(false);
+      expect(changes.changedSince(changes.position(), new Set([cacheTags.article(1)]))).toBe(false);
+
+      // Any writer other than ingest: the statement triggers announce everything.
+      await sql`update sections set name = name`.execute(database.handle.db);
+      await expect.poll(() => changes.position()).toBe(started + 2);
+      expect(heard.at(-1)).toMatchObject({ kind: 'everything' });
+      expect(changes.changedSince(started + 1, new Set(['anything']))).toBe(true);
+      expect(await changes.nextEmbargoLift()).toBeNull();
+    } finally {
+      await changes.close();
+    }
+  });
+
+  it('hears from ingest exactly what it touched, once per change, before and after', async () => {
+    const heard: ContentChange[] = [];
+    const changes = await listenForContentChanges({
+      databaseUrl: database.url!,
+      logger: createLogger('silent'),
+      onChange: (change) => heard.push(change),
+    });
+    try {
+      const article = makeArticle({ slug: 'announced-story', publishedAt: '2099-06-01T00:00:00Z' });
+      const { articleId } = await ingestArticle(database.handle.db, article);
+      await expect.poll(() => heard.length).toBe(2);
+      const created = heard[1]!;
+      expect(created.kind).toBe('tags');
+      const tags = created.kind === 'tags' ? created.tags : [];
+      const ids = async (table: 'sections' | 'tags' | 'people', slug: string) =>
+        (
+          await database.handle.db
+            .selectFrom(table)
+            .select('id')
+            .where('slug', '=', slug)
+            .executeTakeFirstOrThrow()
+        ).id;
+      const world = await ids('sections', 'world');
+      expect(tags).toEqual(
+        expect.arrayContaining([
+          cacheTags.allArticles,
+          cacheTags.article(articleId),
+          cacheTags.articleSlug(article.slug),
+          cacheTags.articlesOf('section', world),
+          cacheTags.articlesOfSlug('section', 'world'),
+          cacheTags.articlesOf('tag', await ids('tags', 'testing')),
+          cacheTags.articlesOf('person', await ids('people', 'sam-source')),
+          // New rows: lists of every section, and lookups that found none, change too.
+          cacheTags.term('section', world),
+          cacheTags.allTerms('section'),
+        ]),
+      );
+      expect(await changes.nextEmbargoLift()).toBe(Date.parse('2099-06-01T00:00:00Z'));
+
+      // Moved to another section: both fronts change; the unchanged person rows are not announced.
+      await ingestArticle(database.handle.db, { ...article, section: { slug: 'asia', name: 'Asia' } });
+      await expect.poll(() => heard.length).toBe(3);
+      const moved = heard[2]!.kind === 'tags' ? heard[2]!.tags : [];
+      expect(moved).toEqual(
+        expect.arrayContaining([
+          cacheTags.articlesOf('section', world),
+          cacheTags.articlesOf('section', await ids('sections', 'asia')),
+        ]),
+      );
+      expect(moved).not.toContain(cacheTags.term('person', await ids('people', 'sam-source')));
+      expect(moved).not.toContain(cacheTags.term('section', world));
+
+      // Unchanged: nothing written, nothing announced.
+      await ingestArticle(database.handle.db, { ...article, section: { slug: 'asia', name: 'Asia' } });
+      await sql`select pg_notify(${CONTENT_CHANGED_CHANNEL}, '["marker"]')`.execute(database.handle.db);
+      await expect.poll(() => heard.length).toBe(4);
+      expect(heard[3]).toEqual({ kind: 'tags', tags: ['marker'] });
+    } finally {
+      await changes.close();
+    }
+  });
+});
 
 interface CachedAnswer {
   status: number;

@@ -65,6 +65,18 @@ export interface CacheableRequest {
   readonly query: string | undefined;
 }
 
+/** A GET's GraphQL parameters as Apollo reads them: the first of each name. */
+function searchParamsOf(url: string): Record<string, string> {
+  const question = url.indexOf('?');
+  const params = new URLSearchParams(question === -1 ? '' : url.slice(question + 1));
+  const read: Record<string, string> = {};
+  for (const name of ['query', 'variables', 'extensions', 'operationName']) {
+    const value = params.get(name);
+    if (value !== null) read[name] = value;
+  }
+  return read;
+}
+
 /**
  * The request a GET's parameters describe, or undefined when it is not one the cache answers (no
  * document, malformed JSON, an APQ hash that is not its query's: Apollo answers those with its errors).
@@ -174,7 +186,7 @@ export async function createResponseCache(options: {
     res.vary('Authorization');
     res.vary('X-Api-Key');
     if (!changes.isListening()) return next();
-    const request = cacheableRequestOf(req.query as Record<string, unknown>);
+    const request = cacheableRequestOf(searchParamsOf(req.originalUrl));
     if (!request) return next();
     const policy = policies.forRequest(request.documentHash, request.operationName, request.query);
     if (!policy || policy.maxAge === 0) return next();
@@ -224,7 +236,7 @@ export async function createResponseCache(options: {
       ) {
         return;
       }
-      const cacheable = cacheableRequestOf(Object.fromEntries(new URLSearchParams(http.search)));
+      const cacheable = cacheableRequestOf(searchParamsOf(http.search));
       const scope = currentRequestScope();
       // Without a scope the loaders cannot say what the answer was built from: not stored.
       if (!cacheable || !scope) return;
