@@ -57,10 +57,11 @@ function quoteListTags(filter: QuoteListFilter): readonly string[] {
 const byId =
   (kind: TermKind) =>
   (id: number): readonly string[] => [tag.term(kind, id)];
+// A slug that finds nothing is named by the ingest that creates it.
 const bySlug =
   (kind: TermKind) =>
   (slug: string, row: { readonly id: number } | null): readonly string[] =>
-    row ? [tag.termSlug(kind, slug), tag.term(kind, row.id)] : [tag.termSlug(kind, slug), tag.allTerms(kind)];
+    row ? [tag.termSlug(kind, slug), tag.term(kind, row.id)] : [tag.termSlug(kind, slug)];
 
 const loaderTags: { readonly [Name in keyof Loaders]: TagsOf<Loaders[Name]> } = {
   articleById: (id) => [tag.article(id)],

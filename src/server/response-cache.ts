@@ -268,11 +268,10 @@ export async function createResponseCache(options: {
           }
           const now = Date.now();
           let expiresAt = now + Math.min(policy.maxAge * 1000, maxTtlMs);
-          // Public answers lack embargoed articles: they must be gone when the next embargo lifts.
-          if (visibilityKey(viewer) === 'public') {
-            if (lift === undefined)
-              expiresAt = now; // could not be read: not stored
-            else if (lift !== null) expiresAt = Math.min(expiresAt, lift);
+          // Public answers lack embargoed articles: they must be gone when the next embargo lifts (and
+          // are not stored when it could not be read).
+          if (visibilityKey(viewer) === 'public' && lift !== null) {
+            expiresAt = lift === undefined ? now : Math.min(expiresAt, lift);
           }
           const json = JSON.stringify(data);
           const etag = `W/"${sha256(json).slice(0, 32)}"`;

@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
  * - `article:<id>`, `article/<slug>`, `article-url/<hash>`: one article (row, body, its tags, people,
  *   quotes and links), by the key it was looked up with.
  * - `<kind>:<id>`, `<kind>/<slug>`: one section, tag, person or organization row (its name, its
- *   description), changed only when that row is; `image:<id>` likewise.
- * - `sections`, `tags`, `people`, `organizations`: a row of that kind was added or changed (whole lists,
- *   and slug lookups that found nothing).
+ *   description), by the key it was looked up with; announced when that row is added or changed.
+ *   `image:<id>` likewise.
+ * - `sections`, `tags`, `people`, `organizations`: a row of that kind was added or changed (lists of
+ *   all of them).
  * - `<kind>:<id>/articles`, `<kind>/<slug>/articles`: which articles a section, tag, person or
  *   organization has (a list narrowed by it); announced for every term an ingested article had before
  *   or has after.
