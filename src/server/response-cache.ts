@@ -187,7 +187,8 @@ export async function createResponseCache(options: {
     res.vary('X-Api-Key');
     if (!changes.isListening()) return next();
     const request = cacheableRequestOf(searchParamsOf(req.originalUrl));
-    if (!request) return next();
+    // Hash-only requests are Apollo's to refuse when APQ is off.
+    if (!request || (request.query === undefined && !config.persistedQueries)) return next();
     const policy = policies.forRequest(request.documentHash, request.operationName, request.query);
     if (!policy || policy.maxAge === 0) return next();
     const viewer = viewerOf(res);
