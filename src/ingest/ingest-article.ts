@@ -187,45 +187,53 @@ export async function ingestArticle(
     const linkedFrom = await repository.attachLinksTargeting(trx, articleId, document.slug);
     await repository.refreshArticleSearch(trx, articleId);
 
-    const touched = new Set<string>([
-      cacheTags.allArticles,
-      cacheTags.article(articleId),
-      cacheTags.articleSlug(document.slug),
-      ...[current?.url, url].flatMap((value) => (value ? [cacheTags.articleUrl(value)] : [])),
-      // Articles whose links now lead here show this one through them.
-      ...linkedFrom.map(cacheTags.article),
-    ]);
-    const after: { kind: TermKind; ids: Map<string, number> }[] = [
-      { kind: 'section', ids: new Map([[document.section.slug, sectionIds.get(document.section.slug)!]]) },
-      { kind: 'tag', ids: tagIds },
-      { kind: 'person', ids: personIds },
-      { kind: 'organization', ids: organizationIds },
-    ];
-    const listed = [
-      ...before,
-      ...after.flatMap(({ kind, ids }) => [...ids].map(([slug, id]) => ({ kind, id, slug }))),
-    ];
-    for (const { kind, id, slug } of listed) {
-      touched.add(cacheTags.articlesOf(kind, id)).add(cacheTags.articlesOfSlug(kind, slug));
-    }
-    const changed: [TermKind, repository.Upserted][] = [
-      ['section', sections],
-      ['tag', tags],
-      ['person', persons],
-      ['organization', organizations],
-    ];
-    for (const [kind, upserted] of changed) {
-      for (const { id, key } of upserted.changed) {
-        touched
-          .add(cacheTags.term(kind, id))
-          .add(cacheTags.termSlug(kind, key))
-          .add(cacheTags.allTerms(kind));
-      }
-    }
-    for (const { id } of storedImages.changed) touched.add(cacheTags.image(id));
+    const touched = touchedCacheTags({
+      articleId,
+      slug: document.slug,
+      urls: [current?.url ?? null, url],
+      linkedFrom,
+      before,
+      upserted: { section: sections, tag: tags, person: persons, organization: organizations },
+      images: storedImages,
+    });
     await repository.notifyContentChanged(trx, encodeContentChange(touched));
     return { articleId, slug: document.slug, outcome: current ? 'updated' : 'created' };
   });
+}
+
+/**
+ * The cache tags an ingest touched (src/shared/cache-tags.ts): the article by every key it is looked
+ * up with, the articles linking to it, the article lists of every term it had before or has now, and
+ * the rows of terms and images the upserts inserted or changed.
+ */
+function touchedCacheTags(change: {
+  readonly articleId: number;
+  readonly slug: string;
+  readonly urls: readonly (string | null)[];
+  readonly linkedFrom: readonly number[];
+  readonly before: readonly { kind: TermKind; id: number; slug: string }[];
+  readonly upserted: Record<TermKind, repository.Upserted>;
+  readonly images: repository.Upserted;
+}): Set<string> {
+  const touched = new Set<string>([
+    cacheTags.allArticles,
+    cacheTags.article(change.articleId),
+    cacheTags.articleSlug(change.slug),
+    ...change.urls.flatMap((url) => (url ? [cacheTags.articleUrl(url)] : [])),
+    ...change.linkedFrom.map(cacheTags.article),
+  ]);
+  const upserted = Object.entries(change.upserted) as [TermKind, repository.Upserted][];
+  const after = upserted.flatMap(([kind, { ids }]) => [...ids].map(([slug, id]) => ({ kind, id, slug })));
+  for (const { kind, id, slug } of [...change.before, ...after]) {
+    touched.add(cacheTags.articlesOf(kind, id)).add(cacheTags.articlesOfSlug(kind, slug));
+  }
+  for (const [kind, { changed }] of upserted) {
+    for (const { id, key } of changed) {
+      touched.add(cacheTags.term(kind, id)).add(cacheTags.termSlug(kind, key)).add(cacheTags.allTerms(kind));
+    }
+  }
+  for (const { id } of change.images.changed) touched.add(cacheTags.image(id));
+  return touched;
 }
 
 function term(entry: { slug: string; name: string; description?: string | undefined }): repository.TermInput {
