@@ -142,7 +142,18 @@ export function normalizePeer(scenario: Scenario, data: Row, publicUrl: string, 
       } as Json;
     }
     case 'search':
-      return data as Json;
+      return {
+        search: {
+          edges: nodes(data['search']).map((article) => ({
+            highlights: { headline: article['headlineHighlight'], body: article['bodyHighlight'] },
+            node: {
+              slug: article['slug'],
+              headline: article['headline'],
+              publishedAt: iso(article['publishedAt']),
+            },
+          })),
+        },
+      } as Json;
   }
 }
 

@@ -17,6 +17,7 @@ import pg from 'pg';
 import { firstDifference, normalizePeer, projectForPeer, type Scenario } from './compare.ts';
 import { benchDatabaseUrl } from './dataset/load.ts';
 import { createRandom, createZipf } from './dataset/prng.ts';
+import { postgraphileSearchFunctions } from './servers/search-sql.ts';
 import type { LoadResult, LoadSpec, RequestVariant } from './load/load-spec.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,14 +30,17 @@ const MIX: readonly [Scenario, number][] = [
   ['person-page', 15],
   ['search', 10],
 ];
-export type ServerName = 'floor' | 'postgraphile' | 'byline' | 'byline-cached';
-const SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline', 'byline-cached'];
+export type ServerName = 'floor' | 'postgraphile' | 'byline' | 'byline-cached' | 'byline-baseline';
+const DEFAULT_SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline', 'byline-cached'];
 const SERVER_LABEL: Record<ServerName, string> = {
   floor: 'SQL floor',
   postgraphile: 'PostGraphile 4',
   byline: 'Byline (no response cache)',
   'byline-cached': 'Byline (response cache)',
+  'byline-baseline': 'Byline before (no response cache)',
 };
+/** Where `byline-baseline` runs from (`--baseline <checkout>`): an earlier commit, for before/after ratios. */
+let baselineRoot: string | undefined;
 
 export interface RunningServer {
   readonly name: ServerName;
@@ -91,13 +95,15 @@ export function startServer(
   const args =
     name === 'byline' || name === 'byline-cached'
       ? [path.join(root, 'bin', 'byline.mjs'), 'serve']
-      : [
-          '--import',
-          'tsx',
-          path.join(root, 'bench', 'servers', `${name === 'floor' ? 'sql-floor' : 'postgraphile'}.ts`),
-        ];
+      : name === 'byline-baseline'
+        ? [path.join(baselineRoot!, 'bin', 'byline.mjs'), 'serve']
+        : [
+            '--import',
+            'tsx',
+            path.join(root, 'bench', 'servers', `${name === 'floor' ? 'sql-floor' : 'postgraphile'}.ts`),
+          ];
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
-    cwd: root,
+    cwd: name === 'byline-baseline' ? baselineRoot! : root,
     env: {
       ...env,
       // Byline: non-production so responses carry extensions.sql.statements; logs kept quiet.
@@ -176,7 +182,7 @@ export function variantFor(
   argument: string,
 ): RequestVariant | undefined {
   const variables = scenario === 'search' ? { query: argument } : { slug: argument };
-  if (server === 'byline') {
+  if (server === 'byline' || server === 'byline-baseline') {
     return {
       method: 'POST',
       path: '/graphql',
@@ -191,7 +197,6 @@ export function variantFor(
     });
     return { method: 'GET', path: `/graphql?${search}`, headers: { 'apollo-require-preflight': 'true' } };
   }
-  if (scenario === 'search') return undefined; // neither the floor nor PostGraphile has full-text search here
   if (server === 'floor') return { method: 'GET', path: `/${scenario}?arg=${encodeURIComponent(argument)}` };
   return {
     method: 'POST',
@@ -238,7 +243,13 @@ export async function loadArgumentPools(client: pg.Client): Promise<Record<Scena
       `select p.slug as v from people p join quotes q on q.speaker_person_id = p.id
        group by p.id order by count(*) desc, p.id limit 500`,
     ),
-    search: ['ceasefire', 'election', 'pipeline', 'tariff', 'summit', 'drought', 'navy', 'inflation'],
+    // A person's name as a phrase and a topic word: popular names match many articles, rare ones few.
+    search: await column(
+      `select '"' || p.name || '" ' || (array['ceasefire', 'election', 'pipeline', 'tariff', 'summit',
+         'drought', 'navy', 'inflation'])[1 + (row_number() over (order by count(*) desc, p.id))::int % 8] as v
+       from people p join article_mentions m on m.person_id = p.id
+       group by p.id order by count(*) desc, p.id limit 500`,
+    ),
   };
 }
 
@@ -256,6 +267,8 @@ async function main(): Promise<number> {
       scenarios: { type: 'string', default: [...SCENARIOS, 'mixed'].join(',') },
       label: { type: 'string', default: '' },
       'base-port': { type: 'string', default: '4100' },
+      servers: { type: 'string', default: DEFAULT_SERVERS.join(',') },
+      baseline: { type: 'string' },
     },
     strict: true,
   });
@@ -277,6 +290,20 @@ async function main(): Promise<number> {
     }
   }
 
+  const activeServers = values.servers.split(',').map((name) => name.trim()) as ServerName[];
+  if (values.baseline) {
+    baselineRoot = path.resolve(values.baseline);
+    if (!activeServers.includes('byline-baseline')) activeServers.push('byline-baseline');
+  }
+  for (const name of activeServers) {
+    if (!(name in SERVER_LABEL) || (name === 'byline-baseline' && !baselineRoot)) {
+      throw new Error(
+        `--servers: expected a list of ${DEFAULT_SERVERS.join(', ')} (byline-baseline with --baseline <checkout>), got "${name}"`,
+      );
+    }
+  }
+  if (!activeServers.includes('byline'))
+    throw new Error('--servers: byline is the reference and must be included');
   const databaseUrl = benchDatabaseUrl(values['database-url']);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
   try {
@@ -308,11 +335,15 @@ async function main(): Promise<number> {
       postgres: version.rows[0]!.v,
     };
     pools = await loadArgumentPools(client);
+    // PostGraphile exposes custom SQL as functions: its search must exist before it reads the schema.
+    await client.query(postgraphileSearchFunctions);
   } finally {
     await client.end();
   }
 
-  const servers = SERVERS.map((name, index) => startServer(name, numbers['base-port'] + index, databaseUrl));
+  const servers = activeServers.map((name, index) =>
+    startServer(name, numbers['base-port'] + index, databaseUrl),
+  );
   const stopAll = () => Promise.all(servers.map(stopServer));
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   const rows: Row[] = [];
@@ -325,26 +356,15 @@ async function main(): Promise<number> {
       ),
     );
     const byServer = Object.fromEntries(servers.map((s) => [s.name, s])) as Record<ServerName, RunningServer>;
-    const introspection = await send(byServer.byline.origin, {
-      method: 'POST',
-      path: '/graphql',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ __type(name: "Query") { fields { name } } }' }),
-    });
-    const hasSearch = (introspection.json.data.__type.fields as { name: string }[]).some(
-      (f) => f.name === 'search',
-    );
 
     // Correctness first: the same content from every server, for a few arguments of each scenario.
     const scenarios = SCENARIOS.filter((s) => wanted.includes(s));
     for (const scenario of scenarios) {
-      for (const name of SERVERS) {
+      for (const name of activeServers) {
         const row: Row = { scenario, server: name, runs: [] };
         rows.push(row);
-        if (scenario === 'search' && !hasSearch) row.skipped = 'Query.search is not in the schema';
-        else if (!variantFor(name, scenario, 'x')) row.skipped = 'no equivalent';
+        if (!variantFor(name, scenario, 'x')) row.skipped = 'no equivalent';
       }
-      if (scenario === 'search' && !hasSearch) continue;
       const samples = [...new Set(pools[scenario])].slice(0, 3);
       if (samples.length === 0) throw new Error(`no arguments for ${scenario}: the data set is too small`);
       for (const argument of samples) {
@@ -357,7 +377,7 @@ async function main(): Promise<number> {
         }
         for (const name of ['floor', 'postgraphile'] as const) {
           const variant = variantFor(name, scenario, argument);
-          if (!variant) continue;
+          if (!variant || !byServer[name]) continue;
           const before = await statementCount(byServer[name]);
           const answer = await send(byServer[name].origin, variant);
           const statements = (await statementCount(byServer[name])) - before;
@@ -382,21 +402,38 @@ async function main(): Promise<number> {
           row.statementsPerRequest = Math.max(row.statementsPerRequest ?? 0, statements);
           row.responseBytes = Math.max(row.responseBytes ?? 0, answer.bytes);
         }
-        // The cached server: the first GET fills the cache, the second is a hit; both must carry Byline's content.
-        const cachedVariant = variantFor('byline-cached', scenario, argument)!;
-        const miss = await send(byServer['byline-cached'].origin, cachedVariant);
-        const hit = await send(byServer['byline-cached'].origin, cachedVariant);
-        for (const answer of [miss, hit]) {
-          const difference = firstDifference(byline.json.data, answer.json.data);
-          if (difference)
-            throw new Error(`the cached Byline differs on ${scenario}(${argument}): ${difference}`);
+        // The earlier Byline must answer exactly as this one does.
+        if (byServer['byline-baseline']) {
+          const before = await send(
+            byServer['byline-baseline'].origin,
+            variantFor('byline-baseline', scenario, argument)!,
+          );
+          const difference = firstDifference(byline.json.data, before.json.data);
+          if (difference) throw new Error(`Byline before differs on ${scenario}(${argument}): ${difference}`);
+          const baselineRow = rows.find((r) => r.scenario === scenario && r.server === 'byline-baseline')!;
+          baselineRow.statementsPerRequest = Math.max(
+            baselineRow.statementsPerRequest ?? 0,
+            before.json.extensions?.sql?.statements ?? NaN,
+          );
+          baselineRow.responseBytes = Math.max(baselineRow.responseBytes ?? 0, before.bytes);
         }
-        const cachedRow = rows.find((r) => r.scenario === scenario && r.server === 'byline-cached')!;
-        cachedRow.statementsPerRequest = Math.max(
-          cachedRow.statementsPerRequest ?? 0,
-          hit.json.extensions?.sql?.statements ?? 0,
-        );
-        cachedRow.responseBytes = Math.max(cachedRow.responseBytes ?? 0, hit.bytes);
+        // The cached server: the first GET fills the cache, the second is a hit; both must carry Byline's content.
+        if (byServer['byline-cached']) {
+          const cachedVariant = variantFor('byline-cached', scenario, argument)!;
+          const miss = await send(byServer['byline-cached'].origin, cachedVariant);
+          const hit = await send(byServer['byline-cached'].origin, cachedVariant);
+          for (const answer of [miss, hit]) {
+            const difference = firstDifference(byline.json.data, answer.json.data);
+            if (difference)
+              throw new Error(`the cached Byline differs on ${scenario}(${argument}): ${difference}`);
+          }
+          const cachedRow = rows.find((r) => r.scenario === scenario && r.server === 'byline-cached')!;
+          cachedRow.statementsPerRequest = Math.max(
+            cachedRow.statementsPerRequest ?? 0,
+            hit.json.extensions?.sql?.statements ?? 0,
+          );
+          cachedRow.responseBytes = Math.max(cachedRow.responseBytes ?? 0, hit.bytes);
+        }
         const row = rows.find((r) => r.scenario === scenario && r.server === 'byline')!;
         row.statementsPerRequest = Math.max(
           row.statementsPerRequest ?? 0,
@@ -405,15 +442,12 @@ async function main(): Promise<number> {
         row.responseBytes = Math.max(row.responseBytes ?? 0, byline.bytes);
       }
       console.error(
-        `check ${scenario}: same content from ${SERVERS.filter((n) => variantFor(n, scenario, 'x')).join(', ')}`,
+        `check ${scenario}: same content from ${activeServers.filter((n) => variantFor(n, scenario, 'x')).join(', ')}`,
       );
     }
 
-    // The mixed scenario uses what every server answers (search only once all of them have it).
-    const mix = MIX.filter(
-      ([scenario]) =>
-        SERVERS.every((name) => variantFor(name, scenario, 'x')) && (scenario !== 'search' || hasSearch),
-    );
+    // The mixed scenario uses what every server answers.
+    const mix = MIX.filter(([scenario]) => activeServers.every((name) => variantFor(name, scenario, 'x')));
     const variantsFor = (name: ServerName, scenario: Scenario | 'mixed'): RequestVariant[] => {
       if (scenario !== 'mixed')
         return draw(pools[scenario], 2000, 6).map((arg) => variantFor(name, scenario, arg)!);
@@ -427,7 +461,7 @@ async function main(): Promise<number> {
       });
     };
     if (wanted.includes('mixed')) {
-      for (const name of SERVERS)
+      for (const name of activeServers)
         rows.push({
           scenario: `mixed (${mix.map(([s, w]) => `${w} ${s}`).join(' / ')})`,
           server: name,
@@ -458,7 +492,7 @@ async function main(): Promise<number> {
       number | undefined
     >;
 
-    const table = renderTable(rows, rss);
+    const table = renderTable(rows, rss, activeServers);
     console.log(table);
     const report = {
       startedAt: started.toISOString(),
@@ -522,7 +556,11 @@ function versions(): Record<string, string> {
   };
 }
 
-function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): string {
+function renderTable(
+  rows: Row[],
+  rss: Record<ServerName, number | undefined>,
+  servers: readonly ServerName[],
+): string {
   const header = [
     'scenario',
     'server',
@@ -535,6 +573,7 @@ function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): 
     'Byline÷floor',
     'Byline÷PostGraphile',
     'cached÷uncached',
+    ...(servers.includes('byline-baseline') ? ['after÷before'] : []),
   ];
   const lines = rows.map((row) => {
     const of = (name: ServerName) =>
@@ -555,6 +594,7 @@ function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): 
         '',
         '',
         '',
+        ...(servers.includes('byline-baseline') ? [''] : []),
       ];
     return [
       row.scenario,
@@ -568,12 +608,15 @@ function renderTable(rows: Row[], rss: Record<ServerName, number | undefined>): 
       ratio(of('floor')),
       ratio(of('postgraphile')),
       row.server === 'byline-cached' ? ratio(of('byline')) : '',
+      ...(servers.includes('byline-baseline')
+        ? [row.server === 'byline' ? ratio(of('byline-baseline')) : '']
+        : []),
     ];
   });
   const all = [header, ...lines];
   const markdown = all.map((cells) => `| ${cells.join(' | ')} |`);
   markdown.splice(1, 0, `| ${header.map(() => '---').join(' | ')} |`);
-  const rssLine = `Peak RSS (VmHWM) over the whole run: ${SERVERS.map((n) => `${SERVER_LABEL[n]} ${fmt(rss[n])} MB`).join(', ')}`;
+  const rssLine = `Peak RSS (VmHWM) over the whole run: ${servers.map((n) => `${SERVER_LABEL[n]} ${fmt(rss[n])} MB`).join(', ')}`;
   return `${markdown.join('\n')}\n\n${rssLine}\n`;
 }
 

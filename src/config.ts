@@ -149,6 +149,12 @@ const settings = {
   poolSize: setting('BYLINE_POOL_SIZE', '10', 'Maximum PostgreSQL connections.', (raw) =>
     integer('BYLINE_POOL_SIZE', 10, 1, 1000)(raw),
   ),
+  preparedStatements: setting(
+    'BYLINE_PREPARED_STATEMENTS',
+    'true',
+    'Send SQL as named (prepared) statements, planned once per connection (PostgreSQL only).',
+    (raw) => boolean('BYLINE_PREPARED_STATEMENTS', true)(raw),
+  ),
   poolAcquireTimeoutMs: setting(
     'BYLINE_POOL_ACQUIRE_TIMEOUT_MS',
     '2000',
@@ -275,14 +281,14 @@ const settings = {
   responseCache: setting(
     'BYLINE_RESPONSE_CACHE',
     'true',
-    'Cache whole GET responses for public content (PostgreSQL only; cleared on every ingest).',
+    'Cache whole GET responses, per caller visibility and rights (PostgreSQL only; ingest drops the entries of what it changed).',
     (raw) => boolean('BYLINE_RESPONSE_CACHE', true)(raw),
   ),
   responseCacheTtlSeconds: setting(
     'BYLINE_RESPONSE_CACHE_TTL_SECONDS',
-    '60',
-    'How long a cached response lives at most (bounds how late an embargo lifts in the cache).',
-    (raw) => integer('BYLINE_RESPONSE_CACHE_TTL_SECONDS', 60, 1, 86_400)(raw),
+    '3600',
+    "Ceiling on how long a cached response lives (and its `Cache-Control: max-age`), whatever the schema's `@cacheControl` hints say.",
+    (raw) => integer('BYLINE_RESPONSE_CACHE_TTL_SECONDS', 3600, 1, 86_400)(raw),
   ),
   responseCacheMaxEntries: setting(
     'BYLINE_RESPONSE_CACHE_MAX_ENTRIES',

@@ -3,6 +3,8 @@
  * Postgres and returns it as JSON text, the same document Byline answers. `$1` is the scenario's
  * argument, `$2` the public URL canonical article URLs are built on.
  */
+import { bodyHighlight, headlineHighlight, searchQuery, searchScore } from './search-sql.ts';
+
 const visible = (alias: string) => `${alias}.status = 'published' and ${alias}.published_at <= now()`;
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const canonical = (alias: string) => `coalesce(${alias}.url, $2 || '/articles/' || ${alias}.slug)`;
@@ -88,6 +90,20 @@ export const floorQueries = {
         from (select a.* from article_mentions m join articles a on a.id = m.article_id
           where m.person_id = p.id and ${visible('a')} order by a.listed_at desc, a.id desc limit 10) x), '[]'))
     ) from people p where p.slug = $1))::text as json`,
+
+  search: `
+    with q as (select ${searchQuery('$1')} as search_query),
+    hits as (
+      select a.id, a.slug, a.headline, a.published_at,
+        ${searchScore('s.document', 'q.search_query', 'a.listed_at')} as score
+      from articles a join article_search s on s.article_id = a.id cross join q
+      where s.document @@ q.search_query and ${visible('a')}
+      order by score desc, a.id desc limit 20)
+    select json_build_object('search', json_build_object('edges', coalesce((select json_agg(json_build_object(
+      'highlights', json_build_object('headline', ${headlineHighlight('h.headline', 'q.search_query')},
+        'body', ${bodyHighlight('h.id', 'q.search_query')}),
+      'node', json_build_object('slug', h.slug, 'headline', h.headline, 'publishedAt', ${iso('h.published_at')}))
+      order by h.score desc, h.id desc) from hits h cross join q), '[]')))::text as json`,
 
   trivial: `
     select json_build_object('article', (select json_build_object('headline', a.headline)

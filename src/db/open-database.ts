@@ -1,10 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { prepareStatements } from './prepared-statements.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
 
 export type Engine = 'postgres' | 'pglite';
@@ -17,6 +15,8 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
   readonly acquireTimeoutMs?: number;
   readonly statementTimeoutMs?: number;
+  /** Name (prepare) the statements Kysely sends, so Postgres plans each text once per connection. */
+  readonly preparedStatements?: boolean;
   readonly idleInTransactionTimeoutMs?: number;
   /** Called for every statement, after it ran (metrics). */
   readonly onQuery?: (event: LogEvent) => void;
@@ -64,6 +64,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     });
     // An idle client's failure (server restart, network) is reported here; unhandled it kills the process.
     pool.on('error', (error) => options.onPoolError?.(error));
+    if (options.preparedStatements) prepareStatements(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     return {
       db,
@@ -76,6 +77,12 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     };
   }
 
+  // Loaded only when used: PGlite and its extensions add ~35 MB to a gateway running on Postgres.
+  const [{ PGlite }, { pg_trgm }, { unaccent }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('@electric-sql/pglite/contrib/unaccent'),
+  ]);
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     extensions: { pg_trgm, unaccent },

@@ -50,6 +50,18 @@ export type ArticleStatus =
   /** Published; public once `publishedAt` has passed. */
   | 'PUBLISHED';
 
+/** A partner right a value depends on (`@cacheControl(rights:)`). */
+export type CacheControlRight =
+  /** The `body` right: without it a partner key gets `Article.body` as null with a FORBIDDEN error. */
+  | 'BODY';
+
+/** Who may share a cached value (`@cacheControl(scope:)`). */
+export type CacheControlScope =
+  /** Only the caller it was computed for, because it names them (a partner's own embed URL): cached per partner key, and `Cache-Control: private`. */
+  | 'PRIVATE'
+  /** Every caller with the same visibility (public or `preview`) and rights. */
+  | 'PUBLIC';
+
 /** Narrows a list of quotes. Every field given must match. */
 export type QuoteFilter = {
   /** Slug of the article that reports it. */

@@ -157,6 +157,18 @@ export type ArticleStatus =
 /** One block of an article body. */
 export type Block = HeadingBlock | ImageBlock | ParagraphBlock | QuoteBlock | RelatedLinkBlock;
 
+/** A partner right a value depends on (`@cacheControl(rights:)`). */
+export type CacheControlRight =
+  /** The `body` right: without it a partner key gets `Article.body` as null with a FORBIDDEN error. */
+  | 'BODY';
+
+/** Who may share a cached value (`@cacheControl(scope:)`). */
+export type CacheControlScope =
+  /** Only the caller it was computed for, because it names them (a partner's own embed URL): cached per partner key, and `Cache-Control: private`. */
+  | 'PRIVATE'
+  /** Every caller with the same visibility (public or `preview`) and rights. */
+  | 'PUBLIC';
+
 /** How to embed an article or a quote on another site. */
 export type Embed = {
   __typename?: 'Embed';
@@ -785,6 +797,8 @@ export type ResolversTypes = {
   ArticleStatus: ArticleStatus;
   Block: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Block']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheControlRight: CacheControlRight;
+  CacheControlScope: CacheControlScope;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Embed: ResolverTypeWrapper<Embed>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -870,6 +884,15 @@ export type ResolversParentTypes = {
   Tag: TagParent;
   URL: Scalars['URL']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  rights?: Maybe<Array<CacheControlRight>>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ArticleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Article'] = ResolversParentTypes['Article']> = {
   authors?: Resolver<Array<ResolversTypes['Person']>, ParentType, ContextType>;
@@ -1198,3 +1221,6 @@ export type Resolvers<ContextType = GraphQLContext> = {
   URL?: GraphQLScalarType;
 };
 
+export type DirectiveResolvers<ContextType = GraphQLContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+};

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, StoredBlock } from '../db/database.ts';
+import { cacheTags, encodeContentChange, type TermKind } from '../shared/cache-tags.ts';
 import type { ArticleDocument, ImageDocument } from './article-document.ts';
 import * as repository from './ingest.repository.ts';
 
@@ -46,7 +47,8 @@ export function contentHash(document: ArticleDocument): string {
 
 /**
  * Writes one validated article with everything it names, in one transaction: either all of it is
- * stored or none of it. Idempotent: an unchanged document writes nothing.
+ * stored or none of it. Idempotent: an unchanged document writes nothing. A change is announced to
+ * response caches on commit, as the cache tags it touched (src/shared/cache-tags.ts).
  */
 export async function ingestArticle(
   db: Kysely<Database>,
@@ -66,14 +68,17 @@ export async function ingestArticle(
     if (current?.content_hash === hash)
       return { articleId: current.id, slug: document.slug, outcome: 'unchanged' };
 
-    const sectionIds = await repository.upsertSections(trx, [term(document.section)]);
-    const tagIds = await repository.upsertTags(trx, (document.tags ?? []).map(term));
-    const organizationIds = await repository.upsertOrganizations(
-      trx,
-      (document.organizations ?? []).map(term),
-    );
+    await repository.markContentAnnounced(trx);
+    // What the article had before: lists it leaves must drop their cached pages too.
+    const before = current ? await repository.findArticleTerms(trx, current.id) : [];
+    const sections = await repository.upsertSections(trx, [term(document.section)]);
+    const tags = await repository.upsertTags(trx, (document.tags ?? []).map(term));
+    const organizations = await repository.upsertOrganizations(trx, (document.organizations ?? []).map(term));
+    const sectionIds = sections.ids;
+    const tagIds = tags.ids;
+    const organizationIds = organizations.ids;
     const people = [...(document.authors ?? []), ...(document.people ?? [])];
-    const personIds = await repository.upsertPeople(
+    const persons = await repository.upsertPeople(
       trx,
       [...new Map(people.map((p) => [p.slug, p])).values()].map((p) => ({
         ...term(p),
@@ -81,14 +86,16 @@ export async function ingestArticle(
         aliases: p.aliases ?? [],
       })),
     );
+    const personIds = persons.ids;
     const images = [
       ...(document.leadImage ? [document.leadImage] : []),
       ...document.body.flatMap((block) => (block.type === 'image' ? [block.image] : [])),
       ...(document.relatedLinks ?? []).flatMap((link) => (link.image ? [link.image] : [])),
     ];
-    const imageIds = await repository.upsertImages(trx, [
+    const storedImages = await repository.upsertImages(trx, [
       ...new Map(images.map((image) => [image.url, imageInput(image)])).values(),
     ]);
+    const imageIds = storedImages.ids;
 
     const quoteOrdinals = new Map((document.quotes ?? []).map((quote, ordinal) => [quote.key, ordinal]));
     const linkPositions = new Map(
@@ -177,10 +184,56 @@ export async function ingestArticle(
         targetSlug: nullable(link.article),
       })),
     );
-    await repository.attachLinksTargeting(trx, articleId, document.slug);
+    const linkedFrom = await repository.attachLinksTargeting(trx, articleId, document.slug);
     await repository.refreshArticleSearch(trx, articleId);
+
+    const touched = touchedCacheTags({
+      articleId,
+      slug: document.slug,
+      urls: [current?.url ?? null, url],
+      linkedFrom,
+      before,
+      upserted: { section: sections, tag: tags, person: persons, organization: organizations },
+      images: storedImages,
+    });
+    await repository.notifyContentChanged(trx, encodeContentChange(touched));
     return { articleId, slug: document.slug, outcome: current ? 'updated' : 'created' };
   });
+}
+
+/**
+ * The cache tags an ingest touched (src/shared/cache-tags.ts): the article by every key it is looked
+ * up with, the articles linking to it, the article lists of every term it had before or has now, and
+ * the rows of terms and images the upserts inserted or changed.
+ */
+function touchedCacheTags(change: {
+  readonly articleId: number;
+  readonly slug: string;
+  readonly urls: readonly (string | null)[];
+  readonly linkedFrom: readonly number[];
+  readonly before: readonly { kind: TermKind; id: number; slug: string }[];
+  readonly upserted: Record<TermKind, repository.Upserted>;
+  readonly images: repository.Upserted;
+}): Set<string> {
+  const touched = new Set<string>([
+    cacheTags.allArticles,
+    cacheTags.article(change.articleId),
+    cacheTags.articleSlug(change.slug),
+    ...change.urls.flatMap((url) => (url ? [cacheTags.articleUrl(url)] : [])),
+    ...change.linkedFrom.map(cacheTags.article),
+  ]);
+  const upserted = Object.entries(change.upserted) as [TermKind, repository.Upserted][];
+  const after = upserted.flatMap(([kind, { ids }]) => [...ids].map(([slug, id]) => ({ kind, id, slug })));
+  for (const { kind, id, slug } of [...change.before, ...after]) {
+    touched.add(cacheTags.articlesOf(kind, id)).add(cacheTags.articlesOfSlug(kind, slug));
+  }
+  for (const [kind, { changed }] of upserted) {
+    for (const { id, key } of changed) {
+      touched.add(cacheTags.term(kind, id)).add(cacheTags.termSlug(kind, key)).add(cacheTags.allTerms(kind));
+    }
+  }
+  for (const { id } of change.images.changed) touched.add(cacheTags.image(id));
+  return touched;
 }
 
 function term(entry: { slug: string; name: string; description?: string | undefined }): repository.TermInput {

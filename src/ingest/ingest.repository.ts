@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, StoredBlock } from '../db/database.ts';
+import { CONTENT_CHANGED_CHANNEL, type TermKind } from '../shared/cache-tags.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -23,14 +24,22 @@ export interface ImageInput {
   readonly alt: string | null;
 }
 
+/** What an upsert stored: slug (or URL) → id of every row, and the rows it inserted or changed. */
+export interface Upserted {
+  readonly ids: Map<string, number>;
+  readonly changed: readonly { readonly id: number; readonly key: string }[];
+}
+
+const nothingUpserted = (): Upserted => ({ ids: new Map(), changed: [] });
+
 /** Upserts by slug; returns slug → id. Rows whose values did not change are not rewritten. */
 async function upsertTerms(
   db: Db,
   table: 'sections' | 'tags' | 'organizations',
   terms: readonly TermInput[],
-): Promise<Map<string, number>> {
-  if (terms.length === 0) return new Map();
-  await db
+): Promise<Upserted> {
+  if (terms.length === 0) return nothingUpserted();
+  const changed = await db
     .insertInto(table)
     .values(terms.map(({ slug, name, description }) => ({ slug, name, description })))
     .onConflict((oc) =>
@@ -45,6 +54,7 @@ async function upsertTerms(
           sql<boolean>`(${sql.table(table)}.name, ${sql.table(table)}.description) is distinct from (excluded.name, excluded.description)`,
         ),
     )
+    .returning(['id', 'slug'])
     .execute();
   const ids = await db
     .selectFrom(table)
@@ -55,7 +65,10 @@ async function upsertTerms(
       terms.map((t) => t.slug),
     )
     .execute();
-  return new Map(ids.map((row) => [row.slug, row.id]));
+  return {
+    ids: new Map(ids.map((row) => [row.slug, row.id])),
+    changed: changed.map((row) => ({ id: row.id, key: row.slug })),
+  };
 }
 
 export const upsertSections = (db: Db, terms: readonly TermInput[]) => upsertTerms(db, 'sections', terms);
@@ -63,9 +76,9 @@ export const upsertTags = (db: Db, terms: readonly TermInput[]) => upsertTerms(d
 export const upsertOrganizations = (db: Db, terms: readonly TermInput[]) =>
   upsertTerms(db, 'organizations', terms);
 
-export async function upsertPeople(db: Db, people: readonly PersonInput[]): Promise<Map<string, number>> {
-  if (people.length === 0) return new Map();
-  await db
+export async function upsertPeople(db: Db, people: readonly PersonInput[]): Promise<Upserted> {
+  if (people.length === 0) return nothingUpserted();
+  const changed = await db
     .insertInto('people')
     .values(
       people.map(({ slug, name, description, honorific, aliases }) => ({
@@ -91,6 +104,7 @@ export async function upsertPeople(db: Db, people: readonly PersonInput[]): Prom
             is distinct from (excluded.name, excluded.description, excluded.honorific, excluded.aliases)`,
         ),
     )
+    .returning(['id', 'slug'])
     .execute();
   const ids = await db
     .selectFrom('people')
@@ -101,13 +115,16 @@ export async function upsertPeople(db: Db, people: readonly PersonInput[]): Prom
       people.map((p) => p.slug),
     )
     .execute();
-  return new Map(ids.map((row) => [row.slug, row.id]));
+  return {
+    ids: new Map(ids.map((row) => [row.slug, row.id])),
+    changed: changed.map((row) => ({ id: row.id, key: row.slug })),
+  };
 }
 
 /** Upserts by URL; returns url → id. */
-export async function upsertImages(db: Db, images: readonly ImageInput[]): Promise<Map<string, number>> {
-  if (images.length === 0) return new Map();
-  await db
+export async function upsertImages(db: Db, images: readonly ImageInput[]): Promise<Upserted> {
+  if (images.length === 0) return nothingUpserted();
+  const changed = await db
     .insertInto('images')
     .values(images.map((image) => ({ ...image })))
     .onConflict((oc) =>
@@ -125,6 +142,7 @@ export async function upsertImages(db: Db, images: readonly ImageInput[]): Promi
             is distinct from (excluded.width, excluded.height, excluded.caption, excluded.credit, excluded.alt)`,
         ),
     )
+    .returning(['id', 'url'])
     .execute();
   const ids = await db
     .selectFrom('images')
@@ -135,7 +153,10 @@ export async function upsertImages(db: Db, images: readonly ImageInput[]): Promi
       images.map((i) => i.url),
     )
     .execute();
-  return new Map(ids.map((row) => [row.url, row.id]));
+  return {
+    ids: new Map(ids.map((row) => [row.url, row.id])),
+    changed: changed.map((row) => ({ id: row.id, key: row.url })),
+  };
 }
 
 export function findArticleIdentity(db: Db, slug: string, url: string | null) {
@@ -337,14 +358,57 @@ export async function replaceRelatedLinks(
     .execute();
 }
 
-/** Links elsewhere that named this article by slug before it existed now target it. */
-export async function attachLinksTargeting(db: Db, articleId: number, slug: string): Promise<void> {
-  await db
+/**
+ * Links elsewhere that named this article by slug before it existed now target it; returns the ids of
+ * the articles showing those links.
+ */
+export async function attachLinksTargeting(db: Db, articleId: number, slug: string): Promise<number[]> {
+  const rows = await db
     .updateTable('related_links')
     .set({ target_article_id: articleId })
     .where('target_slug', '=', slug)
     .where((eb) => eb.or([eb('target_article_id', 'is', null), eb('target_article_id', '!=', articleId)]))
+    .returning('article_id')
     .execute();
+  return rows.map((row) => row.article_id);
+}
+
+/**
+ * Tells the `byline_content_changed` statement triggers (migration 202611270006) that this
+ * transaction announces its changes itself: run before its first write.
+ */
+export async function markContentAnnounced(db: Db): Promise<void> {
+  await sql`select set_config('byline.content_announced', 'on', true)`.execute(db);
+}
+
+/** The section, tags, people and organizations an article has now (speakers of its quotes included). */
+export async function findArticleTerms(
+  db: Db,
+  articleId: number,
+): Promise<{ kind: TermKind; id: number; slug: string }[]> {
+  const { rows } = await sql<{ kind: TermKind; id: number; slug: string }>`
+    select 'section' as kind, s.id, s.slug from articles a join sections s on s.id = a.section_id where a.id = ${articleId}
+    union select 'tag', t.id, t.slug from article_tags l join tags t on t.id = l.tag_id where l.article_id = ${articleId}
+    union select 'person', p.id, p.slug from article_authors l join people p on p.id = l.person_id where l.article_id = ${articleId}
+    union select 'person', p.id, p.slug from article_mentions l join people p on p.id = l.person_id where l.article_id = ${articleId}
+    union select 'person', p.id, p.slug from quotes q join people p on p.id = q.speaker_person_id where q.article_id = ${articleId}
+    union select 'organization', o.id, o.slug from article_organizations l join organizations o on o.id = l.organization_id where l.article_id = ${articleId}
+    union select 'organization', o.id, o.slug from quotes q join organizations o on o.id = q.speaker_organization_id where q.article_id = ${articleId}`.execute(
+    db,
+  );
+  return rows;
+}
+
+/**
+ * Announces changed cache tags (a JSON array) on commit; with no payload (too large for one
+ * notification), the transaction id, which listeners read as "everything changed".
+ */
+export async function notifyContentChanged(db: Db, payload: string | undefined): Promise<void> {
+  await (
+    payload === undefined
+      ? sql`select pg_notify(${CONTENT_CHANGED_CHANNEL}, txid_current()::text)`
+      : sql`select pg_notify(${CONTENT_CHANGED_CHANNEL}, ${payload})`
+  ).execute(db);
 }
 
 /** Rewrites the article's search document from what is stored now: run last, in the ingest transaction. */

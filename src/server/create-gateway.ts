@@ -3,9 +3,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { playgroundEnabled, type Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/open-database.ts';
@@ -89,7 +94,7 @@ export async function createGateway({
     },
   };
 
-  const responseCache = await createResponseCache({ config, database, logger });
+  const responseCache = await createResponseCache({ config, database, logger, metrics });
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: readTypeDefs(),
     resolvers: mergeResolvers(),
@@ -106,7 +111,12 @@ export async function createGateway({
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // No per-field hooks: cache hints are read from the document once (src/server/cache-policy.ts),
+      // and nothing traces fields or reports usage to Apollo, whatever APOLLO_KEY or headers say.
       ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
       debugPlugin,
       metrics.plugin,
       ...protection.plugins,
@@ -154,7 +164,7 @@ export async function createGateway({
   app.use(
     '/graphql',
     ...protection.graphqlGuards,
-    // Hits are answered here, before the body is parsed and before Apollo (issue 6).
+    // Hits are answered here, once the viewer is known, before the body is parsed and before Apollo (issue 6).
     responseCache.middleware,
     ...protection.graphqlBody,
     scoped,

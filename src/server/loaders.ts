@@ -8,12 +8,9 @@ import { createSearchLoaders } from '../modules/search/search.loaders.ts';
 import { createRelatedLinkLoaders } from '../modules/related-links/related-links.loaders.ts';
 import { createTaxonomyLoaders } from '../modules/taxonomy/taxonomy.loaders.ts';
 import type { Viewer } from '../shared/viewer.ts';
+import { withCacheTags } from './loader-cache-tags.ts';
 
-/**
- * Every DataLoader, new for each request: their caches hold what this viewer may see, and must not
- * outlive the request (https://github.com/graphql/dataloader#creating-a-new-dataloader-per-request).
- */
-export function createLoaders(db: Kysely<Database>, viewer: Viewer) {
+function createModuleLoaders(db: Kysely<Database>, viewer: Viewer) {
   // Created in dependency order: a parent's statement primes the loaders of the rows it brought along.
   const images = createImageLoaders(db);
   const taxonomy = createTaxonomyLoaders(db);
@@ -30,4 +27,13 @@ export function createLoaders(db: Kysely<Database>, viewer: Viewer) {
   };
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+export type Loaders = ReturnType<typeof createModuleLoaders>;
+
+/**
+ * Every DataLoader, new for each request: their caches hold what this viewer may see, and must not
+ * outlive the request (https://github.com/graphql/dataloader#creating-a-new-dataloader-per-request).
+ * Each records the cache tags of what it reads for the response cache (`loader-cache-tags.ts`).
+ */
+export function createLoaders(db: Kysely<Database>, viewer: Viewer): Loaders {
+  return withCacheTags(createModuleLoaders(db, viewer));
+}

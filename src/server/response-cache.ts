@@ -1,105 +1,38 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request, RequestHandler, Response } from 'express';
-import { Redis } from 'ioredis';
-import { LRUCache } from 'lru-cache';
-import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/open-database.ts';
+import { hasFieldRight } from '../modules/partners/field-rights.ts';
 import type { Logger } from '../shared/logger.ts';
-import { anonymousViewer } from '../shared/viewer.ts';
+import { currentRequestScope } from '../shared/request-scope.ts';
+import { viewerOf, type Viewer } from '../shared/viewer.ts';
 import { visibilityKey } from '../shared/visibility.ts';
+import { CacheHints, CachePolicies, type CachePolicy } from './cache-policy.ts';
+import { listenForContentChanges, type ContentChanges } from './content-changes.ts';
+import type { GraphQLContext } from './graphql-context.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import { memoryStore, redisPrefix, redisStore, type CacheEntry } from './response-cache-store.ts';
+import { buildCurrentSchema } from './schema-snapshot.ts';
 
 /**
- * Full-response cache for public content (issue 6). GET requests (a query or an APQ hash, with
+ * Full-response cache (issue 6; docs/performance.md). GET requests (a query or an APQ hash, with
  * variables) are answered from the cache before Express parses a body or Apollo runs; misses go
- * through Apollo, whose successful answers are stored. The key is the document's sha256 (the APQ hash
- * when given), the operation name, the variables in canonical form and the caller's visibility key.
+ * through Apollo, whose successful answers are stored by the plugin.
  *
- * Never stale after ingest commits: a statement trigger on `articles` (migration 202611270005) sends
- * `NOTIFY byline_content_changed` in the ingest transaction; Postgres delivers it on commit and every
- * gateway process listening clears its cache. It is coarse on purpose (any ingest clears everything):
- * no entity-precise bookkeeping to get wrong. While the listener is down nothing is served or stored.
- * On PGlite there is no second process to listen to, so the cache is off.
- *
- * Entries live in an in-memory LRU, or in Redis when REDIS_URL is set (shared by every gateway).
- * Redis keys carry a generation named by the change that started it, so a change drops every
- * process's entries at once without scanning; a Redis failure is a miss, never an error.
+ * - Key: the document's sha256 (the APQ hash is that same value), operation name, variables in
+ *   canonical form, and who asks as far as the answer can differ: anonymous or partner, visibility
+ *   (public or preview) and, only when the operation selects fields that depend on them, the `body`
+ *   right and the partner's identity (`@cacheControl` hints, src/server/cache-policy.ts). Viewers are
+ *   resolved before this middleware (partner keys: a bad one got its 401); requests with cookies
+ *   bypass the cache.
+ * - Lifetime: the operation's `maxAge`, at most BYLINE_RESPONSE_CACHE_TTL_SECONDS, and for public
+ *   answers never past the next embargo lift (an answer computed before it would miss the article).
+ * - Invalidation: loaders record the cache tags of what they read; ingest announces the tags it
+ *   touched after commit (src/shared/cache-tags.ts); each gateway drops exactly the entries carrying
+ *   one. An answer whose tags changed while it was computed is not stored, and while the listener is
+ *   down nothing is served or stored. Off on PGlite: no other process to hear from.
  */
-
-export const CONTENT_CHANGED_CHANNEL = 'byline_content_changed';
-
-export interface CachedResponse {
-  readonly body: string;
-  readonly etag: string;
-}
-
-/** Where entries live. `clear` makes every entry unreachable, moving to `generation` when given. */
-interface Store {
-  get(key: string): Promise<CachedResponse | undefined>;
-  set(key: string, value: CachedResponse): Promise<void>;
-  clear(generation?: string): void;
-  close(): Promise<void>;
-}
-
-function memoryStore(maxEntries: number, ttlMs: number): Store {
-  const entries = new LRUCache<string, CachedResponse>({ max: maxEntries, ttl: ttlMs });
-  return {
-    get: async (key) => entries.get(key),
-    set: async (key, value) => void entries.set(key, value),
-    clear: () => entries.clear(),
-    close: async () => entries.clear(),
-  };
-}
-
-/** Gateways on one database share entries; gateways on different databases never do. */
-export function redisPrefix(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  return `byline:response:${sha256(`${url.hostname}:${url.port}${url.pathname}`).slice(0, 16)}:`;
-}
-
-function redisStore(url: URL, prefix: string, ttlMs: number, logger: Logger): Store {
-  const redis = new Redis(url.href, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  let warned = false;
-  redis.on('error', (error: Error) => {
-    if (!warned) logger.warn({ err: error }, 'response cache: Redis unavailable; answering without it');
-    warned = true;
-  });
-  redis.on('ready', () => (warned = false));
-  // Every gateway gets the same notification payload (the ingest's transaction id) and so moves to
-  // the same generation; a fresh listener, which may have missed changes, starts a random one of its own.
-  let generation: string = randomUUID();
-  const entryKey = (key: string) => `${prefix}${generation}:${key}`;
-  return {
-    async get(key) {
-      const text = await redis.get(entryKey(key)).catch(() => null);
-      return text === null ? undefined : (JSON.parse(text) as CachedResponse);
-    },
-    async set(key, value) {
-      await redis.set(entryKey(key), JSON.stringify(value), 'PX', ttlMs).catch(() => undefined);
-    },
-    clear: (next) => {
-      generation = next && /^[\w-]{1,64}$/.test(next) ? next : randomUUID();
-    },
-    close: async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    },
-  };
-}
-
-export interface ResponseCache {
-  /** Serves hits; mount on `/graphql` before body parsing and Apollo. */
-  readonly middleware: RequestHandler;
-  /** Stores Apollo's successful GET answers and sets Cache-Control and ETag on them. */
-  readonly plugin: ApolloServerPlugin;
-  /** Drops every entry (what a content change notification does). */
-  clear(): void;
-  close(): Promise<void>;
-}
-
-// Requests carrying credentials may see more than the public; until viewers are resolved before this
-// middleware, they bypass the cache entirely so one caller's fields never reach another.
-const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'cookie'];
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -122,30 +55,80 @@ function parseJsonParam(value: unknown): { ok: true; value: unknown } | { ok: fa
   }
 }
 
+/** The parts of a GET request that name its answer. */
+export interface CacheableRequest {
+  readonly documentHash: string;
+  readonly operationName: string;
+  /** Canonical JSON. */
+  readonly variables: string;
+  /** The document's text, when the request carries it (not for hash-only APQ requests). */
+  readonly query: string | undefined;
+}
+
+/** A GET's GraphQL parameters as Apollo reads them: the first of each name. */
+function searchParamsOf(url: string): Record<string, string> {
+  const question = url.indexOf('?');
+  const params = new URLSearchParams(question === -1 ? '' : url.slice(question + 1));
+  const read: Record<string, string> = {};
+  for (const name of ['query', 'variables', 'extensions', 'operationName']) {
+    const value = params.get(name);
+    if (value !== null) read[name] = value;
+  }
+  return read;
+}
+
 /**
- * The cache key of a GET request's parameters, or undefined when the request is not cacheable here
- * (no document, malformed JSON: Apollo answers those with its own errors).
+ * The request a GET's parameters describe, or undefined when it is not one the cache answers (no
+ * document, malformed JSON, an APQ hash that is not its query's: Apollo answers those with its errors).
  */
-export function responseCacheKey(
-  params: Record<string, unknown>,
-  visibility: ReturnType<typeof visibilityKey>,
-): string | undefined {
+export function cacheableRequestOf(params: Record<string, unknown>): CacheableRequest | undefined {
   const extensions = parseJsonParam(params['extensions']);
   const variables = parseJsonParam(params['variables']);
   if (!extensions.ok || !variables.ok) return undefined;
   const persisted = (extensions.value as { persistedQuery?: { sha256Hash?: unknown } } | undefined)
     ?.persistedQuery?.sha256Hash;
-  const query = params['query'];
-  // The APQ hash is the sha256 of the document, so a hash-only GET and a full GET share one key.
-  const documentHash =
-    typeof persisted === 'string' && /^[0-9a-f]{64}$/.test(persisted)
-      ? persisted
-      : typeof query === 'string' && query !== ''
-        ? sha256(query)
-        : undefined;
-  if (documentHash === undefined) return undefined;
-  const operationName = typeof params['operationName'] === 'string' ? params['operationName'] : '';
-  return sha256([visibility, documentHash, operationName, canonicalJson(variables.value ?? {})].join('\n'));
+  const query = typeof params['query'] === 'string' && params['query'] !== '' ? params['query'] : undefined;
+  let documentHash: string;
+  if (query !== undefined) {
+    documentHash = sha256(query);
+    if (persisted !== undefined && persisted !== documentHash) return undefined;
+  } else if (typeof persisted === 'string' && /^[0-9a-f]{64}$/.test(persisted)) {
+    documentHash = persisted;
+  } else {
+    return undefined;
+  }
+  return {
+    documentHash,
+    operationName: typeof params['operationName'] === 'string' ? params['operationName'] : '',
+    variables: canonicalJson(variables.value ?? {}),
+    query,
+  };
+}
+
+/**
+ * The entry's key: two callers share it only when the answer cannot differ between them. Anonymous
+ * callers and partners never share (the safelist and introspection rules differ); the visibility key
+ * always counts; the `body` right and the partner's id only when the operation's policy says so.
+ */
+export function responseCacheKey(request: CacheableRequest, viewer: Viewer, policy: CachePolicy): string {
+  const who: string[] = [viewer.kind, visibilityKey(viewer)];
+  if (policy.rights.includes('BODY')) who.push(`body=${hasFieldRight(viewer, 'body')}`);
+  if (policy.scope === 'PRIVATE') who.push(`partner=${viewer.partnerId ?? ''}`);
+  return sha256([...who, request.documentHash, request.operationName, request.variables].join('\n'));
+}
+
+/** HTTP caches may share only what every anonymous caller would get. */
+function cacheControl(viewer: Viewer, policy: CachePolicy, seconds: number): string {
+  const shared =
+    viewer.kind === 'anonymous' && visibilityKey(viewer) === 'public' && policy.scope === 'PUBLIC';
+  return `${shared ? 'public' : 'private'}, max-age=${Math.max(0, seconds)}`;
+}
+
+/** Weak comparison (RFC 9110 §13.1.2): `W/` does not count; `*` matches. */
+function ifNoneMatch(header: string | null | undefined, etag: string): boolean {
+  if (!header) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
 }
 
 /** Apollo's CSRF rule for GET: a header a browser cannot send cross-origin without a preflight. */
@@ -159,126 +142,149 @@ function preflighted(headers: (name: string) => string | undefined): boolean {
   );
 }
 
-function cacheableRequest(method: string, headers: (name: string) => string | undefined): boolean {
-  return (
-    method === 'GET' &&
-    CREDENTIAL_HEADERS.every((name) => headers(name) === undefined) &&
-    preflighted(headers)
-  );
+// Cookies are not how Byline identifies callers, but an upstream that sets them may vary answers by them.
+function cacheableHeaders(headers: (name: string) => string | undefined): boolean {
+  return headers('cookie') === undefined && preflighted(headers);
+}
+
+export interface ResponseCache {
+  /** Serves hits; mount on `/graphql` after the viewer is known, before body parsing and Apollo. */
+  readonly middleware: RequestHandler;
+  /** Collects cache tags, stores Apollo's successful GET answers, sets Cache-Control and ETag. */
+  readonly plugin: ApolloServerPlugin<GraphQLContext>;
+  close(): Promise<void>;
 }
 
 export async function createResponseCache(options: {
   readonly config: Config;
   readonly database: DatabaseHandle;
   readonly logger: Logger;
+  readonly metrics?: Pick<GatewayMetrics, 'cacheLookups'>;
 }): Promise<ResponseCache> {
-  const { config, database, logger } = options;
+  const { config, database, logger, metrics } = options;
   const enabled = config.responseCache && database.engine === 'postgres' && config.databaseUrl !== undefined;
-  const ttlMs = config.responseCacheTtlSeconds * 1000;
-  const store =
-    enabled && config.redisUrl
-      ? redisStore(config.redisUrl, redisPrefix(String(config.databaseUrl)), ttlMs, logger)
-      : memoryStore(config.responseCacheMaxEntries, ttlMs);
-  // Bumped on every content change: an answer computed across a change is not stored.
-  let generation = 0;
-  let listening = false;
-  let listener: pg.Client | undefined;
-  let closed = false;
-  let retry: NodeJS.Timeout | undefined;
+  if (!enabled) return { middleware: (_req, _res, next) => next(), plugin: {}, close: async () => undefined };
 
-  const clear = (next?: string) => {
-    generation += 1;
-    store.clear(next);
-  };
+  const maxTtlMs = config.responseCacheTtlSeconds * 1000;
+  const store = config.redisUrl
+    ? redisStore(config.redisUrl, redisPrefix(String(config.databaseUrl)), maxTtlMs, logger)
+    : memoryStore(config.responseCacheMaxEntries);
+  const policies = new CachePolicies(new CacheHints(buildCurrentSchema()), config.maxTokens);
+  const changes: ContentChanges = await listenForContentChanges({
+    databaseUrl: String(config.databaseUrl),
+    logger,
+    onChange: (change) => {
+      if (change.kind === 'everything') store.clear(change.id);
+      else void store.invalidate(change.tags);
+    },
+  });
+  const costLimit = (viewer: Viewer) => viewer.costBudget ?? config.costBudget;
 
-  const listen = async (): Promise<void> => {
-    const client = new pg.Client({
-      connectionString: String(config.databaseUrl),
-      application_name: 'byline-cache-listener',
-    });
-    let handled = false;
-    const lost = (reason: unknown) => {
-      if (handled) return;
-      handled = true;
-      if (listener === client) listener = undefined;
-      listening = false;
-      clear();
-      void client.end().catch(() => undefined);
-      if (closed) return;
-      logger.warn({ err: reason }, 'response cache listener lost; cache off until it reconnects');
-      retry = setTimeout(() => void listen(), 1000);
-      retry.unref();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost(new Error('connection ended')));
-    client.on('notification', (message) => {
-      if (message.channel === CONTENT_CHANGED_CHANNEL) clear(message.payload);
-    });
-    listener = client;
-    try {
-      await client.connect();
-      await client.query(`listen ${CONTENT_CHANGED_CHANNEL}`);
-    } catch (error) {
-      lost(error);
-      return;
-    }
-    clear(); // whatever changed while nobody listened
-    listening = !closed;
-  };
-  if (enabled) await listen();
-
-  const ttlSeconds = Math.floor(ttlMs / 1000);
-  const middleware: RequestHandler = (req: Request, res, next) => {
-    if (!enabled || !listening || !cacheableRequest(req.method, (name) => req.get(name))) return next();
-    const key = responseCacheKey(req.query as Record<string, unknown>, visibilityKey(anonymousViewer));
-    if (key === undefined) return next();
-    const asked = generation;
-    store.get(key).then(
-      // A change notified while Redis answered makes the answer unusable.
-      (hit) => (hit && listening && generation === asked ? sendHit(req, res, hit) : next()),
+  const middleware: RequestHandler = (req: Request, res: Response, next) => {
+    if (req.method !== 'GET' || !cacheableHeaders((name) => req.get(name))) return next();
+    // Answers differ by partner key: HTTP caches must keep them apart.
+    res.vary('Authorization');
+    res.vary('X-Api-Key');
+    if (!changes.isListening()) return next();
+    const request = cacheableRequestOf(searchParamsOf(req.originalUrl));
+    // Hash-only requests are Apollo's to refuse when APQ is off.
+    if (!request || (request.query === undefined && !config.persistedQueries)) return next();
+    const policy = policies.forRequest(request.documentHash, request.operationName, request.query);
+    if (!policy || policy.maxAge === 0) return next();
+    const viewer = viewerOf(res);
+    const asked = changes.position();
+    store.get(responseCacheKey(request, viewer, policy)).then(
+      (entry) => {
+        const now = Date.now();
+        const usable =
+          entry !== undefined &&
+          changes.isListening() &&
+          entry.expiresAt > now &&
+          // Over budget for this caller: Apollo refuses it as it would without the cache.
+          (entry.cost === undefined || entry.cost <= costLimit(viewer)) &&
+          // A change announced while the store answered makes the entry unusable.
+          !(changes.position() !== asked && changes.changedSince(asked, new Set(entry.tags)));
+        metrics?.cacheLookups.inc({ cache: 'response', result: usable ? 'hit' : 'miss' });
+        if (!usable) return next();
+        res.setHeader('x-cache', 'HIT');
+        res.setHeader(
+          'cache-control',
+          cacheControl(viewer, policy, Math.floor((entry.expiresAt - now) / 1000)),
+        );
+        res.setHeader('etag', entry.etag);
+        if (ifNoneMatch(req.get('if-none-match'), entry.etag)) {
+          res.status(304).end();
+          return;
+        }
+        const cost =
+          entry.cost === undefined
+            ? ''
+            : `,"extensions":{"cost":{"requested":${entry.cost},"limit":${costLimit(viewer)}}}`;
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.end(`{"data":${entry.data}${cost}}`);
+      },
       () => next(),
     );
   };
-  const sendHit = (req: Request, res: Response, hit: CachedResponse) => {
-    res.setHeader('x-cache', 'HIT');
-    res.setHeader('cache-control', `public, max-age=${ttlSeconds}`);
-    res.setHeader('etag', hit.etag);
-    if (req.get('if-none-match') === hit.etag) {
-      res.status(304).end();
-      return;
-    }
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.end(hit.body);
-  };
 
-  const plugin: ApolloServerPlugin = {
-    async requestDidStart({ request }) {
+  const plugin: ApolloServerPlugin<GraphQLContext> = {
+    async requestDidStart({ request, contextValue }) {
       const http = request.http;
       if (
-        !enabled ||
         !http ||
-        !cacheableRequest(http.method, (name) => http.headers.get(name) ?? undefined)
+        http.method !== 'GET' ||
+        !cacheableHeaders((name) => http.headers.get(name) ?? undefined)
       ) {
         return;
       }
-      const key = responseCacheKey(
-        Object.fromEntries(new URLSearchParams(http.search)),
-        visibilityKey(anonymousViewer),
-      );
-      if (key === undefined) return;
-      const startedIn = generation;
+      const cacheable = cacheableRequestOf(searchParamsOf(http.search));
+      const scope = currentRequestScope();
+      // Without a scope the loaders cannot say what the answer was built from: not stored.
+      if (!cacheable || !scope) return;
+      const tags = new Set<string>();
+      scope.cacheTags = tags;
+      // Taken before any resolver reads: a change after this may or may not be in the answer.
+      const startedAt = changes.position();
+      const lift = await changes.nextEmbargoLift();
+      const viewer = contextValue.viewer;
+      let policy: CachePolicy | undefined;
       return {
+        async didResolveOperation({ document }) {
+          policy = policies.forDocument(cacheable.documentHash, cacheable.operationName, document);
+        },
         async willSendResponse({ response }) {
+          scope.cacheTags = undefined;
           if (response.body.kind !== 'single') return;
-          const { data, errors } = response.body.singleResult;
-          if (errors?.length || data === undefined || data === null) return;
-          if ((response.http.status ?? 200) !== 200) return;
-          const body = JSON.stringify({ data });
-          const etag = `W/"${sha256(body).slice(0, 32)}"`;
-          response.http.headers.set('cache-control', `public, max-age=${ttlSeconds}`);
-          response.http.headers.set('etag', etag);
-          response.http.headers.set('x-cache', 'MISS');
-          if (listening && generation === startedIn) await store.set(key, { body, etag });
+          const { data, errors, extensions } = response.body.singleResult;
+          const headers = response.http.headers;
+          if (
+            errors?.length ||
+            !data ||
+            (response.http.status ?? 200) !== 200 ||
+            !policy ||
+            policy.maxAge === 0
+          ) {
+            headers.set('cache-control', 'no-store');
+            return;
+          }
+          const now = Date.now();
+          let expiresAt = now + Math.min(policy.maxAge * 1000, maxTtlMs);
+          // Public answers lack embargoed articles: they must be gone when the next embargo lifts (and
+          // are not stored when it could not be read).
+          if (visibilityKey(viewer) === 'public' && lift !== null) {
+            expiresAt = lift === undefined ? now : Math.min(expiresAt, lift);
+          }
+          const json = JSON.stringify(data);
+          const etag = `W/"${sha256(json).slice(0, 32)}"`;
+          headers.set('cache-control', cacheControl(viewer, policy, Math.floor((expiresAt - now) / 1000)));
+          headers.set('etag', etag);
+          headers.set('x-cache', 'MISS');
+          if (ifNoneMatch(http.headers.get('if-none-match'), etag)) response.http.status = 304;
+          if (expiresAt <= now || !changes.isListening() || changes.changedSince(startedAt, tags)) return;
+          const cost = (extensions?.['cost'] as { requested?: number } | undefined)?.requested;
+          const entry: CacheEntry = { data: json, etag, cost, tags: [...tags], expiresAt };
+          // Sent now, before any later invalidation on the same connection (see redisStore); not awaited.
+          void store.set(responseCacheKey(cacheable, viewer, policy), entry);
         },
       };
     },
@@ -287,14 +293,8 @@ export async function createResponseCache(options: {
   return {
     middleware,
     plugin,
-    clear,
     close: async () => {
-      closed = true;
-      clearTimeout(retry);
-      listening = false;
-      const client = listener;
-      listener = undefined;
-      await client?.end().catch(() => undefined);
+      await changes.close();
       await store.close();
     },
   };

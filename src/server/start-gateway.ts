@@ -23,6 +23,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.poolSize,
+    preparedStatements: config.preparedStatements,
     acquireTimeoutMs: config.poolAcquireTimeoutMs,
     statementTimeoutMs: config.statementTimeoutMs,
     idleInTransactionTimeoutMs: config.idleInTransactionTimeoutMs,

@@ -62,7 +62,7 @@ const postgres: TestEngine = {
   name: 'postgres',
   async open(options = {}) {
     const { url, dropDatabase } = await createPostgresDatabase();
-    const handle = await openDatabase({ ...options, databaseUrl: url });
+    const handle = await openDatabase({ preparedStatements: true, ...options, databaseUrl: url });
     await migrateToLatest(handle.db);
     return {
       engine: 'postgres',

@@ -1,0 +1,48 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines, type TestDatabase } from './helpers/engines.ts';
+
+const postgres = engines.filter((engine) => engine.name === 'postgres');
+
+describe.runIf(postgres.length > 0)('prepared statements (BYLINE_PREPARED_STATEMENTS)', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await postgres[0]!.open({ poolSize: 1, preparedStatements: true });
+  });
+  afterAll(() => database.drop());
+
+  const prepared = async () =>
+    (
+      await sql<{
+        name: string;
+        statement: string;
+      }>`select name, statement from pg_prepared_statements where name like 'byline_%'`.execute(
+        database.handle.db,
+      )
+    ).rows;
+
+  it('names the statements Kysely sends, once per text, and answers as before', async () => {
+    const { db } = database.handle;
+    const first = await db.selectFrom('sections').select('id').where('slug', '=', 'world').execute();
+    const second = await db.selectFrom('sections').select('id').where('slug', '=', 'nowhere').execute();
+    expect(first).toEqual([]);
+    expect(second).toEqual([]);
+    const named = (await prepared()).filter((row) => row.statement.includes('from "sections"'));
+    // One name for the text, however often it runs with other values.
+    expect(named).toHaveLength(1);
+    expect(named[0]!.name).toMatch(/^byline_[0-9a-f]{20}$/);
+  });
+
+  it('runs statements unnamed when preparedStatements is off', async () => {
+    const plain = await postgres[0]!.open({ poolSize: 1, preparedStatements: false });
+    try {
+      await plain.handle.db.selectFrom('tags').select('id').execute();
+      const { rows } = await sql<{
+        count: number;
+      }>`select count(*)::int as count from pg_prepared_statements`.execute(plain.handle.db);
+      expect(rows[0]!.count).toBe(0);
+    } finally {
+      await plain.drop();
+    }
+  });
+});
