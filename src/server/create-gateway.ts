@@ -29,6 +29,7 @@ import { createProtection } from './protection/protection.ts';
 import type { ViewerResolver } from './protection/viewer-seam.ts';
 import { mergeResolvers, readTypeDefs } from './schema.ts';
 import { createResponseCache } from './response-cache.ts';
+import { createCacheFastLane, REQUEST_ID } from './cache-fast-lane.ts';
 
 export interface Gateway {
   /** This gateway's Prometheus registry and the counters other parts increment (cache, rate limits). */
@@ -52,8 +53,6 @@ export interface GatewayOptions {
 /** Paths where a partner key counts: the API and everything partners embed. */
 const EMBEDDING_PATHS = ['/graphql', '/oembed', '/embed', '/articles', '/quotes'];
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 /** One JSON error body for failures outside GraphQL execution (bad JSON, too large, not found). */
 export function sendHttpError(res: express.Response, status: number, code: string, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
@@ -66,7 +65,15 @@ export async function createGateway({
   resolveViewer,
 }: GatewayOptions): Promise<Gateway> {
   const app = express();
-  const httpServer = http.createServer(app);
+  // Cache hits for anonymous GETs are answered before Express; everything else goes to it.
+  let fastLane: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>) | undefined;
+  const httpServer = http.createServer((req, res) => {
+    if (!fastLane) return void app(req, res);
+    fastLane(req, res).then(
+      (served) => served || app(req, res),
+      () => app(req, res),
+    );
+  });
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
@@ -95,6 +102,9 @@ export async function createGateway({
   };
 
   const responseCache = await createResponseCache({ config, database, logger, metrics });
+  // Only where every caller without a key is the anonymous public (tests may resolve viewers otherwise).
+  if (!resolveViewer)
+    fastLane = createCacheFastLane({ cache: responseCache, admit: protection.admit, logger });
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: readTypeDefs(),
     resolvers: mergeResolvers(),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.ts';
@@ -143,13 +144,23 @@ function preflighted(headers: (name: string) => string | undefined): boolean {
 }
 
 // Cookies are not how Byline identifies callers, but an upstream that sets them may vary answers by them.
-function cacheableHeaders(headers: (name: string) => string | undefined): boolean {
+export function cacheableHeaders(headers: (name: string) => string | undefined): boolean {
   return headers('cookie') === undefined && preflighted(headers);
 }
 
 export interface ResponseCache {
   /** Serves hits; mount on `/graphql` after the viewer is known, before body parsing and Apollo. */
   readonly middleware: RequestHandler;
+  /**
+   * Answers a cacheable GET (`url` with its query string) from the cache when it can, resolving with
+   * whether it did; the caller has checked the method and `cacheableHeaders`. For the fast lane.
+   */
+  serveHit(
+    url: string,
+    header: (name: string) => string | undefined,
+    viewer: Viewer,
+    res: ServerResponse,
+  ): Promise<boolean>;
   /** Collects cache tags, stores Apollo's successful GET answers, sets Cache-Control and ETag. */
   readonly plugin: ApolloServerPlugin<GraphQLContext>;
   close(): Promise<void>;
@@ -163,7 +174,14 @@ export async function createResponseCache(options: {
 }): Promise<ResponseCache> {
   const { config, database, logger, metrics } = options;
   const enabled = config.responseCache && database.engine === 'postgres' && config.databaseUrl !== undefined;
-  if (!enabled) return { middleware: (_req, _res, next) => next(), plugin: {}, close: async () => undefined };
+  if (!enabled) {
+    return {
+      middleware: (_req, _res, next) => next(),
+      serveHit: async () => false,
+      plugin: {},
+      close: async () => undefined,
+    };
+  }
 
   const maxTtlMs = config.responseCacheTtlSeconds * 1000;
   const store = config.redisUrl
@@ -180,50 +198,56 @@ export async function createResponseCache(options: {
   });
   const costLimit = (viewer: Viewer) => viewer.costBudget ?? config.costBudget;
 
+  const serveHit: ResponseCache['serveHit'] = async (url, header, viewer, res) => {
+    if (!changes.isListening()) return false;
+    const request = cacheableRequestOf(searchParamsOf(url));
+    // Hash-only requests are Apollo's to refuse when APQ is off.
+    if (!request || (request.query === undefined && !config.persistedQueries)) return false;
+    const policy = policies.forRequest(request.documentHash, request.operationName, request.query);
+    if (!policy || policy.maxAge === 0) return false;
+    const asked = changes.position();
+    let entry: CacheEntry | undefined;
+    try {
+      entry = await store.get(responseCacheKey(request, viewer, policy));
+    } catch {
+      return false;
+    }
+    const now = Date.now();
+    const usable =
+      entry !== undefined &&
+      changes.isListening() &&
+      entry.expiresAt > now &&
+      // Over budget for this caller: Apollo refuses it as it would without the cache.
+      (entry.cost === undefined || entry.cost <= costLimit(viewer)) &&
+      // A change announced while the store answered makes the entry unusable.
+      !(changes.position() !== asked && changes.changedSince(asked, new Set(entry.tags)));
+    metrics?.cacheLookups.inc({ cache: 'response', result: usable ? 'hit' : 'miss' });
+    if (!usable || !entry) return false;
+    res.setHeader('x-cache', 'HIT');
+    res.setHeader('cache-control', cacheControl(viewer, policy, Math.floor((entry.expiresAt - now) / 1000)));
+    res.setHeader('etag', entry.etag);
+    if (ifNoneMatch(header('if-none-match'), entry.etag)) {
+      res.statusCode = 304;
+      res.end();
+      return true;
+    }
+    const cost =
+      entry.cost === undefined
+        ? ''
+        : `,"extensions":{"cost":{"requested":${entry.cost},"limit":${costLimit(viewer)}}}`;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(`{"data":${entry.data}${cost}}`);
+    return true;
+  };
+
   const middleware: RequestHandler = (req: Request, res: Response, next) => {
     if (req.method !== 'GET' || !cacheableHeaders((name) => req.get(name))) return next();
     // Answers differ by partner key: HTTP caches must keep them apart.
     res.vary('Authorization');
     res.vary('X-Api-Key');
-    if (!changes.isListening()) return next();
-    const request = cacheableRequestOf(searchParamsOf(req.originalUrl));
-    // Hash-only requests are Apollo's to refuse when APQ is off.
-    if (!request || (request.query === undefined && !config.persistedQueries)) return next();
-    const policy = policies.forRequest(request.documentHash, request.operationName, request.query);
-    if (!policy || policy.maxAge === 0) return next();
-    const viewer = viewerOf(res);
-    const asked = changes.position();
-    store.get(responseCacheKey(request, viewer, policy)).then(
-      (entry) => {
-        const now = Date.now();
-        const usable =
-          entry !== undefined &&
-          changes.isListening() &&
-          entry.expiresAt > now &&
-          // Over budget for this caller: Apollo refuses it as it would without the cache.
-          (entry.cost === undefined || entry.cost <= costLimit(viewer)) &&
-          // A change announced while the store answered makes the entry unusable.
-          !(changes.position() !== asked && changes.changedSince(asked, new Set(entry.tags)));
-        metrics?.cacheLookups.inc({ cache: 'response', result: usable ? 'hit' : 'miss' });
-        if (!usable) return next();
-        res.setHeader('x-cache', 'HIT');
-        res.setHeader(
-          'cache-control',
-          cacheControl(viewer, policy, Math.floor((entry.expiresAt - now) / 1000)),
-        );
-        res.setHeader('etag', entry.etag);
-        if (ifNoneMatch(req.get('if-none-match'), entry.etag)) {
-          res.status(304).end();
-          return;
-        }
-        const cost =
-          entry.cost === undefined
-            ? ''
-            : `,"extensions":{"cost":{"requested":${entry.cost},"limit":${costLimit(viewer)}}}`;
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.end(`{"data":${entry.data}${cost}}`);
-      },
-      () => next(),
+    serveHit(req.originalUrl, (name) => req.get(name), viewerOf(res), res).then(
+      (served) => served || next(),
+      next,
     );
   };
 
@@ -292,6 +316,7 @@ export async function createResponseCache(options: {
 
   return {
     middleware,
+    serveHit,
     plugin,
     close: async () => {
       await changes.close();

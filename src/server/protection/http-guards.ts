@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { getOperationAST, parse } from 'graphql';
+import { LRUCache } from 'lru-cache';
 
 function sendError(
   res: Parameters<RequestHandler>[1],
@@ -18,6 +19,22 @@ function sendError(
  * repeat and to cache: https://graphql.github.io/graphql-over-http/draft/#sec-GET).
  */
 export function methodGuard(maxTokens: number): RequestHandler {
+  // Clients repeat the same few documents: parse each (document, operation name) once, not per GET.
+  const kinds = new LRUCache<string, { kind: string | undefined }>({ max: 1000 });
+  const operationKind = (query: string, name: string | undefined) => {
+    const key = `${name ?? ''}\n${query}`;
+    let found = kinds.get(key);
+    if (!found) {
+      try {
+        found = { kind: getOperationAST(parse(query, { maxTokens }), name)?.operation };
+      } catch {
+        // A syntax error is reported by the GraphQL pipeline, as for POST.
+        found = { kind: undefined };
+      }
+      kinds.set(key, found);
+    }
+    return found.kind;
+  };
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'POST') {
       return sendError(
@@ -29,14 +46,8 @@ export function methodGuard(maxTokens: number): RequestHandler {
       );
     }
     if (req.method === 'GET' && typeof req.query['query'] === 'string') {
-      let kind: string | undefined;
-      try {
-        const document = parse(req.query['query'], { maxTokens });
-        const name = typeof req.query['operationName'] === 'string' ? req.query['operationName'] : undefined;
-        kind = getOperationAST(document, name)?.operation;
-      } catch {
-        // A syntax error is reported by the GraphQL pipeline, as for POST.
-      }
+      const name = typeof req.query['operationName'] === 'string' ? req.query['operationName'] : undefined;
+      const kind = operationKind(req.query['query'], name);
       if (kind && kind !== 'query') {
         return sendError(
           res,

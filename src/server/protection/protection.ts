@@ -8,7 +8,13 @@ import { loadOperationsManifest } from './operations-manifest.ts';
 import { persistedQueryCache } from './persisted-queries.ts';
 import { protectionPlugin } from './protection-plugin.ts';
 import { queryLimitRules } from './query-limits.ts';
-import { memoryRateLimitStore, rateLimitMiddleware, redisRateLimitStore } from './rate-limit.ts';
+import {
+  createAdmit,
+  memoryRateLimitStore,
+  rateLimitMiddleware,
+  redisRateLimitStore,
+  type Admit,
+} from './rate-limit.ts';
 import { requestLog } from './request-log.ts';
 import { resolveAnonymous, viewerMiddleware, type ViewerResolver } from './viewer-seam.ts';
 import type { GatewayMetrics } from '../metrics.ts';
@@ -34,6 +40,8 @@ export interface Protection {
   readonly everyRequest: RequestHandler[];
   /** Before anything else on /graphql: method checks and the rate limit (cache hits count too). */
   readonly graphqlGuards: RequestHandler[];
+  /** The rate limit as a function, for the response cache's fast lane (it runs before Express). */
+  readonly admit: Admit;
   /** Then, for requests the response cache did not answer: the body, parsed and checked. */
   readonly graphqlBody: RequestHandler[];
   close(): Promise<void>;
@@ -53,7 +61,11 @@ export function createProtection(
   const rateLimits = config.redisUrl
     ? redisRateLimitStore(config.redisUrl.href, logger)
     : memoryRateLimitStore();
+  const admit = createAdmit(rateLimits, config.rateLimitPerMinute, logger, (limit) =>
+    metrics?.rateLimitRejections.inc({ limit }),
+  );
   return {
+    admit,
     apollo: {
       // Introspection is decided per caller in the plugin (developer scope), so Apollo's static rule stays off.
       introspection: true,
@@ -71,12 +83,7 @@ export function createProtection(
     },
     plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
     everyRequest: [requestLog(logger), viewerMiddleware(resolveViewer)],
-    graphqlGuards: [
-      methodGuard(config.maxTokens),
-      rateLimitMiddleware(rateLimits, config.rateLimitPerMinute, logger, (limit) =>
-        metrics?.rateLimitRejections.inc({ limit }),
-      ),
-    ],
+    graphqlGuards: [methodGuard(config.maxTokens), rateLimitMiddleware(admit)],
     graphqlBody: [express.json({ limit: config.maxBodyBytes }), bodyGuard],
     close: () => rateLimits.close(),
   };

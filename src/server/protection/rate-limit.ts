@@ -1,8 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../shared/logger.ts';
-import { viewerOf } from '../../shared/viewer.ts';
+import { viewerOf, type Viewer } from '../../shared/viewer.ts';
 
 export interface TakeResult {
   readonly allowed: boolean;
@@ -86,53 +87,79 @@ export function redisRateLimitStore(
   };
 }
 
+/** Requests whose token was already taken (by the cache fast lane) before Express saw them. */
+const admitted = new WeakSet<IncomingMessage>();
+
+/**
+ * Takes the caller's token: sets the RateLimit headers and answers 429 itself when the bucket is
+ * empty. Resolves with whether the request may go on. Usable before Express (the cache fast lane).
+ */
+export type Admit = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  viewer: Viewer,
+  requestId: string,
+) => Promise<boolean>;
+
 /**
  * 429 with Retry-After once a caller's bucket is empty: partners per key (their own
  * `rateLimitPerMinute`), anonymous callers per IP (`BYLINE_RATE_LIMIT_PER_MINUTE`). When the store
  * fails (Redis down) the request goes through: an outage of the limiter must not become one of the API.
  */
-export function rateLimitMiddleware(
+export function createAdmit(
   store: RateLimitStore,
   anonymousPerMinute: number,
   logger: Logger,
   onReject?: (limit: 'per-key' | 'per-ip') => void,
-): RequestHandler {
-  return (req, res, next) => {
-    const viewer = viewerOf(res);
+): Admit {
+  return async (req, res, viewer, requestId) => {
+    if (admitted.has(req)) return true;
     const perMinute =
       viewer.kind === 'partner' ? (viewer.rateLimitPerMinute ?? anonymousPerMinute) : anonymousPerMinute;
-    if (perMinute <= 0) return next();
+    admitted.add(req);
+    if (perMinute <= 0) return true;
     const key =
       viewer.kind === 'partner' && viewer.partnerId !== null
         ? `key:${viewer.partnerId}`
         : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
-    store.take(key, perMinute).then(
-      (taken) => {
-        res.setHeader('ratelimit-limit', String(perMinute));
-        res.setHeader('ratelimit-remaining', String(taken.remaining));
-        if (taken.allowed) return next();
-        res.setHeader('retry-after', String(taken.retryAfterSeconds));
-        onReject?.(key.startsWith('key:') ? 'per-key' : 'per-ip');
-        res.status(429).json({
-          errors: [
-            {
-              message: `Rate limit exceeded: ${perMinute} requests per minute for this ${key.startsWith('key:') ? 'key' : 'IP address'}; retry in ${taken.retryAfterSeconds} s.`,
-              extensions: {
-                code: 'RATE_LIMITED',
-                limitPerMinute: perMinute,
-                retryAfterSeconds: taken.retryAfterSeconds,
-              },
+    let taken: TakeResult;
+    try {
+      taken = await store.take(key, perMinute);
+    } catch (error) {
+      logger.warn({ err: error, requestId }, 'rate limiter unavailable; request allowed');
+      return true;
+    }
+    res.setHeader('ratelimit-limit', String(perMinute));
+    res.setHeader('ratelimit-remaining', String(taken.remaining));
+    if (taken.allowed) return true;
+    res.setHeader('retry-after', String(taken.retryAfterSeconds));
+    onReject?.(key.startsWith('key:') ? 'per-key' : 'per-ip');
+    res.statusCode = 429;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(
+      JSON.stringify({
+        errors: [
+          {
+            message: `Rate limit exceeded: ${perMinute} requests per minute for this ${key.startsWith('key:') ? 'key' : 'IP address'}; retry in ${taken.retryAfterSeconds} s.`,
+            extensions: {
+              code: 'RATE_LIMITED',
+              limitPerMinute: perMinute,
+              retryAfterSeconds: taken.retryAfterSeconds,
             },
-          ],
-        });
-      },
-      (error: unknown) => {
-        logger.warn(
-          { err: error, requestId: res.locals['requestId'] },
-          'rate limiter unavailable; request allowed',
-        );
-        next();
-      },
+          },
+        ],
+      }),
+    );
+    return false;
+  };
+}
+
+/** `admit` as Express middleware, for the requests the fast lane did not take. */
+export function rateLimitMiddleware(admit: Admit): RequestHandler {
+  return (req, res, next) => {
+    admit(req, res, viewerOf(res), res.locals['requestId'] as string).then(
+      (allowed) => allowed && next(),
+      next,
     );
   };
 }
