@@ -77,8 +77,11 @@ export interface BulkLoadOptions {
 
 type Row = Record<string, unknown>;
 
+/** Tables whose rows a batch carries; `article_search` is computed in SQL. */
+type RowTable = Exclude<ContentTable, 'article_search'>;
+
 interface Batch {
-  readonly rows: Record<ContentTable, Row[]>;
+  readonly rows: Record<RowTable, Row[]>;
   readonly articleIds: number[];
 }
 
@@ -156,10 +159,9 @@ export class BulkRowBuilder {
   }
 
   build(documents: readonly ArticleDocument[]): Batch {
-    const rows = Object.fromEntries(CONTENT_TABLES.map((table) => [table, []])) as unknown as Record<
-      ContentTable,
-      Row[]
-    >;
+    const rows = Object.fromEntries(
+      CONTENT_TABLES.filter((table) => table !== 'article_search').map((table) => [table, []]),
+    ) as unknown as Record<RowTable, Row[]>;
     const articleIds: number[] = [];
     for (const document of documents) {
       if (this.slugs.has(document.slug)) {
@@ -227,7 +229,7 @@ async function sequenceName(db: Db, table: IdentityTable): Promise<string> {
 }
 
 /** Inserts rows whose keys are columns of `table`, typed by the table's own row type. */
-async function insertRows(db: Db, table: ContentTable, rows: readonly Row[]): Promise<void> {
+async function insertRows(db: Db, table: RowTable, rows: readonly Row[]): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]!);
   await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
@@ -236,7 +238,7 @@ async function insertRows(db: Db, table: ContentTable, rows: readonly Row[]): Pr
     from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json) as r`.execute(db);
 }
 
-async function writeBatch(db: Db, { rows, articleIds }: Batch): Promise<void> {
+async function writeRows(db: Db, { rows }: Batch): Promise<void> {
   for (const table of ['sections', 'tags', 'organizations', 'people', 'images', 'articles'] as const) {
     await insertRows(db, table, rows[table]);
   }
@@ -258,9 +260,24 @@ async function writeBatch(db: Db, { rows, articleIds }: Batch): Promise<void> {
       from json_populate_recordset(null::related_links, ${JSON.stringify(rows.related_links)}::json) as r
       left join articles a on a.slug = r.target_slug`.execute(db);
   }
-  // Ingest's own search document, computed from what is stored now, as ingest does last.
+}
+
+/** Ingest's own search documents, computed from what is stored now, as ingest does last. */
+async function writeSearch(db: Db, { articleIds }: Batch): Promise<void> {
   await sql`insert into article_search (article_id, document)
     select id, byline_article_search_vector(id) from unnest(${articleIds}::int[]) as id`.execute(db);
+}
+
+function* chunks<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let chunk: T[] = [];
+  for (const item of items) {
+    chunk.push(item);
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 interface DroppedIndex {
@@ -309,18 +326,36 @@ export async function bulkLoadArticles(
     const builder = new BulkRowBuilder(counters);
     const dropped = await dropSecondaryIndexes(trx);
 
-    let pending: ArticleDocument[] = [];
-    const flush = async () => {
-      if (pending.length === 0) return;
-      await writeBatch(trx, builder.build(pending));
-      options.onBatch?.(pending.length);
-      pending = [];
+    // A batch's search documents (the longest statement) run while the next batch is generated and
+    // built: Postgres and Node each keep a core busy.
+    let searching: { batch: Batch; done: Promise<void> } | undefined;
+    const finishSearch = async () => {
+      if (!searching) return;
+      await searching.done;
+      options.onBatch?.(searching.batch.articleIds.length);
+      searching = undefined;
     };
-    for (const document of documents) {
-      pending.push(document);
-      if (pending.length >= batchSize) await flush();
+    let batches = 0;
+    let nextAnalyze = 1;
+    for (const chunk of chunks(documents, batchSize)) {
+      const batch = builder.build(chunk);
+      await finishSearch();
+      await writeRows(trx, batch);
+      if (++batches === nextAnalyze) {
+        // The tables never had statistics: without them the search documents' joins plan as hash
+        // joins over whole tables, each batch slower than the last. ANALYZE counts this transaction's
+        // own rows; doubling keeps the estimates in step with the growth at a few runs in all.
+        await sql`analyze ${sql.join(CONTENT_TABLES.map((table) => sql.table(table)))}`.execute(trx);
+        nextAnalyze *= 2;
+      }
+      const done = writeSearch(trx, batch);
+      // Handled when awaited; this keeps a failure meanwhile from counting as unhandled.
+      done.catch(() => undefined);
+      searching = { batch, done };
+      // Lets Kysely hand the statement to the socket before the synchronous work of the next batch.
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    await flush();
+    await finishSearch();
 
     // Links loaded before their target, as ingest's attachLinksTargeting leaves them.
     await sql`update related_links l set target_article_id = a.id
