@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bulkLoadArticles } from '../bench/dataset/bulk-load.ts';
+import { bulkLoadArticles } from '../bench/dataset/bulk-load-articles.ts';
 import { loadDataset } from '../bench/dataset/load.ts';
 import { validateArticleDocument, type ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';

@@ -3,9 +3,9 @@
  *
  * Builds the benchmark data set in a real Postgres. Two methods write the same rows (proven by
  * tests/bench-data-bulk.test.ts):
- * - `bulk` (default): the documents become ingest's rows through ingest's own row-building code, written
- *   a batch of articles per statement per table in one transaction (bulk-load.ts); only into an empty
- *   database (or with `--fresh`, which drops it first);
+ * - `bulk` (default): the documents become ingest's rows through ingest's own row-building code,
+ *   written a batch of articles per statement per table in one transaction (bulk-load-articles.ts);
+ *   only into an empty database (or with `--fresh`, which drops it first);
  * - `ingest`: each document through `ingestArticle`, one transaction each. Idempotent: re-running with
  *   the same seed changes nothing. `--concurrency` above 1 contends on the hot (Zipf) tag and people rows
  *   that every ingest upserts and locks, and deadlocks are retried: on a 2-core box 1 was fastest.
@@ -18,7 +18,7 @@ import { openDatabase } from '../../src/db/open-database.ts';
 import { validateArticleDocument } from '../../src/ingest/article-document.ts';
 import type { ArticleDocument } from '../../src/ingest/article-document.ts';
 import { ingestArticle } from '../../src/ingest/ingest-article.ts';
-import { bulkLoadArticles } from './bulk-load.ts';
+import { bulkLoadArticles } from './bulk-load-articles.ts';
 import { createSamplers, datasetShape, generateArticle, generateCatalog } from './generate.ts';
 import { createProgressBar, type ProgressStream } from '../../src/cli/progress-bar.ts';
 

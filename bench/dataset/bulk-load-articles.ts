@@ -130,7 +130,7 @@ class TermRegistry {
 }
 
 /** Turns documents into batches of rows, keeping the identity counters ingest's inserts would advance. */
-export class BulkRowBuilder {
+class BulkRowBuilder {
   private readonly terms: Record<TermTable, TermRegistry>;
   private readonly articles: IdentityCounter;
   private readonly quotes: IdentityCounter;
