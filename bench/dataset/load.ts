@@ -1,11 +1,14 @@
 /**
- * `npm run bench:data -- --articles N [--seed S] [--database-url URL] [--concurrency C] [--fresh]`
+ * `npm run bench:data -- --articles N [--seed S] [--database-url URL] [--method bulk|ingest] [--concurrency C] [--fresh]`
  *
- * Builds the benchmark data set in a real Postgres through Byline's own ingest (`ingestArticle`),
- * so the rows are exactly what production ingest writes. Idempotent: re-running with the same seed
- * changes nothing (ingest skips unchanged documents); `--fresh` drops the database first.
- * `--concurrency` above 1 contends on the hot (Zipf) tag and people rows that every ingest upserts
- * and locks, and deadlocks are retried: on a 2-core box 1 was fastest.
+ * Builds the benchmark data set in a real Postgres. Two methods write the same rows (proven by
+ * tests/bench-data-bulk.test.ts):
+ * - `bulk` (default): the documents become ingest's rows through ingest's own row-building code,
+ *   written a batch of articles per statement per table in one transaction (bulk-load-articles.ts);
+ *   only into an empty database (or with `--fresh`, which drops it first);
+ * - `ingest`: each document through `ingestArticle`, one transaction each. Idempotent: re-running with
+ *   the same seed changes nothing. `--concurrency` above 1 contends on the hot (Zipf) tag and people rows
+ *   that every ingest upserts and locks, and deadlocks are retried: on a 2-core box 1 was fastest.
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -13,9 +16,11 @@ import { sql } from 'kysely';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { validateArticleDocument } from '../../src/ingest/article-document.ts';
+import type { ArticleDocument } from '../../src/ingest/article-document.ts';
 import { ingestArticle } from '../../src/ingest/ingest-article.ts';
+import { bulkLoadArticles } from './bulk-load-articles.ts';
 import { createSamplers, datasetShape, generateArticle, generateCatalog } from './generate.ts';
-import { createProgressBar } from '../../src/cli/progress-bar.ts';
+import { createProgressBar, type ProgressStream } from '../../src/cli/progress-bar.ts';
 
 export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/byline_bench';
 
@@ -48,78 +53,93 @@ export async function ensureDatabase(url: string, fresh: boolean): Promise<void>
 
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure: concurrent upserts of shared rows
 
-/** `byline bench:data` / `npm run bench:data`: resolves with the exit code. */
-export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      articles: { type: 'string' },
-      seed: { type: 'string', default: '42' },
-      'database-url': { type: 'string' },
-      concurrency: { type: 'string', default: '1' },
-      fresh: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  const articles = Number(values.articles);
-  const seed = Number(values.seed);
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(articles) || articles < 1) {
-    console.error(
-      `bench:data: expected --articles <positive integer>, got ${JSON.stringify(values.articles ?? null)}`,
-    );
-    return 2;
+export type LoadMethod = 'bulk' | 'ingest';
+export const LOAD_METHODS: readonly LoadMethod[] = ['bulk', 'ingest'];
+
+export interface LoadDatasetOptions {
+  readonly articles: number;
+  readonly seed: number;
+  readonly databaseUrl: string;
+  readonly method?: LoadMethod;
+  /** Articles ingested at once (ingest only). */
+  readonly concurrency?: number;
+  /** Drop and recreate the database first. */
+  readonly fresh?: boolean;
+  /** Articles per batch (bulk only). */
+  readonly batchSize?: number;
+  /** Where the progress bar is drawn (only on a TTY). */
+  readonly progress?: ProgressStream;
+}
+
+export interface LoadDatasetResult {
+  readonly seconds: number;
+  readonly outcomes: { created: number; updated: number; unchanged: number };
+  readonly counts: readonly { readonly table: string; readonly rows: number }[];
+}
+
+/** Generated article `index`, validated as ingest validates a file: invalid generated data fails loudly. */
+function* validDocuments(articles: number, seed: number): Generator<ArticleDocument> {
+  const shape = datasetShape(articles);
+  const catalog = generateCatalog(shape, seed);
+  const samplers = createSamplers(shape);
+  // Oldest first, so related links mostly find their (earlier) targets already stored.
+  for (let index = 0; index < articles; index++) {
+    const validation = validateArticleDocument(generateArticle(shape, catalog, samplers, seed, index));
+    if (!validation.ok) {
+      throw new Error(
+        `generated article ${index} is invalid: ${validation.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      );
+    }
+    yield validation.document;
   }
-  if (!Number.isInteger(seed)) {
-    console.error(`bench:data: expected --seed <integer>, got ${JSON.stringify(values.seed)}`);
-    return 2;
-  }
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
-    console.error(
-      `bench:data: expected --concurrency from 1 to 32, got ${JSON.stringify(values.concurrency)}`,
-    );
-    return 2;
-  }
-  const url = benchDatabaseUrl(values['database-url']);
-  await ensureDatabase(url, values.fresh);
+}
+
+/** Builds the data set; resolves with what it wrote. The CLI's work, callable from tests. */
+export async function loadDataset(options: LoadDatasetOptions): Promise<LoadDatasetResult> {
+  const { articles, seed, databaseUrl: url, method = 'bulk', concurrency = 1 } = options;
+  await ensureDatabase(url, options.fresh ?? false);
   const database = await openDatabase({
     databaseUrl: url,
     poolSize: concurrency,
-    statementTimeoutMs: 120_000,
+    // The bulk load is one transaction of long statements (index builds, a batch's search documents).
+    statementTimeoutMs: method === 'bulk' ? 0 : 120_000,
+    idleInTransactionTimeoutMs: 120_000,
   });
   const started = performance.now();
   try {
     await migrateToLatest(database.db);
-    const shape = datasetShape(articles);
-    const catalog = generateCatalog(shape, seed);
-    const samplers = createSamplers(shape);
-    const progress = createProgressBar(process.stderr, articles, { label: 'bench:data', unit: 'articles' });
+    const progress = createProgressBar(options.progress ?? process.stderr, articles, {
+      label: 'bench:data',
+      unit: 'articles',
+    });
     const outcomes = { created: 0, updated: 0, unchanged: 0 };
-    let nextIndex = 0;
-    // Oldest first, so related links mostly find their (earlier) targets already stored.
-    const worker = async () => {
-      while (nextIndex < articles) {
-        const index = nextIndex++;
-        const validation = validateArticleDocument(generateArticle(shape, catalog, samplers, seed, index));
-        if (!validation.ok) {
-          throw new Error(
-            `generated article ${index} is invalid: ${validation.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-          );
-        }
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const { outcome } = await ingestArticle(database.db, validation.document);
-            outcomes[outcome] += 1;
-            break;
-          } catch (error) {
-            const code = (error as { code?: string }).code;
-            if (!code || !RETRYABLE.has(code) || attempt >= 10) throw error;
+    if (method === 'bulk') {
+      await bulkLoadArticles(database.db, validDocuments(articles, seed), {
+        ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+        onBatch: (count) => {
+          outcomes.created += count;
+          progress.tick(count);
+        },
+      });
+    } else {
+      const documents = validDocuments(articles, seed);
+      const worker = async () => {
+        for (let next = documents.next(); !next.done; next = documents.next()) {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const { outcome } = await ingestArticle(database.db, next.value);
+              outcomes[outcome] += 1;
+              break;
+            } catch (error) {
+              const code = (error as { code?: string }).code;
+              if (!code || !RETRYABLE.has(code) || attempt >= 10) throw error;
+            }
           }
+          progress.tick();
         }
-        progress.tick();
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    }
     progress.finish();
     await sql`analyze`.execute(database.db);
     // Recorded on the database so `npm run bench` can say which data set it measured.
@@ -137,19 +157,75 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<numb
       union all select 'quotes', count(*)::int from quotes
       union all select 'related_links', count(*)::int from related_links
       union all select 'article_tags', count(*)::int from article_tags
-      union all select 'article_mentions', count(*)::int from article_mentions`.execute(database.db);
-    const seconds = (performance.now() - started) / 1000;
-    console.log(
-      `bench:data: ${articles} articles (seed ${seed}) in ${seconds.toFixed(1)} s: ` +
-        `${outcomes.created} created, ${outcomes.updated} updated, ${outcomes.unchanged} unchanged`,
-    );
-    console.log(
-      `database ${new URL(url).pathname.slice(1)}: ${counts.rows.map((r) => `${r.table} ${r.rows}`).join(', ')}`,
-    );
-    return 0;
+      union all select 'article_authors', count(*)::int from article_authors
+      union all select 'article_mentions', count(*)::int from article_mentions
+      union all select 'article_organizations', count(*)::int from article_organizations
+      union all select 'article_search', count(*)::int from article_search`.execute(database.db);
+    return { seconds: (performance.now() - started) / 1000, outcomes, counts: counts.rows };
   } finally {
     await database.close();
   }
+}
+
+/** `byline bench:data` / `npm run bench:data`: resolves with the exit code. */
+export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      articles: { type: 'string' },
+      seed: { type: 'string', default: '42' },
+      'database-url': { type: 'string' },
+      method: { type: 'string', default: 'bulk' },
+      concurrency: { type: 'string', default: '1' },
+      fresh: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const articles = Number(values.articles);
+  const seed = Number(values.seed);
+  const concurrency = Number(values.concurrency);
+  const method = values.method as LoadMethod;
+  if (!Number.isInteger(articles) || articles < 1) {
+    console.error(
+      `bench:data: expected --articles <positive integer>, got ${JSON.stringify(values.articles ?? null)}`,
+    );
+    return 2;
+  }
+  if (!Number.isInteger(seed)) {
+    console.error(`bench:data: expected --seed <integer>, got ${JSON.stringify(values.seed)}`);
+    return 2;
+  }
+  if (!LOAD_METHODS.includes(method)) {
+    console.error(`bench:data: expected --method bulk or ingest, got ${JSON.stringify(values.method)}`);
+    return 2;
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    console.error(
+      `bench:data: expected --concurrency from 1 to 32, got ${JSON.stringify(values.concurrency)}`,
+    );
+    return 2;
+  }
+  if (method === 'bulk' && concurrency !== 1) {
+    console.error(`bench:data: expected --concurrency only with --method ingest, got --method bulk`);
+    return 2;
+  }
+  const url = benchDatabaseUrl(values['database-url']);
+  const { seconds, outcomes, counts } = await loadDataset({
+    articles,
+    seed,
+    databaseUrl: url,
+    method,
+    concurrency,
+    fresh: values.fresh,
+  });
+  console.log(
+    `bench:data: ${articles} articles (seed ${seed}, ${method}) in ${seconds.toFixed(1)} s: ` +
+      `${outcomes.created} created, ${outcomes.updated} updated, ${outcomes.unchanged} unchanged`,
+  );
+  console.log(
+    `database ${new URL(url).pathname.slice(1)}: ${counts.map((r) => `${r.table} ${r.rows}`).join(', ')}`,
+  );
+  return 0;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

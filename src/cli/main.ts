@@ -153,13 +153,17 @@ export const commands: Record<string, Command> = {
   'bench:data': {
     summary: 'Build the seeded benchmark data set in a PostgreSQL database',
     usage:
-      'byline bench:data --articles <n> [--seed <n>] [--database-url <url>] [--concurrency <n>] [--fresh]',
-    help: 'Generates n articles deterministically from the seed (Zipf-popular people and tags) and writes each\nthrough the ingest code into byline_bench on 127.0.0.1:5432 unless --database-url says otherwise.\nShows a progress bar with rate and ETA on a terminal. See docs/performance.md.',
+      'byline bench:data --articles <n> [--seed <n>] [--database-url <url>] [--method bulk|ingest] [--concurrency <n>] [--fresh]',
+    help: 'Generates n articles deterministically from the seed (Zipf-popular people and tags) into byline_bench\non 127.0.0.1:5432 unless --database-url says otherwise: by default in bulk (the rows ingest would write,\nbatched; an empty database or --fresh), or with --method ingest through ingest, one article at a time.\nShows a progress bar with rate and ETA on a terminal. See docs/performance.md.',
     flags: {
       articles: { type: 'string', description: 'How many articles to generate' },
       seed: { type: 'string', description: 'PRNG seed (default 42): the same seed builds the same data' },
       'database-url': { type: 'string', description: 'PostgreSQL database to fill (created if missing)' },
-      concurrency: { type: 'string', description: 'Articles ingested at once (default 1)' },
+      method: {
+        type: 'string',
+        description: 'bulk (default: batched, into an empty database) or ingest (one article at a time)',
+      },
+      concurrency: { type: 'string', description: 'Articles ingested at once (default 1, ingest only)' },
       fresh: { type: 'boolean', description: 'Drop and recreate the database first' },
     },
     async run(_args, _config, _flags, argv) {

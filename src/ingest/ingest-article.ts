@@ -45,6 +45,145 @@ export function contentHash(document: ArticleDocument): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** What one document names and so upserts before its own rows: in the order ingest upserts them. */
+export interface NamedTerms {
+  readonly sections: readonly repository.TermInput[];
+  readonly tags: readonly repository.TermInput[];
+  readonly organizations: readonly repository.TermInput[];
+  readonly people: readonly repository.PersonInput[];
+  readonly images: readonly repository.ImageInput[];
+}
+
+/** Ids of what the document names: slug → id (url → id for images). */
+export interface NamedIds {
+  readonly sections: ReadonlyMap<string, number>;
+  readonly tags: ReadonlyMap<string, number>;
+  readonly organizations: ReadonlyMap<string, number>;
+  readonly people: ReadonlyMap<string, number>;
+  readonly images: ReadonlyMap<string, number>;
+}
+
+/** The article's own rows, once the ids of what it names are known. */
+export interface ArticleRows {
+  readonly article: repository.ArticleInput;
+  readonly links: repository.ArticleLinksInput;
+  readonly quotes: readonly repository.QuoteInput[];
+  readonly relatedLinks: readonly repository.RelatedLinkInput[];
+}
+
+/**
+ * The pure half of ingest, document → rows, shared by `ingestArticle` and the bulk loader of the
+ * benchmark data set so both write the same rows.
+ */
+export interface ArticlePlan {
+  readonly hash: string;
+  readonly url: string | null;
+  readonly names: NamedTerms;
+  rows(ids: NamedIds): ArticleRows;
+}
+
+export function planArticle(document: ArticleDocument): ArticlePlan {
+  const people = [...(document.authors ?? []), ...(document.people ?? [])];
+  const images = [
+    ...(document.leadImage ? [document.leadImage] : []),
+    ...document.body.flatMap((block) => (block.type === 'image' ? [block.image] : [])),
+    ...(document.relatedLinks ?? []).flatMap((link) => (link.image ? [link.image] : [])),
+  ];
+  const names: NamedTerms = {
+    sections: [term(document.section)],
+    tags: (document.tags ?? []).map(term),
+    organizations: (document.organizations ?? []).map(term),
+    people: [...new Map(people.map((p) => [p.slug, p])).values()].map((p) => ({
+      ...term(p),
+      honorific: nullable(p.honorific),
+      aliases: p.aliases ?? [],
+    })),
+    images: [...new Map(images.map((image) => [image.url, imageInput(image)])).values()],
+  };
+  const hash = contentHash(document);
+  return { hash, url: nullable(document.url), names, rows: (ids) => articleRows(document, hash, ids) };
+}
+
+function articleRows(document: ArticleDocument, hash: string, ids: NamedIds): ArticleRows {
+  const quoteOrdinals = new Map((document.quotes ?? []).map((quote, ordinal) => [quote.key, ordinal]));
+  const linkPositions = new Map((document.relatedLinks ?? []).map((link, position) => [link.key, position]));
+  const quoteBlocks = new Map<string, number>();
+  const body: StoredBlock[] = document.body.map((block, position) => {
+    switch (block.type) {
+      case 'paragraph':
+        for (const key of block.quotes ?? []) quoteBlocks.set(key, position);
+        return { type: 'paragraph', text: block.text };
+      case 'heading':
+        return { type: 'heading', text: block.text, level: block.level ?? 2 };
+      case 'quote':
+        quoteBlocks.set(block.quote, position);
+        return { type: 'quote', quote: quoteOrdinals.get(block.quote)! };
+      case 'image':
+        return { type: 'image', image: ids.images.get(block.image.url)! };
+      case 'relatedLink':
+        return { type: 'relatedLink', link: linkPositions.get(block.link)! };
+    }
+  });
+  const wordCount = document.body.reduce(
+    (sum, block) =>
+      sum + (block.type === 'paragraph' || block.type === 'heading' ? countWords(block.text) : 0),
+    0,
+  );
+  const publishedAt = document.publishedAt ? new Date(document.publishedAt) : null;
+  const people = [...(document.authors ?? []), ...(document.people ?? [])];
+  const names = new Map(
+    [...people, ...(document.organizations ?? [])].map((entry) => [entry.slug, entry.name]),
+  );
+  return {
+    article: {
+      slug: document.slug,
+      url: nullable(document.url),
+      headline: document.headline,
+      standfirst: nullable(document.standfirst),
+      sectionId: ids.sections.get(document.section.slug)!,
+      status: document.status ?? 'published',
+      publishedAt,
+      updatedAt: document.updatedAt ? new Date(document.updatedAt) : (publishedAt ?? new Date()),
+      language: document.language ?? 'en',
+      leadImageId: document.leadImage ? ids.images.get(document.leadImage.url)! : null,
+      body,
+      wordCount,
+      contentHash: hash,
+    },
+    links: {
+      tagIds: (document.tags ?? []).map((tag) => ids.tags.get(tag.slug)!),
+      authorIds: (document.authors ?? []).map((author) => ids.people.get(author.slug)!),
+      mentions: (document.people ?? []).map((person) => ({
+        personId: ids.people.get(person.slug)!,
+        role: nullable(person.role),
+      })),
+      organizationIds: (document.organizations ?? []).map((o) => ids.organizations.get(o.slug)!),
+    },
+    quotes: (document.quotes ?? []).map((quote) => {
+      const { speaker } = quote;
+      return {
+        blockPosition: quoteBlocks.get(quote.key)!,
+        text: quote.text,
+        context: nullable(quote.context),
+        speakerPersonId: 'person' in speaker ? ids.people.get(speaker.person)! : null,
+        speakerOrganizationId:
+          'organization' in speaker ? ids.organizations.get(speaker.organization)! : null,
+        speakerName:
+          'name' in speaker
+            ? speaker.name
+            : names.get('person' in speaker ? speaker.person : speaker.organization)!,
+      };
+    }),
+    relatedLinks: (document.relatedLinks ?? []).map((link) => ({
+      title: link.title,
+      url: nullable(link.url),
+      label: nullable(link.label),
+      imageId: link.image ? ids.images.get(link.image.url)! : null,
+      targetSlug: nullable(link.article),
+    })),
+  };
+}
+
 /**
  * Writes one validated article with everything it names, in one transaction: either all of it is
  * stored or none of it. Idempotent: an unchanged document writes nothing. A change is announced to
@@ -54,8 +193,8 @@ export async function ingestArticle(
   db: Kysely<Database>,
   document: ArticleDocument,
 ): Promise<IngestedArticle> {
-  const hash = contentHash(document);
-  const url = nullable(document.url);
+  const plan = planArticle(document);
+  const { hash, url, names } = plan;
   return db.transaction().execute(async (trx) => {
     const existing = await repository.findArticleIdentity(trx, document.slug, url);
     const owner = existing.find((row) => row.url === url && row.slug !== document.slug);
@@ -71,119 +210,22 @@ export async function ingestArticle(
     await repository.markContentAnnounced(trx);
     // What the article had before: lists it leaves must drop their cached pages too.
     const before = current ? await repository.findArticleTerms(trx, current.id) : [];
-    const sections = await repository.upsertSections(trx, [term(document.section)]);
-    const tags = await repository.upsertTags(trx, (document.tags ?? []).map(term));
-    const organizations = await repository.upsertOrganizations(trx, (document.organizations ?? []).map(term));
-    const sectionIds = sections.ids;
-    const tagIds = tags.ids;
-    const organizationIds = organizations.ids;
-    const people = [...(document.authors ?? []), ...(document.people ?? [])];
-    const persons = await repository.upsertPeople(
-      trx,
-      [...new Map(people.map((p) => [p.slug, p])).values()].map((p) => ({
-        ...term(p),
-        honorific: nullable(p.honorific),
-        aliases: p.aliases ?? [],
-      })),
-    );
-    const personIds = persons.ids;
-    const images = [
-      ...(document.leadImage ? [document.leadImage] : []),
-      ...document.body.flatMap((block) => (block.type === 'image' ? [block.image] : [])),
-      ...(document.relatedLinks ?? []).flatMap((link) => (link.image ? [link.image] : [])),
-    ];
-    const storedImages = await repository.upsertImages(trx, [
-      ...new Map(images.map((image) => [image.url, imageInput(image)])).values(),
-    ]);
-    const imageIds = storedImages.ids;
-
-    const quoteOrdinals = new Map((document.quotes ?? []).map((quote, ordinal) => [quote.key, ordinal]));
-    const linkPositions = new Map(
-      (document.relatedLinks ?? []).map((link, position) => [link.key, position]),
-    );
-    const quoteBlocks = new Map<string, number>();
-    const body: StoredBlock[] = document.body.map((block, position) => {
-      switch (block.type) {
-        case 'paragraph':
-          for (const key of block.quotes ?? []) quoteBlocks.set(key, position);
-          return { type: 'paragraph', text: block.text };
-        case 'heading':
-          return { type: 'heading', text: block.text, level: block.level ?? 2 };
-        case 'quote':
-          quoteBlocks.set(block.quote, position);
-          return { type: 'quote', quote: quoteOrdinals.get(block.quote)! };
-        case 'image':
-          return { type: 'image', image: imageIds.get(block.image.url)! };
-        case 'relatedLink':
-          return { type: 'relatedLink', link: linkPositions.get(block.link)! };
-      }
+    const sections = await repository.upsertSections(trx, names.sections);
+    const tags = await repository.upsertTags(trx, names.tags);
+    const organizations = await repository.upsertOrganizations(trx, names.organizations);
+    const persons = await repository.upsertPeople(trx, names.people);
+    const storedImages = await repository.upsertImages(trx, names.images);
+    const rows = plan.rows({
+      sections: sections.ids,
+      tags: tags.ids,
+      organizations: organizations.ids,
+      people: persons.ids,
+      images: storedImages.ids,
     });
-    const wordCount = document.body.reduce(
-      (sum, block) =>
-        sum + (block.type === 'paragraph' || block.type === 'heading' ? countWords(block.text) : 0),
-      0,
-    );
-    const publishedAt = document.publishedAt ? new Date(document.publishedAt) : null;
-
-    const articleId = await repository.upsertArticle(trx, {
-      slug: document.slug,
-      url,
-      headline: document.headline,
-      standfirst: nullable(document.standfirst),
-      sectionId: sectionIds.get(document.section.slug)!,
-      status: document.status ?? 'published',
-      publishedAt,
-      updatedAt: document.updatedAt ? new Date(document.updatedAt) : (publishedAt ?? new Date()),
-      language: document.language ?? 'en',
-      leadImageId: document.leadImage ? imageIds.get(document.leadImage.url)! : null,
-      body,
-      wordCount,
-      contentHash: hash,
-    });
-
-    await repository.replaceArticleLinks(trx, articleId, {
-      tagIds: (document.tags ?? []).map((tag) => tagIds.get(tag.slug)!),
-      authorIds: (document.authors ?? []).map((author) => personIds.get(author.slug)!),
-      mentions: (document.people ?? []).map((person) => ({
-        personId: personIds.get(person.slug)!,
-        role: nullable(person.role),
-      })),
-      organizationIds: (document.organizations ?? []).map((o) => organizationIds.get(o.slug)!),
-    });
-
-    const names = new Map(
-      [...people, ...(document.organizations ?? [])].map((entry) => [entry.slug, entry.name]),
-    );
-    await repository.replaceQuotes(
-      trx,
-      articleId,
-      (document.quotes ?? []).map((quote) => {
-        const { speaker } = quote;
-        return {
-          blockPosition: quoteBlocks.get(quote.key)!,
-          text: quote.text,
-          context: nullable(quote.context),
-          speakerPersonId: 'person' in speaker ? personIds.get(speaker.person)! : null,
-          speakerOrganizationId:
-            'organization' in speaker ? organizationIds.get(speaker.organization)! : null,
-          speakerName:
-            'name' in speaker
-              ? speaker.name
-              : names.get('person' in speaker ? speaker.person : speaker.organization)!,
-        };
-      }),
-    );
-    await repository.replaceRelatedLinks(
-      trx,
-      articleId,
-      (document.relatedLinks ?? []).map((link) => ({
-        title: link.title,
-        url: nullable(link.url),
-        label: nullable(link.label),
-        imageId: link.image ? imageIds.get(link.image.url)! : null,
-        targetSlug: nullable(link.article),
-      })),
-    );
+    const articleId = await repository.upsertArticle(trx, rows.article);
+    await repository.replaceArticleLinks(trx, articleId, rows.links);
+    await repository.replaceQuotes(trx, articleId, rows.quotes);
+    await repository.replaceRelatedLinks(trx, articleId, rows.relatedLinks);
     const linkedFrom = await repository.attachLinksTargeting(trx, articleId, document.slug);
     await repository.refreshArticleSearch(trx, articleId);
 

@@ -32,6 +32,21 @@ export interface Upserted {
 
 const nothingUpserted = (): Upserted => ({ ids: new Map(), changed: [] });
 
+/** The columns ingest writes for a section, tag or organization (ids and timestamps come from the table). */
+export function termValues({ slug, name, description }: TermInput) {
+  return { slug, name, description };
+}
+
+/** The `people` columns ingest writes. */
+export function personValues({ slug, name, description, honorific, aliases }: PersonInput) {
+  return { slug, name, description, honorific, aliases: [...aliases] };
+}
+
+/** The `images` columns ingest writes. */
+export function imageValues(image: ImageInput) {
+  return { ...image };
+}
+
 /** Upserts by slug; returns slug → id. Rows whose values did not change are not rewritten. */
 async function upsertTerms(
   db: Db,
@@ -41,7 +56,7 @@ async function upsertTerms(
   if (terms.length === 0) return nothingUpserted();
   const changed = await db
     .insertInto(table)
-    .values(terms.map(({ slug, name, description }) => ({ slug, name, description })))
+    .values(terms.map(termValues))
     .onConflict((oc) =>
       oc
         .column('slug')
@@ -80,15 +95,7 @@ export async function upsertPeople(db: Db, people: readonly PersonInput[]): Prom
   if (people.length === 0) return nothingUpserted();
   const changed = await db
     .insertInto('people')
-    .values(
-      people.map(({ slug, name, description, honorific, aliases }) => ({
-        slug,
-        name,
-        description,
-        honorific,
-        aliases: [...aliases],
-      })),
-    )
+    .values(people.map(personValues))
     .onConflict((oc) =>
       oc
         .column('slug')
@@ -126,7 +133,7 @@ export async function upsertImages(db: Db, images: readonly ImageInput[]): Promi
   if (images.length === 0) return nothingUpserted();
   const changed = await db
     .insertInto('images')
-    .values(images.map((image) => ({ ...image })))
+    .values(images.map(imageValues))
     .onConflict((oc) =>
       oc
         .column('url')
@@ -185,8 +192,9 @@ export interface ArticleInput {
   readonly contentHash: string;
 }
 
-export async function upsertArticle(db: Db, article: ArticleInput): Promise<number> {
-  const values = {
+/** The `articles` columns ingest writes for one article (the id and timestamps come from the table). */
+export function articleValues(article: ArticleInput) {
+  return {
     slug: article.slug,
     url: article.url,
     headline: article.headline,
@@ -201,6 +209,10 @@ export async function upsertArticle(db: Db, article: ArticleInput): Promise<numb
     word_count: article.wordCount,
     content_hash: article.contentHash,
   };
+}
+
+export async function upsertArticle(db: Db, article: ArticleInput): Promise<number> {
+  const values = articleValues(article);
   const { slug: _slug, ...changes } = values;
   const row = await db
     .insertInto('articles')
@@ -211,57 +223,54 @@ export async function upsertArticle(db: Db, article: ArticleInput): Promise<numb
   return row.id;
 }
 
+export interface ArticleLinksInput {
+  readonly tagIds: readonly number[];
+  readonly authorIds: readonly number[];
+  readonly mentions: readonly { readonly personId: number; readonly role: string | null }[];
+  readonly organizationIds: readonly number[];
+}
+
+/** The rows of the four link tables for one article, positions in document order. */
+export function articleLinkValues(articleId: number, links: ArticleLinksInput) {
+  return {
+    article_tags: links.tagIds.map((tag_id, position) => ({ article_id: articleId, tag_id, position })),
+    article_authors: links.authorIds.map((person_id, position) => ({
+      article_id: articleId,
+      person_id,
+      position,
+    })),
+    article_mentions: links.mentions.map(({ personId, role }, position) => ({
+      article_id: articleId,
+      person_id: personId,
+      role,
+      position,
+    })),
+    article_organizations: links.organizationIds.map((organization_id, position) => ({
+      article_id: articleId,
+      organization_id,
+      position,
+    })),
+  };
+}
+
 export async function replaceArticleLinks(
   db: Db,
   articleId: number,
-  links: {
-    readonly tagIds: readonly number[];
-    readonly authorIds: readonly number[];
-    readonly mentions: readonly { readonly personId: number; readonly role: string | null }[];
-    readonly organizationIds: readonly number[];
-  },
+  links: ArticleLinksInput,
 ): Promise<void> {
   await db.deleteFrom('article_tags').where('article_id', '=', articleId).execute();
   await db.deleteFrom('article_authors').where('article_id', '=', articleId).execute();
   await db.deleteFrom('article_mentions').where('article_id', '=', articleId).execute();
   await db.deleteFrom('article_organizations').where('article_id', '=', articleId).execute();
-  if (links.tagIds.length > 0) {
-    await db
-      .insertInto('article_tags')
-      .values(links.tagIds.map((tag_id, position) => ({ article_id: articleId, tag_id, position })))
-      .execute();
-  }
-  if (links.authorIds.length > 0) {
-    await db
-      .insertInto('article_authors')
-      .values(links.authorIds.map((person_id, position) => ({ article_id: articleId, person_id, position })))
-      .execute();
-  }
-  if (links.mentions.length > 0) {
-    await db
-      .insertInto('article_mentions')
-      .values(
-        links.mentions.map(({ personId, role }, position) => ({
-          article_id: articleId,
-          person_id: personId,
-          role,
-          position,
-        })),
-      )
-      .execute();
-  }
-  if (links.organizationIds.length > 0) {
-    await db
-      .insertInto('article_organizations')
-      .values(
-        links.organizationIds.map((organization_id, position) => ({
-          article_id: articleId,
-          organization_id,
-          position,
-        })),
-      )
-      .execute();
-  }
+  const values = articleLinkValues(articleId, links);
+  if (values.article_tags.length > 0)
+    await db.insertInto('article_tags').values(values.article_tags).execute();
+  if (values.article_authors.length > 0)
+    await db.insertInto('article_authors').values(values.article_authors).execute();
+  if (values.article_mentions.length > 0)
+    await db.insertInto('article_mentions').values(values.article_mentions).execute();
+  if (values.article_organizations.length > 0)
+    await db.insertInto('article_organizations').values(values.article_organizations).execute();
 }
 
 export interface QuoteInput {
@@ -271,6 +280,20 @@ export interface QuoteInput {
   readonly speakerPersonId: number | null;
   readonly speakerOrganizationId: number | null;
   readonly speakerName: string;
+}
+
+/** The `quotes` rows of one article, by ordinal (ids come from the table). */
+export function quoteValues(articleId: number, quotes: readonly QuoteInput[]) {
+  return quotes.map((quote, ordinal) => ({
+    article_id: articleId,
+    ordinal,
+    block_position: quote.blockPosition,
+    text: quote.text,
+    context: quote.context,
+    speaker_person_id: quote.speakerPersonId,
+    speaker_organization_id: quote.speakerOrganizationId,
+    speaker_name: quote.speakerName,
+  }));
 }
 
 /** Quotes by ordinal: the same ordinal keeps its id (and so its URL) across edits; extras go. */
@@ -283,18 +306,7 @@ export async function replaceQuotes(db: Db, articleId: number, quotes: readonly 
   if (quotes.length === 0) return;
   await db
     .insertInto('quotes')
-    .values(
-      quotes.map((quote, ordinal) => ({
-        article_id: articleId,
-        ordinal,
-        block_position: quote.blockPosition,
-        text: quote.text,
-        context: quote.context,
-        speaker_person_id: quote.speakerPersonId,
-        speaker_organization_id: quote.speakerOrganizationId,
-        speaker_name: quote.speakerName,
-      })),
-    )
+    .values(quoteValues(articleId, quotes))
     .onConflict((oc) =>
       oc.columns(['article_id', 'ordinal']).doUpdateSet((eb) => ({
         block_position: eb.ref('excluded.block_position'),
@@ -316,6 +328,22 @@ export interface RelatedLinkInput {
   readonly targetSlug: string | null;
 }
 
+/**
+ * The `related_links` rows of one article, by position, without `target_article_id`: that is the id
+ * of the article whose slug is `target_slug`, resolved in SQL (ids come from the table).
+ */
+export function relatedLinkValues(articleId: number, links: readonly RelatedLinkInput[]) {
+  return links.map((link, position) => ({
+    article_id: articleId,
+    position,
+    title: link.title,
+    url: link.url,
+    label: link.label,
+    image_id: link.imageId,
+    target_slug: link.targetSlug,
+  }));
+}
+
 /** Links by position, like quotes; a link to one of ours targets it by slug, now or once it exists. */
 export async function replaceRelatedLinks(
   db: Db,
@@ -331,18 +359,12 @@ export async function replaceRelatedLinks(
   await db
     .insertInto('related_links')
     .values(
-      links.map((link, position) => ({
-        article_id: articleId,
-        position,
-        title: link.title,
-        url: link.url,
-        label: link.label,
-        image_id: link.imageId,
-        target_slug: link.targetSlug,
+      relatedLinkValues(articleId, links).map((values) => ({
+        ...values,
         target_article_id:
-          link.targetSlug === null
+          values.target_slug === null
             ? null
-            : sql<number | null>`(select id from articles where slug = ${link.targetSlug})`,
+            : sql<number | null>`(select id from articles where slug = ${values.target_slug})`,
       })),
     )
     .onConflict((oc) =>

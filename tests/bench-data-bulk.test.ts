@@ -1,0 +1,225 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bulkLoadArticles } from '../bench/dataset/bulk-load-articles.ts';
+import { loadDataset } from '../bench/dataset/load.ts';
+import { validateArticleDocument, type ArticleDocument } from '../src/ingest/article-document.ts';
+import { ingestArticle } from '../src/ingest/ingest-article.ts';
+import { createPostgresDatabase, engines, postgresAvailable, type TestDatabase } from './helpers/engines.ts';
+import { makeArticle } from './helpers/fixtures.ts';
+
+/**
+ * The bulk path of `bench:data` writes exactly the rows ingest writes: the same documents through
+ * `--method ingest` and `--method bulk` into two fresh databases, every table compared row by row,
+ * ids included (bulk draws them as ingest's inserts do).
+ *
+ * Left out of the comparison, because ingest takes them from the wall clock: `created_at` and
+ * `updated_at` of sections, tags, people and organizations, `articles.created_at`, and for drafts
+ * (no `publishedAt`) `articles.updated_at` and the `listed_at` that falls back to `created_at` — for
+ * those the test checks instead that each link row carries its article's `listed_at`.
+ */
+
+const describePostgres = postgresAvailable ? describe : describe.skip;
+if (!postgresAvailable)
+  console.warn('[byline tests] bulk data set tests skipped: no PostgreSQL server answered');
+
+const silent = { isTTY: false, write: () => true };
+
+const listedAt = (alias: string) =>
+  `case when a.published_at is null then null else ${alias}.listed_at end as listed_at,
+   ${alias}.listed_at is not distinct from a.listed_at as listed_at_is_articles`;
+
+/** Every content table, all columns (less the clock's), ordered by its natural key. */
+const TABLES: Record<string, string> = {
+  sections: 'select id, slug, name, description from sections order by slug',
+  tags: 'select id, slug, name, description from tags order by slug',
+  people: 'select id, slug, name, honorific, description, aliases from people order by slug',
+  organizations: 'select id, slug, name, description from organizations order by slug',
+  images: 'select * from images order by url',
+  articles: `select id, slug, url, headline, standfirst, section_id, status, published_at,
+      case when published_at is null then null else updated_at end as updated_at,
+      language, lead_image_id, body::text as body, word_count, content_hash,
+      case when published_at is null then null else listed_at end as listed_at,
+      listed_at = coalesce(published_at, created_at) as listed_at_follows_rule
+    from articles order by slug`,
+  article_tags: `select l.article_id, l.tag_id, l.position, ${listedAt('l')}
+    from article_tags l join articles a on a.id = l.article_id order by a.slug, l.position`,
+  article_authors: `select l.article_id, l.person_id, l.position, ${listedAt('l')}
+    from article_authors l join articles a on a.id = l.article_id order by a.slug, l.position`,
+  article_mentions: `select l.article_id, l.person_id, l.position, l.role, ${listedAt('l')}
+    from article_mentions l join articles a on a.id = l.article_id order by a.slug, l.position`,
+  article_organizations: `select l.* from article_organizations l join articles a on a.id = l.article_id
+    order by a.slug, l.position`,
+  quotes: 'select q.* from quotes q join articles a on a.id = q.article_id order by a.slug, q.ordinal',
+  related_links: `select l.* from related_links l join articles a on a.id = l.article_id
+    order by a.slug, l.position`,
+  article_search: `select s.article_id, s.document::text as document
+    from article_search s join articles a on a.id = s.article_id order by a.slug`,
+};
+
+const SEQUENCES = `select t as table, pg_sequence_last_value(pg_get_serial_sequence(t, 'id')) as last_value
+  from unnest(array['sections', 'tags', 'people', 'organizations', 'images', 'articles', 'quotes',
+    'related_links']) as t order by t`;
+
+const INDEXES = `select tablename, indexname, indexdef from pg_indexes where schemaname = 'public'
+  order by tablename, indexname`;
+
+async function query(url: string, text: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Compares every table of two databases; both sides of each must hold rows. */
+function itWritesTheSameRows(databases: () => { ingest: string; bulk: string }) {
+  for (const [table, text] of Object.entries(TABLES)) {
+    it(`writes the same ${table} rows as ingest`, async () => {
+      const { ingest, bulk } = databases();
+      const [expected, actual] = await Promise.all([query(ingest, text), query(bulk, text)]);
+      expect(expected.length, `${table} is empty after ingest`).toBeGreaterThan(0);
+      expect(actual).toEqual(expected);
+    });
+  }
+
+  it('leaves every identity sequence where ingest leaves it', async () => {
+    const { ingest, bulk } = databases();
+    const [expected, actual] = await Promise.all([query(ingest, SEQUENCES), query(bulk, SEQUENCES)]);
+    expect(expected).toHaveLength(8);
+    expect(actual).toEqual(expected);
+  });
+
+  it('rebuilds every index it dropped, as the migrations define it', async () => {
+    const { ingest, bulk } = databases();
+    const [expected, actual] = await Promise.all([query(ingest, INDEXES), query(bulk, INDEXES)]);
+    expect(expected.length).toBeGreaterThan(20);
+    expect(actual).toEqual(expected);
+  });
+}
+
+describePostgres('bench:data --method bulk, on the generated data set', () => {
+  const created: { url: string; dropDatabase: () => Promise<void> }[] = [];
+  const urls = { ingest: '', bulk: '' };
+
+  beforeAll(async () => {
+    for (const method of ['ingest', 'bulk'] as const) {
+      const database = await createPostgresDatabase();
+      created.push(database);
+      urls[method] = database.url;
+      // Batches of 40, so links to earlier articles cross batches.
+      await loadDataset({
+        articles: 150,
+        seed: 42,
+        databaseUrl: database.url,
+        method,
+        batchSize: 40,
+        progress: silent,
+      });
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const database of created) await database.dropDatabase();
+  });
+
+  itWritesTheSameRows(() => urls);
+
+  it('loads drafts and links to our own articles, the cases with rules of their own', async () => {
+    const [row] = (await query(
+      urls.bulk,
+      `select (select count(*)::int from articles where status = 'draft') as drafts,
+         (select count(*)::int from related_links where target_article_id is not null) as targeted,
+         (select count(*)::int from related_links where target_slug is not null and target_article_id is null)
+           as untargeted`,
+    )) as { drafts: number; targeted: number; untargeted: number }[];
+    expect(row).toEqual({ drafts: 4, targeted: expect.any(Number), untargeted: 0 });
+    expect(row!.targeted).toBeGreaterThan(100);
+  });
+
+  it('refuses a database that already holds articles: expected an empty database or --fresh', async () => {
+    await expect(
+      loadDataset({ articles: 10, seed: 1, databaseUrl: urls.bulk, method: 'bulk', progress: silent }),
+    ).rejects.toThrow(/expected an empty database or --fresh, got 150 articles/);
+    const [row] = (await query(urls.bulk, 'select count(*)::int as articles from articles')) as {
+      articles: number;
+    }[];
+    expect(row!.articles).toBe(150);
+  });
+});
+
+describePostgres('bench:data --method bulk, on documents with forward links', () => {
+  const postgres = engines.find((engine) => engine.name === 'postgres')!;
+  const databases: TestDatabase[] = [];
+  const urls = { ingest: '', bulk: '' };
+
+  const valid = (document: ArticleDocument): ArticleDocument => {
+    const validation = validateArticleDocument(document);
+    if (!validation.ok) throw new Error(JSON.stringify(validation.problems));
+    return validation.document;
+  };
+  const link = (key: string, article: string) => ({ key, title: `To ${article}`, article });
+  // The first links forward to the third (a later batch) and to an article that never comes.
+  const documents = [
+    makeArticle({
+      slug: 'bulk-first',
+      relatedLinks: [link('l1', 'bulk-third'), link('l2', 'bulk-never-written')],
+    }),
+    makeArticle({ slug: 'bulk-second', status: 'draft', publishedAt: undefined }),
+    makeArticle({ slug: 'bulk-third', relatedLinks: [link('l1', 'bulk-first'), link('l2', 'bulk-second')] }),
+  ].map(valid);
+
+  beforeAll(async () => {
+    for (const method of ['ingest', 'bulk'] as const) {
+      const database = await postgres.open();
+      databases.push(database);
+      urls[method] = database.url!;
+      if (method === 'ingest') {
+        for (const document of documents) await ingestArticle(database.handle.db, document);
+      } else {
+        await bulkLoadArticles(database.handle.db, documents, { batchSize: 2 });
+      }
+    }
+  });
+
+  afterAll(async () => {
+    for (const database of databases) await database.drop();
+  });
+
+  itWritesTheSameRows(() => urls);
+
+  it('targets a link at an article loaded after it, and leaves an unknown slug untargeted', async () => {
+    const rows = await query(
+      urls.bulk,
+      `select l.target_slug, t.slug as target from related_links l
+         join articles a on a.id = l.article_id left join articles t on t.id = l.target_article_id
+       where a.slug = 'bulk-first' order by l.position`,
+    );
+    expect(rows).toEqual([
+      { target_slug: 'bulk-third', target: 'bulk-third' },
+      { target_slug: 'bulk-never-written', target: null },
+    ]);
+  });
+
+  it('refuses documents that name a term differently, which ingest would update', async () => {
+    const database = await postgres.open();
+    try {
+      const renamed = [
+        makeArticle({ tags: [{ slug: 'testing', name: 'Testing' }] }),
+        makeArticle({ tags: [{ slug: 'testing', name: 'Tests' }] }),
+      ].map(valid);
+      await expect(bulkLoadArticles(database.handle.db, renamed)).rejects.toThrow(
+        /expected tags "testing" to be the same in every document/,
+      );
+      // One transaction: nothing of the failed load stays behind.
+      const [row] = (await query(
+        database.url!,
+        'select (select count(*) from articles)::int + (select count(*) from tags)::int as rows',
+      )) as { rows: number }[];
+      expect(row!.rows).toBe(0);
+    } finally {
+      await database.drop();
+    }
+  });
+});
