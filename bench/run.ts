@@ -113,6 +113,8 @@ export function startServer(
       BYLINE_DEMO: 'false',
       BYLINE_PUBLIC_URL: PUBLIC_URL,
       BYLINE_POOL_SIZE: '10',
+      // One load generator on one IP: the per-IP limit (600/min by default) would turn load into 429s.
+      BYLINE_RATE_LIMIT_PER_MINUTE: '0',
       // (c) Byline without its response cache answers POSTs, which the cache never serves anyway;
       // (d) with it answers the same operations as cacheable GETs.
       BYLINE_RESPONSE_CACHE: name === 'byline-cached' ? 'true' : 'false',
