@@ -1,11 +1,14 @@
 /**
  * `npm run bench -- [--database-url URL] [--duration 10] [--warmup 5] [--runs 3] [--connections 16]
- *   [--scenarios article-page,section-front,...] [--label smoke]`
+ *   [--scenarios article-page,section-front,...] [--label smoke] [--servers floor,postgraphile,byline,byline-cached]
+ *   [--baseline <checkout> [--baseline-env NAME=value,…]]`
  *
  * Starts the SQL floor, PostGraphile and Byline as separate processes over the same database, checks
  * that they answer every scenario with the same content, then loads each with autocannon from yet
  * another process: a warm-up, then `runs` measured runs, reporting the median. Prints a side-by-side
- * table and writes bench/results/<timestamp>.md and .json.
+ * table and writes bench/results/<timestamp>.md and .json. `--baseline` adds another Byline (an earlier
+ * commit's checkout, or this one with `--baseline-env` turning a setting off), checked for the same
+ * answers, with an after÷before column: what a change gave, measured side by side.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,10 +40,12 @@ const SERVER_LABEL: Record<ServerName, string> = {
   postgraphile: 'PostGraphile 4',
   byline: 'Byline (no response cache)',
   'byline-cached': 'Byline (response cache)',
-  'byline-baseline': 'Byline before (no response cache)',
+  'byline-baseline': 'Byline baseline (no response cache)',
 };
 /** Where `byline-baseline` runs from (`--baseline <checkout>`): an earlier commit, for before/after ratios. */
 let baselineRoot: string | undefined;
+/** Extra environment for `byline-baseline` (`--baseline-env K=V,…`): the same checkout with a setting off. */
+const baselineEnv: Record<string, string> = {};
 
 export interface RunningServer {
   readonly name: ServerName;
@@ -118,6 +123,7 @@ export function startServer(
       // (c) Byline without its response cache answers POSTs, which the cache never serves anyway;
       // (d) with it answers the same operations as cacheable GETs.
       BYLINE_RESPONSE_CACHE: name === 'byline-cached' ? 'true' : 'false',
+      ...(name === 'byline-baseline' ? baselineEnv : {}),
       PUBLIC_URL,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -271,6 +277,7 @@ async function main(): Promise<number> {
       'base-port': { type: 'string', default: '4100' },
       servers: { type: 'string', default: DEFAULT_SERVERS.join(',') },
       baseline: { type: 'string' },
+      'baseline-env': { type: 'string', default: '' },
     },
     strict: true,
   });
@@ -295,6 +302,12 @@ async function main(): Promise<number> {
   const activeServers = values.servers.split(',').map((name) => name.trim()) as ServerName[];
   if (values.baseline) {
     baselineRoot = path.resolve(values.baseline);
+    for (const pair of values['baseline-env'].split(',').filter(Boolean)) {
+      const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(pair);
+      if (!match)
+        throw new Error(`--baseline-env: expected NAME=value pairs separated by commas, got "${pair}"`);
+      baselineEnv[match[1]!] = match[2]!;
+    }
     if (!activeServers.includes('byline-baseline')) activeServers.push('byline-baseline');
   }
   for (const name of activeServers) {
@@ -411,7 +424,8 @@ async function main(): Promise<number> {
             variantFor('byline-baseline', scenario, argument)!,
           );
           const difference = firstDifference(byline.json.data, before.json.data);
-          if (difference) throw new Error(`Byline before differs on ${scenario}(${argument}): ${difference}`);
+          if (difference)
+            throw new Error(`Byline baseline differs on ${scenario}(${argument}): ${difference}`);
           const baselineRow = rows.find((r) => r.scenario === scenario && r.server === 'byline-baseline')!;
           baselineRow.statementsPerRequest = Math.max(
             baselineRow.statementsPerRequest ?? 0,
@@ -538,16 +552,27 @@ function versions(): Record<string, string> {
       return 'unknown';
     }
   };
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
-    if (execFileSync('git', ['status', '--porcelain'], { cwd: root }).toString().trim())
-      commit += ' (uncommitted changes)';
-  } catch {
-    // not a git checkout
-  }
+  const commitOf = (dir: string) => {
+    try {
+      let commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir }).toString().trim();
+      if (execFileSync('git', ['status', '--porcelain'], { cwd: dir }).toString().trim())
+        commit += ' (uncommitted changes)';
+      return commit;
+    } catch {
+      return 'unknown'; // not a git checkout
+    }
+  };
   return {
-    byline: commit,
+    byline: commitOf(root),
+    ...(baselineRoot && {
+      'byline baseline': `${commitOf(baselineRoot)} in ${baselineRoot}${
+        Object.keys(baselineEnv).length
+          ? ` with ${Object.entries(baselineEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`
+          : ''
+      }`,
+    }),
     node: process.version,
     ...Object.fromEntries(
       ['@apollo/server', 'graphql', 'express', 'pg', 'kysely', 'postgraphile', 'autocannon'].map((n) => [

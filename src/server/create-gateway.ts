@@ -75,6 +75,8 @@ export async function createGateway({
     );
   });
   app.disable('x-powered-by');
+  // Express would hash every body for a weak ETag; GET answers get the response cache's, embeds their own.
+  app.set('etag', false);
   app.set('trust proxy', false);
 
   const metrics = createGatewayMetrics({ database });
@@ -186,6 +188,7 @@ export async function createGateway({
           publicUrl: config.publicUrl,
           providerName: config.providerName,
           requestId: res.locals['requestId'] as string,
+          loaderHooks: { onBatch: metrics.observeBatch },
         }),
     }),
   );

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Viewer } from '../shared/viewer.ts';
-import { createLoaders, type Loaders } from './loaders.ts';
+import { createLoaders, type LoaderHooks, type Loaders } from './loaders.ts';
 
 /** What every resolver receives. Built once per request. */
 export interface GraphQLContext {
@@ -20,10 +20,11 @@ export function createGraphQLContext(options: {
   readonly publicUrl: string;
   readonly providerName?: string;
   readonly requestId: string;
+  readonly loaderHooks?: LoaderHooks;
 }): GraphQLContext {
   return {
     viewer: options.viewer,
-    loaders: createLoaders(options.db, options.viewer),
+    loaders: createLoaders(options.db, options.viewer, options.loaderHooks),
     publicUrl: options.publicUrl,
     providerName: options.providerName ?? 'Byline',
     requestId: options.requestId,

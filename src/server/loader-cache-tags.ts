@@ -133,8 +133,8 @@ const loaderTags: { readonly [Name in keyof Loaders]: TagsOf<Loaders[Name]> } = 
 };
 
 /** Makes each loader record its cache tags into the request's set while the response cache collects. */
-export function withCacheTags(loaders: Loaders): Loaders {
-  for (const name of Object.keys(loaderTags) as (keyof Loaders)[]) {
+export function withCacheTags<T extends Partial<Record<keyof Loaders, unknown>>>(loaders: T): T {
+  for (const name of Object.keys(loaders) as (keyof Loaders)[]) {
     const loader = loaders[name] as unknown as DataLoader<unknown, unknown, unknown>;
     const tagsOf = loaderTags[name] as (key: unknown, value: unknown) => readonly string[];
     const load = loader.load.bind(loader);

@@ -1,3 +1,4 @@
+import type DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { createArticleLoaders } from '../modules/articles/articles.loaders.ts';
@@ -7,33 +8,104 @@ import { createQuoteLoaders } from '../modules/quotes/quotes.loaders.ts';
 import { createSearchLoaders } from '../modules/search/search.loaders.ts';
 import { createRelatedLinkLoaders } from '../modules/related-links/related-links.loaders.ts';
 import { createTaxonomyLoaders } from '../modules/taxonomy/taxonomy.loaders.ts';
-import type { Viewer } from '../shared/viewer.ts';
+import { anonymousViewer, type Viewer } from '../shared/viewer.ts';
 import { withCacheTags } from './loader-cache-tags.ts';
 
-function createModuleLoaders(db: Kysely<Database>, viewer: Viewer) {
-  // Created in dependency order: a parent's statement primes the loaders of the rows it brought along.
-  const images = createImageLoaders(db);
-  const taxonomy = createTaxonomyLoaders(db);
-  const people = createPeopleLoaders(db, viewer);
-  const articles = createArticleLoaders(db, viewer, { ...taxonomy, ...images, ...people });
-  return {
-    ...articles,
-    ...images,
-    ...people,
-    ...createQuoteLoaders(db, viewer, people),
-    ...createRelatedLinkLoaders(db, viewer, { ...images, ...articles }),
-    ...taxonomy,
-    ...createSearchLoaders(db, viewer),
-  };
+/** What a module's loaders are built from: the request's database and viewer, and every other loader. */
+interface Scope {
+  readonly db: Kysely<Database>;
+  readonly viewer: Viewer;
+  /** The request's loaders, for priming: a parent's statement fills the loaders of the rows it brought. */
+  readonly loaders: Loaders;
 }
 
-export type Loaders = ReturnType<typeof createModuleLoaders>;
+// One factory per module. A factory only builds DataLoaders; it reads other modules' loaders (to prime
+// them) inside its batch functions, so each module is built the first time one of its loaders is used.
+const MODULES = {
+  articles: ({ db, viewer, loaders }: Scope) => createArticleLoaders(db, viewer, loaders),
+  images: ({ db }: Scope) => createImageLoaders(db),
+  people: ({ db, viewer }: Scope) => createPeopleLoaders(db, viewer),
+  quotes: ({ db, viewer, loaders }: Scope) => createQuoteLoaders(db, viewer, loaders),
+  relatedLinks: ({ db, viewer, loaders }: Scope) => createRelatedLinkLoaders(db, viewer, loaders),
+  taxonomy: ({ db }: Scope) => createTaxonomyLoaders(db),
+  search: ({ db, viewer }: Scope) => createSearchLoaders(db, viewer),
+};
+type ModuleName = keyof typeof MODULES;
+
+// From the factories themselves (not from MODULES, whose scope refers back to this type).
+export type Loaders = ReturnType<typeof createArticleLoaders> &
+  ReturnType<typeof createImageLoaders> &
+  ReturnType<typeof createPeopleLoaders> &
+  ReturnType<typeof createQuoteLoaders> &
+  ReturnType<typeof createRelatedLinkLoaders> &
+  ReturnType<typeof createTaxonomyLoaders> &
+  ReturnType<typeof createSearchLoaders>;
+
+export interface LoaderHooks {
+  /** Called with each batch's loader name and size (metrics). */
+  readonly onBatch?: (loader: string, size: number) => void;
+}
+
+type BatchFn = (keys: readonly unknown[]) => PromiseLike<ArrayLike<unknown>>;
+
+/**
+ * Reports each batch's size by wrapping the loader's batch function. DataLoader keeps it in the
+ * (undocumented) `_batchLoadFn` field; the metrics test fails if that ever changes.
+ */
+function observeBatches(loaders: Record<string, unknown>, onBatch: (loader: string, size: number) => void) {
+  for (const [name, loader] of Object.entries(loaders)) {
+    const target = loader as DataLoader<unknown, unknown> & { _batchLoadFn?: BatchFn };
+    const batch = target._batchLoadFn;
+    if (typeof batch !== 'function') continue;
+    target._batchLoadFn = (keys) => {
+      onBatch(name, keys.length);
+      return batch.call(target, keys);
+    };
+  }
+}
+
+/**
+ * A request's loaders. Building all ~45 DataLoaders for every request was a tenth of a trivial
+ * request's CPU (bench:profile), so each module's loaders are built on first use, through getters
+ * defined once on the prototype.
+ */
+class RequestLoaders {
+  readonly #built: Partial<Record<ModuleName, Record<string, unknown>>> = {};
+  readonly #scope: Scope;
+  readonly #hooks: LoaderHooks;
+  constructor(db: Kysely<Database>, viewer: Viewer, hooks: LoaderHooks) {
+    this.#scope = { db, viewer, loaders: this as unknown as Loaders };
+    this.#hooks = hooks;
+  }
+  module(name: ModuleName): Record<string, unknown> {
+    let built = this.#built[name];
+    if (!built) {
+      built = withCacheTags(MODULES[name](this.#scope) as Record<string, unknown>);
+      if (this.#hooks.onBatch) observeBatches(built, this.#hooks.onBatch);
+      this.#built[name] = built;
+    }
+    return built;
+  }
+}
+
+// Which module holds each loader: read once from loaders built with no database (factories only build).
+const template = new RequestLoaders(undefined as never, anonymousViewer, {});
+for (const name of Object.keys(MODULES) as ModuleName[]) {
+  for (const loader of Object.keys(template.module(name))) {
+    Object.defineProperty(RequestLoaders.prototype, loader, {
+      get(this: RequestLoaders) {
+        return this.module(name)[loader];
+      },
+      enumerable: true,
+    });
+  }
+}
 
 /**
  * Every DataLoader, new for each request: their caches hold what this viewer may see, and must not
  * outlive the request (https://github.com/graphql/dataloader#creating-a-new-dataloader-per-request).
  * Each records the cache tags of what it reads for the response cache (`loader-cache-tags.ts`).
  */
-export function createLoaders(db: Kysely<Database>, viewer: Viewer): Loaders {
-  return withCacheTags(createModuleLoaders(db, viewer));
+export function createLoaders(db: Kysely<Database>, viewer: Viewer, hooks: LoaderHooks = {}): Loaders {
+  return new RequestLoaders(db, viewer, hooks) as unknown as Loaders;
 }

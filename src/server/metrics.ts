@@ -1,5 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type DataLoader from 'dataloader';
 import type { RequestHandler } from 'express';
 import { Kind, type DocumentNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -115,9 +114,8 @@ export function createGatewayMetrics(options: { database: DatabaseHandle }): Gat
   const observeBatch = (loader: string, size: number) => batchSize.observe({ loader }, size);
 
   const plugin: ApolloServerPlugin<GraphQLContext> = {
-    async requestDidStart({ contextValue }) {
+    async requestDidStart() {
       const started = performance.now();
-      observeLoaderBatches(contextValue.loaders, observeBatch);
       return {
         async willSendResponse({ response, operationName, request, document, errors: requestErrors }) {
           // The resolved operation's name; for a document that failed validation, the name it carries.
@@ -158,25 +156,4 @@ export function createGatewayMetrics(options: { database: DatabaseHandle }): Gat
 function soleOperationName(document: DocumentNode | undefined): string | undefined {
   const operations = document?.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION) ?? [];
   return operations.length === 1 ? operations[0]!.name?.value : undefined;
-}
-
-type BatchFn = (keys: readonly unknown[]) => PromiseLike<ArrayLike<unknown>>;
-
-/**
- * Reports each batch's size by wrapping the loader's batch function. DataLoader keeps it in the
- * (undocumented) `_batchLoadFn` field; the metrics test fails if that ever changes.
- */
-export function observeLoaderBatches(
-  loaders: Readonly<Record<string, unknown>>,
-  observe: (loader: string, size: number) => void,
-): void {
-  for (const [name, loader] of Object.entries(loaders)) {
-    const target = loader as DataLoader<unknown, unknown> & { _batchLoadFn?: BatchFn };
-    const batch = target._batchLoadFn;
-    if (typeof batch !== 'function') continue;
-    target._batchLoadFn = (keys) => {
-      observe(name, keys.length);
-      return batch.call(target, keys);
-    };
-  }
 }
