@@ -33,6 +33,13 @@ describe.runIf(postgres.length > 0)('prepared statements (BYLINE_PREPARED_STATEM
     expect(named[0]!.name).toMatch(/^byline_[0-9a-f]{20}$/);
   });
 
+  it('plans each execution for its own values (no generic plans)', async () => {
+    const { rows } = await sql<{
+      plan_cache_mode: string;
+    }>`show plan_cache_mode`.execute(database.handle.db);
+    expect(rows[0]!.plan_cache_mode).toBe('force_custom_plan');
+  });
+
   it('runs statements unnamed when preparedStatements is off', async () => {
     const plain = await postgres[0]!.open({ poolSize: 1, preparedStatements: false });
     try {

@@ -60,6 +60,10 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       statement_timeout: options.statementTimeoutMs ?? 5000,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
       application_name: 'byline',
+      // Named statements are parsed once, but planned for their values every time: a generic plan
+      // (Postgres' choice after five runs) for "quotes of speaker $1" suits rare speakers and ruins
+      // the page of one quoted 37,000 times (bench: person page).
+      ...(options.preparedStatements && { options: '-c plan_cache_mode=force_custom_plan' }),
       types,
     });
     // An idle client's failure (server restart, network) is reported here; unhandled it kills the process.

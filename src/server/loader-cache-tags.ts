@@ -88,6 +88,7 @@ const loaderTags: { readonly [Name in keyof Loaders]: TagsOf<Loaders[Name]> } = 
   articleByUrl: (url, row) => (row ? [tag.articleUrl(url), tag.article(row.id)] : [tag.articleUrl(url)]),
   articlePage: (page, rows) => [articleListTag(page.filter), ...rows.map((row) => tag.article(row.id))],
   articleCount: (filter) => [articleListTag(filter)],
+  articleBodyById: (id) => [tag.article(id)],
   imageById: (id) => [tag.image(id)],
   // Name lookups rank by appearances in every visible article.
   peoplePage: (page) =>

@@ -1,3 +1,4 @@
+import type { StoredBlock } from '../../db/database.ts';
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
@@ -100,7 +101,23 @@ export function createArticleLoaders(db: Kysely<Database>, viewer: Viewer, prime
     },
     { cacheKeyFn: partKey },
   );
-  return { articleById, articleBySlug, articleByUrl, articlePage, articleCount, articleParts };
+  const articleBodyById = new DataLoader<number, StoredBlock[]>(async (ids) =>
+    oneInKeyOrder(ids, await repository.findArticleBodies(db, viewer, ids), (row) => row.id).map(
+      (row, index) =>
+        row?.body ??
+        // Article parents are only ever rows the viewer may see; a miss means that broke.
+        new Error(`Expected article ${ids[index]!} to be visible to this viewer, found no such article`),
+    ),
+  );
+  return {
+    articleById,
+    articleBySlug,
+    articleByUrl,
+    articlePage,
+    articleCount,
+    articleParts,
+    articleBodyById,
+  };
 }
 
 /** One part of one article: the key of the `articleParts` loader. */
@@ -147,6 +164,6 @@ function parentOf(
   return { field, id: id!, rest };
 }
 
-function toParents(rows: Awaited<ReturnType<typeof repository.findArticlesByIds>>): ArticleParent[] {
+function toParents(rows: readonly Omit<ArticleParent, '__typename'>[]): ArticleParent[] {
   return rows.map((row) => typed('Article', row));
 }

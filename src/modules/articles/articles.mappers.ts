@@ -1,10 +1,11 @@
-import type { ArticleRow, PersonRow } from '../../db/database.ts';
+import type { ArticleRow, PersonRow, StoredBlock } from '../../db/database.ts';
 import type { Typed } from '../../shared/typename.ts';
 import type { ImageParent } from '../images/images.mappers.ts';
 import type { PersonParent } from '../people/people.mappers.ts';
 import type { SectionParent, TagParent } from '../taxonomy/taxonomy.mappers.ts';
 
-export type ArticleParent = Typed<ArticleRow, 'Article'>;
+/** An article row; rows from lists leave `body` out (`Article.body` then loads it by id). */
+export type ArticleParent = Typed<Omit<ArticleRow, 'body'> & { readonly body?: StoredBlock[] }, 'Article'>;
 
 /**
  * What an article shows beside its own columns, fetched for a batch of articles in one statement:

@@ -197,6 +197,38 @@ function drivingLink(filter: QueryFilter): { link?: DrivingLink; rest: QueryFilt
   return { link, rest };
 }
 
+/**
+ * Every column but `body`: a list of 20 teasers would otherwise carry ~90 KB of body JSON that teasers
+ * never show (bench: section front). `Article.body` loads it on demand (`findArticleBodies`).
+ */
+const LISTED_COLUMNS = [
+  'articles.id',
+  'articles.slug',
+  'articles.url',
+  'articles.headline',
+  'articles.standfirst',
+  'articles.section_id',
+  'articles.status',
+  'articles.published_at',
+  'articles.updated_at',
+  'articles.created_at',
+  'articles.language',
+  'articles.lead_image_id',
+  'articles.word_count',
+  'articles.content_hash',
+  'articles.listed_at',
+] as const;
+
+/** The bodies of articles the caller already holds rows of (lists leave bodies out). */
+export function findArticleBodies(db: Kysely<Database>, viewer: Viewer, ids: readonly number[]) {
+  return db
+    .selectFrom('articles')
+    .select(['id', 'body'])
+    .where('id', 'in', ids)
+    .where(articleIsVisible(viewer))
+    .execute();
+}
+
 /** The query of one page of articles in `listed_at` order, ties broken by id (for EXPLAIN in tests). */
 export function listArticlesQuery(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery) {
   return pageQuery(db, viewer, page, page.filter);
@@ -205,7 +237,7 @@ export function listArticlesQuery(db: Kysely<Database>, viewer: Viewer, page: Ar
 function pageQuery(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery, filter: QueryFilter) {
   const direction = page.order === 'newest' ? 'desc' : 'asc';
   const { link, rest } = drivingLink(filter);
-  let query = filteredArticles(db.selectFrom('articles').selectAll('articles'), viewer, rest);
+  let query = filteredArticles(db.selectFrom('articles').select(LISTED_COLUMNS), viewer, rest);
   const listedAt = link ? sql.ref('link.listed_at') : sql.ref('articles.listed_at');
   const id = link ? sql.ref('link.article_id') : sql.ref('articles.id');
   if (link) {
@@ -266,7 +298,7 @@ export async function listArticlesOfParents(
   const perParent = pageQuery(db, viewer, page, { ...page.filter, [field]: PARENT_ID });
   // A link table's listed_at and article_id equal the article's, so this is the inner order too.
   const direction = sql.raw(page.order === 'newest' ? 'desc' : 'asc');
-  const { rows } = await sql<ArticleRow & { readonly parent_id: number }>`
+  const { rows } = await sql<Omit<ArticleRow, 'body'> & { readonly parent_id: number }>`
     select parent.id as parent_id, page.* from ${parents(parentIds)}
     cross join lateral ${perParent} as page
     order by parent.id, page.listed_at ${direction}, page.id ${direction}`.execute(db);

@@ -126,9 +126,10 @@ export const articleResolvers: Resolvers = {
     organizations: (article, _args, context) => context.loaders.organizationsByArticle.load(article.id),
     quotes: (article, _args, context, info) => quotesOf(context, article.id, info),
     relatedLinks: (article, _args, context, info) => linksOf(context, article.id, info),
-    body: (article, _args, context) => {
+    body: async (article, _args, context) => {
       requireFieldRight(context.viewer, 'body', 'Article.body');
-      return article.body.map((block, position) => toBlockParent(article.id, block, position));
+      const body = article.body ?? (await context.loaders.articleBodyById.load(article.id));
+      return body.map((block, position) => toBlockParent(article.id, block, position));
     },
   },
   ParagraphBlock: {

@@ -1,3 +1,4 @@
+import type { StoredBlock } from '../../db/database.ts';
 import type { ArticleParent } from '../articles/articles.mappers.ts';
 import { canonicalUrl, loadArticlePart } from '../articles/articles.resolvers.ts';
 import type { ImageParent } from '../images/images.mappers.ts';
@@ -9,6 +10,8 @@ import type { GraphQLContext } from '../../server/graphql-context.ts';
 /** Everything an article card, its oEmbed answer and its JSON-LD show. */
 export interface ArticleCard {
   readonly article: ArticleParent;
+  /** The article's blocks (rows from lists come without them). */
+  readonly body: readonly StoredBlock[];
   readonly url: string;
   readonly section: SectionParent | null;
   readonly image: ImageParent | null;
@@ -30,12 +33,13 @@ export interface QuoteCard {
 
 /** Loads through the request's loaders, so the viewer's visibility rule decides what exists. */
 export async function loadArticleCard(context: GraphQLContext, article: ArticleParent): Promise<ArticleCard> {
-  const [section, image, authors] = await Promise.all([
+  const [section, image, authors, body] = await Promise.all([
     loadArticlePart(context, article.id, 'section'),
     article.lead_image_id === null ? null : loadArticlePart(context, article.id, 'leadImage'),
     loadArticlePart(context, article.id, 'authors'),
+    article.body ?? context.loaders.articleBodyById.load(article.id),
   ]);
-  return { article, url: canonicalUrl(article, context.publicUrl), section, image, authors };
+  return { article, body, url: canonicalUrl(article, context.publicUrl), section, image, authors };
 }
 
 export async function findArticleCardBySlug(

@@ -210,7 +210,7 @@ export function renderArticlePage(card: ArticleCard, settings: PageSettings, jso
   const image = leadImage(card);
   const { article } = card;
   const ownUrl = embedUrls.articlePage(settings.publicUrl, article.slug);
-  const paragraphs = article.body.flatMap((block) =>
+  const paragraphs = card.body.flatMap((block) =>
     block.type === 'paragraph'
       ? [`<p>${escapeHtml(block.text)}</p>`]
       : block.type === 'heading'
