@@ -104,8 +104,9 @@ export async function createGateway({
   };
 
   const responseCache = await createResponseCache({ config, database, logger, metrics });
-  // Only where every caller without a key is the anonymous public (tests may resolve viewers otherwise).
-  if (!resolveViewer)
+  // Only when there is a cache to answer from, and where every caller without a key is the anonymous
+  // public (tests may resolve viewers otherwise).
+  if (responseCache.enabled && !resolveViewer)
     fastLane = createCacheFastLane({ cache: responseCache, admit: protection.admit, logger });
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: readTypeDefs(),

@@ -149,6 +149,8 @@ export function cacheableHeaders(headers: (name: string) => string | undefined):
 }
 
 export interface ResponseCache {
+  /** Whether it caches at all (PostgreSQL, BYLINE_RESPONSE_CACHE): without it there is no fast lane. */
+  readonly enabled: boolean;
   /** Serves hits; mount on `/graphql` after the viewer is known, before body parsing and Apollo. */
   readonly middleware: RequestHandler;
   /**
@@ -176,6 +178,7 @@ export async function createResponseCache(options: {
   const enabled = config.responseCache && database.engine === 'postgres' && config.databaseUrl !== undefined;
   if (!enabled) {
     return {
+      enabled: false,
       middleware: (_req, _res, next) => next(),
       serveHit: async () => false,
       plugin: {},
@@ -315,6 +318,7 @@ export async function createResponseCache(options: {
   };
 
   return {
+    enabled: true,
     middleware,
     serveHit,
     plugin,
