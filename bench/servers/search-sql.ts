@@ -1,42 +1,49 @@
+import { RANK_WEIGHTS } from '../../src/modules/search/search.repository.ts';
+import {
+  FRAGMENTS_HEADLINE,
+  HEADLINE_INPUT_FROM,
+  HEADLINE_INPUT_TO,
+  LESS_THAN,
+  START,
+  STOP,
+  TEXT_SEARCH_CONFIG,
+  WHOLE_TEXT_HEADLINE,
+} from '../../src/modules/search/search-text.ts';
+
 /**
  * Byline's search in plain SQL, for the SQL floor and for PostGraphile (which has no full-text search
- * of its own): the same tsquery, score, order and highlights as src/modules/search/search.repository.ts
- * and search-text.ts, so the three servers can be checked for the same answer. Private-use characters
- * (U+E000–U+E002) are written as chr() so the SQL stays plain ASCII.
+ * of its own): the same configuration, weights, headline options and markers as
+ * src/modules/search/search.repository.ts and search-text.ts (imported, so they cannot drift), so the
+ * three servers can be checked for the same answer.
  */
-const CONFIG = `'byline_english'::regconfig`;
-const START = 'chr(57344)';
-const STOP = 'chr(57345)';
-const LESS_THAN = 'chr(57346)';
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+const CONFIG = `${literal(TEXT_SEARCH_CONFIG)}::regconfig`;
 
 /** The reader's words as a tsquery. */
 export const searchQuery = (text: string) => `websearch_to_tsquery(${CONFIG}, ${text})`;
 
 /** Rank times the recency boost (×1.25 when new, fading over a year), as Byline scores a first page. */
 export const searchScore = (document: string, query: string, listedAt: string) =>
-  `(ts_rank('{0.1, 0.2, 0.4, 1.0}'::float4[], ${document}, ${query})::float8
+  `(ts_rank(${literal(RANK_WEIGHTS)}::float4[], ${document}, ${query})::float8
     * (1 + 0.25 * exp(-greatest(0, extract(epoch from (now() - ${listedAt})))::float8 / 31557600.0)))`;
-
-const wholeText = `'StartSel=' || ${START} || ', StopSel=' || ${STOP} || ', HighlightAll=true'`;
-const fragments = `'StartSel=' || ${START} || ', StopSel=' || ${STOP} || ', MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=" … "'`;
 
 /** ts_headline output as HTML: escaped, then the sentinels turned into <mark> (Byline's toHighlightHtml). */
 const markedHtml = (headline: string) =>
   `replace(replace(replace(replace(replace(replace(replace(replace(${headline},
     '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'),
-    ${START}, '<mark>'), ${STOP}, '</mark>'), ${LESS_THAN}, '&lt;')`;
+    ${literal(START)}, '<mark>'), ${literal(STOP)}, '</mark>'), ${literal(LESS_THAN)}, '&lt;')`;
 
 const headlineInput = (text: string) =>
-  `translate(${text}, '<' || ${START} || ${STOP} || ${LESS_THAN}, ${LESS_THAN})`;
+  `translate(${text}, ${literal(HEADLINE_INPUT_FROM)}, ${literal(HEADLINE_INPUT_TO)})`;
 
 /** The headline with every match marked. */
 export const headlineHighlight = (headline: string, query: string) =>
-  markedHtml(`ts_headline(${CONFIG}, ${headlineInput(headline)}, ${query}, ${wholeText})`);
+  markedHtml(`ts_headline(${CONFIG}, ${headlineInput(headline)}, ${query}, ${literal(WHOLE_TEXT_HEADLINE)})`);
 
 /** Up to two fragments of the body text around the matches; null when none. */
 export const bodyHighlight = (articleId: string, query: string) =>
   markedHtml(
-    `nullif(ts_headline(${CONFIG}, ${headlineInput(`byline_article_body_text(${articleId})`)}, ${query}, ${fragments}), '')`,
+    `nullif(ts_headline(${CONFIG}, ${headlineInput(`byline_article_body_text(${articleId})`)}, ${query}, ${literal(FRAGMENTS_HEADLINE)}), '')`,
   );
 
 /**

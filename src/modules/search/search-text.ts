@@ -8,11 +8,11 @@ export const TEXT_SEARCH_CONFIG = 'byline_english';
 
 // Private-use characters mark matches inside ts_headline's output, so the text can be HTML-escaped
 // before the marks become `<mark>` tags; the same characters are removed from the text beforehand.
-const START = '\uE000';
-const STOP = '\uE001';
+export const START = '\uE000';
+export const STOP = '\uE001';
 // "<" stands in as another private-use character while ts_headline parses the text: its parser reads
 // "<script> …" as an HTML tag and would not mark the words after it (our text is plain, not HTML).
-const LESS_THAN = '\uE002';
+export const LESS_THAN = '\uE002';
 
 /** `translate(text, HEADLINE_INPUT_FROM, HEADLINE_INPUT_TO)`: the text as ts_headline is given it. */
 export const HEADLINE_INPUT_FROM = `<${START}${STOP}${LESS_THAN}`;

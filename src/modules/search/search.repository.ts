@@ -39,7 +39,7 @@ export interface SearchPageQuery {
 
 // Weights of D, C, B, A (names, body, standfirst, headline) for ts_rank
 // (https://www.postgresql.org/docs/15/textsearch-controls.html#TEXTSEARCH-RANKING).
-const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
+export const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 
 /**
  * Text rank times a mild recency boost: ×1.25 for an article published at `asOf`, fading to ×1 over
@@ -47,7 +47,7 @@ const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
  * cursor's score keeps its place.
  */
 function score(asOf: Date): RawBuilder<number> {
-  return sql<number>`(ts_rank(${WEIGHTS}::float4[], article_search.document, ${sql.ref('search_query')})::float8
+  return sql<number>`(ts_rank(${RANK_WEIGHTS}::float4[], article_search.document, ${sql.ref('search_query')})::float8
     * (1 + 0.25 * exp(-greatest(0, extract(epoch from (${asOf.toISOString()}::timestamptz - articles.listed_at)))::float8 / 31557600.0)))`;
 }
 
