@@ -173,6 +173,12 @@ const settings = {
     'idle_in_transaction_session_timeout on every connection.',
     (raw) => integer('BYLINE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 10_000, 1, 3_600_000)(raw),
   ),
+  requestSnapshot: setting(
+    'BYLINE_REQUEST_SNAPSHOT',
+    'true',
+    'Answer each request from one committed state: its statements share one connection in a read-only repeatable-read transaction, so a concurrent ingest never mixes two versions into an answer. Off, each statement takes any pooled connection.',
+    (raw) => boolean('BYLINE_REQUEST_SNAPSHOT', true)(raw),
+  ),
   playground: setting(
     'BYLINE_PLAYGROUND',
     'on unless NODE_ENV=production',
@@ -185,7 +191,7 @@ const settings = {
   shutdownGraceMs: setting(
     'BYLINE_SHUTDOWN_GRACE_MS',
     '10000',
-    'On SIGTERM, how long in-flight requests may take before the process exits.',
+    'On SIGTERM, how long in-flight requests may take; then their connections are cut and the process exits.',
     (raw) => integer('BYLINE_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000)(raw),
   ),
   providerName: setting(

@@ -3,6 +3,12 @@ import pg from 'pg';
 import type { Database } from './database.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { prepareStatements } from './prepared-statements.ts';
+import {
+  SNAPSHOT_BEGIN,
+  sharedRequestDatabase,
+  snapshotRequestDatabase,
+  type RequestDatabase,
+} from './request-database.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
 
 export type Engine = 'postgres' | 'pglite';
@@ -20,8 +26,13 @@ export interface DatabaseOptions {
   readonly idleInTransactionTimeoutMs?: number;
   /** Called for every statement, after it ran (metrics). */
   readonly onQuery?: (event: LogEvent) => void;
-  /** Called when an idle pooled connection fails (the process must not crash on it). */
+  /**
+   * Called when a pooled connection fails, idle or in use (server restart, network, terminated
+   * backend): the connection is discarded, a statement running on it fails, and the process goes on.
+   */
   readonly onPoolError?: (error: Error) => void;
+  /** Called when the pool opens a new connection (the database answers again after a failure). */
+  readonly onPoolConnect?: () => void;
 }
 
 export interface DatabaseHandle {
@@ -29,9 +40,23 @@ export interface DatabaseHandle {
   readonly engine: Engine;
   /** The pg pool behind `db` (Postgres only), for pool metrics. */
   readonly pool: pg.Pool | undefined;
+  /**
+   * A database for one request. With `snapshot`, all its statements read one committed state
+   * (src/db/request-database.ts); without, each takes whatever pooled connection comes.
+   */
+  forRequest(snapshot: boolean): RequestDatabase;
   /** Resolves when the database answers a trivial statement. */
   ping(): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Closes the pool once every connection is given back; after `graceMs`, connections still in use
+   * are cut (their statements fail at once) so that closing never waits on a running statement.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** What pg keeps of a client's socket; cut to end a statement we no longer wait for. */
+interface ClientSocket {
+  readonly connection?: { readonly stream?: { destroy(): void } };
 }
 
 // int8 (count(*), sums) as a JS number on pg too, so both engines return the same row shapes.
@@ -66,18 +91,75 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       ...(options.preparedStatements && { options: '-c plan_cache_mode=force_custom_plan' }),
       types,
     });
-    // An idle client's failure (server restart, network) is reported here; unhandled it kills the process.
-    pool.on('error', (error) => options.onPoolError?.(error));
+    // pg's pool listens for 'error' only on idle clients and re-emits it here; a client in use that
+    // loses its server emits 'error' with no listener, which kills the process. So every client gets one
+    // for its whole life: its running statement fails, the pool discards it on release.
+    pool.on('error', () => undefined);
+    const inUse = new Set<pg.PoolClient>();
+    pool.on('connect', (client) => {
+      client.on('error', (error) => options.onPoolError?.(error));
+      options.onPoolConnect?.();
+    });
+    pool.on('acquire', (client) => inUse.add(client));
+    pool.on('release', (_error, client) => inUse.delete(client));
+    pool.on('remove', (client) => inUse.delete(client as pg.PoolClient));
     if (options.preparedStatements) prepareStatements(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    const openSnapshot = async () => {
+      const client = await pool.connect();
+      try {
+        await client.query(SNAPSHOT_BEGIN);
+      } catch (error) {
+        client.release(error as Error);
+        throw error;
+      }
+      let ended = false;
+      // One statement at a time: the request's loaders ask concurrently, and pg deprecates queueing
+      // queries on a busy client (pg 9 drops it); pg ran them one after another anyway.
+      let tail: Promise<unknown> = Promise.resolve();
+      const serially = <T>(run: () => Promise<T>): Promise<T> => {
+        const result = tail.then(run);
+        tail = result.catch(() => undefined);
+        return result;
+      };
+      return {
+        query: (text: string, values: readonly unknown[]) => serially(() => client.query(text, [...values])),
+        end: async () => {
+          if (ended) return;
+          ended = true;
+          try {
+            await serially(() => client.query('commit'));
+            client.release();
+          } catch (error) {
+            client.release(error as Error);
+          }
+        },
+      };
+    };
     return {
       db,
       engine: 'postgres',
       pool,
+      forRequest: (snapshot) =>
+        snapshot ? snapshotRequestDatabase(db, openSnapshot, log) : sharedRequestDatabase(db),
       ping: async () => {
         await sql`select 1`.execute(db);
       },
-      close: () => db.destroy(),
+      close: async (graceMs) => {
+        const cut =
+          graceMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                for (const client of inUse) (client as ClientSocket).connection?.stream?.destroy();
+              }, graceMs);
+        try {
+          await db.destroy();
+          // Kysely ends the pool only if it used it; request snapshots may have used it alone.
+          if (!pool.ending) await pool.end();
+        } finally {
+          clearTimeout(cut);
+        }
+      },
     };
   }
 
@@ -91,11 +173,16 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     extensions: { pg_trgm, unaccent },
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), log });
+  const dialect = new PGliteDialect(pglite);
+  const db = new Kysely<Database>({ dialect, log });
   return {
     db,
     engine: 'pglite',
     pool: undefined,
+    forRequest: (snapshot) =>
+      snapshot
+        ? snapshotRequestDatabase(db, () => dialect.snapshotSession(), log)
+        : sharedRequestDatabase(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -14,19 +14,52 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import { SNAPSHOT_BEGIN, type SnapshotSession } from './request-database.ts';
 
 /**
  * Kysely dialect for embedded PGlite. PGlite is one session, so — like Kysely's SQLite driver —
  * the single connection is handed out under a mutex: a transaction owns it until it ends.
  */
 export class PGliteDialect implements Dialect {
+  readonly #mutex = new ConnectionMutex();
+
   constructor(private readonly pglite: PGlite) {}
+
+  /**
+   * The session for one request's snapshot: held, inside a read-only repeatable-read transaction, until
+   * `end`. Nothing else runs meanwhile (PGlite is one session), so everything the request reads must
+   * go through the snapshot; a second acquisition from the same request would wait for itself.
+   */
+  async snapshotSession(): Promise<SnapshotSession> {
+    await this.#mutex.lock();
+    try {
+      await this.pglite.query(SNAPSHOT_BEGIN);
+    } catch (error) {
+      this.#mutex.unlock();
+      throw error;
+    }
+    let ended = false;
+    return {
+      query: async (sql, parameters) => ({ rows: (await this.pglite.query(sql, [...parameters])).rows }),
+      end: async () => {
+        if (ended) return;
+        ended = true;
+        try {
+          await this.pglite.query('commit');
+        } catch {
+          // A read-only transaction has nothing to lose; the session is handed on all the same.
+        } finally {
+          this.#mutex.unlock();
+        }
+      },
+    };
+  }
 
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.pglite, this.#mutex);
   }
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
@@ -37,10 +70,12 @@ export class PGliteDialect implements Dialect {
 }
 
 class PGliteDriver implements Driver {
-  readonly #mutex = new ConnectionMutex();
   readonly #connection: PGliteConnection;
 
-  constructor(private readonly pglite: PGlite) {
+  constructor(
+    private readonly pglite: PGlite,
+    readonly mutex: ConnectionMutex,
+  ) {
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -49,7 +84,7 @@ class PGliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#mutex.lock();
+    await this.mutex.lock();
     return this.#connection;
   }
 
@@ -82,7 +117,7 @@ class PGliteDriver implements Driver {
   }
 
   async releaseConnection(): Promise<void> {
-    this.#mutex.unlock();
+    this.mutex.unlock();
   }
 
   async destroy(): Promise<void> {

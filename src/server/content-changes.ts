@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { CONTENT_CHANGED_CHANNEL, decodeContentChange, type ContentChange } from '../shared/cache-tags.ts';
 import type { Logger } from '../shared/logger.ts';
+import { databaseErrorFields } from './format-error.ts';
 
 /**
  * What the response cache needs to know about content changes: a Postgres connection listening on
@@ -10,7 +11,12 @@ import type { Logger } from '../shared/logger.ts';
  * recent changes so an answer computed across one of them is not stored, and the next embargo lift.
  */
 export interface ContentChanges {
-  /** Whether changes are being received; while not, the cache neither serves nor stores. */
+  /**
+   * Whether changes are being received. While not, the cache neither serves nor stores, on purpose:
+   * an ingest committed meanwhile would go unheard, so a stored answer could be stale for its whole
+   * lifetime (and a draft taken down could stay served). Requests then go to the database, which
+   * is what answers them when the cache is off; on reconnect everything counts as changed.
+   */
   isListening(): boolean;
   /** How many changes have been seen: take it before computing an answer, check with `changedSince`. */
   position(): number;
@@ -30,6 +36,11 @@ type Change = { readonly position: number; readonly tags: readonly string[] | 'e
 // Changes kept for the guard; an answer that took longer than this many changes is not stored.
 const LOG_SIZE = 1000;
 
+// Reconnecting: quickly at first, then at most a second apart, so listening resumes within about a
+// second of PostgreSQL answering again.
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 1000;
+
 export async function listenForContentChanges(options: {
   readonly databaseUrl: string;
   readonly logger: Logger;
@@ -45,6 +56,9 @@ export async function listenForContentChanges(options: {
   const log: Change[] = [];
   let lift: number | null | undefined;
   let reading: Promise<number | null | undefined> | undefined;
+  let delay = RETRY_FIRST_MS;
+  // Logged once per outage: when listening stops, and when it resumes.
+  let outage = false;
 
   const record = (change: ContentChange) => {
     seen += 1;
@@ -100,9 +114,16 @@ export async function listenForContentChanges(options: {
         void client.end().catch(() => undefined);
         resolve();
         if (closed) return;
-        logger.warn({ err: reason }, 'response cache listener lost; cache off until it reconnects');
-        retry = setTimeout(() => void listen(), 1000);
+        if (!outage) {
+          outage = true;
+          logger.warn(
+            databaseErrorFields(reason),
+            'response cache listener lost; cache off until it reconnects',
+          );
+        }
+        retry = setTimeout(() => void listen(), delay);
         retry.unref();
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
       };
       client.on('error', lost);
       client.on('end', () => lost(new Error('connection ended')));
@@ -110,7 +131,13 @@ export async function listenForContentChanges(options: {
         if (message.channel !== CONTENT_CHANGED_CHANNEL || listener !== client) return;
         const change = decodeContentChange(message.payload ?? '');
         if (change.kind === 'everything' && change.id === hello && !listening) {
+          // Back: whatever changed while it was away is unknown, so "everything" changed (recorded).
           listening = !closed;
+          delay = RETRY_FIRST_MS;
+          if (outage) {
+            outage = false;
+            logger.info('response cache listener reconnected; cache on');
+          }
           record(change);
           resolve();
           return;

@@ -14,6 +14,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { playgroundEnabled, type Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/open-database.ts';
+import { RequestFinishedError, type RequestDatabase } from '../db/request-database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import type { Logger } from '../shared/logger.ts';
 import { currentRequestScope, newRequestScope, runInRequestScope } from '../shared/request-scope.ts';
@@ -21,7 +22,13 @@ import { viewerOf } from '../shared/viewer.ts';
 import { createEmbedRouter } from '../modules/embedding/embed-routes.ts';
 import { createAuthenticate } from '../modules/partners/authenticate.ts';
 import { createCors } from '../modules/partners/cors.ts';
-import { createFormatError } from './format-error.ts';
+import {
+  createFormatError,
+  databaseErrorFields,
+  isDatabaseUnavailable,
+  RETRY_AFTER_SECONDS,
+  unavailableMessage,
+} from './format-error.ts';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
 import { mountPlayground } from './playground/playground.ts';
@@ -48,6 +55,18 @@ export interface GatewayOptions {
   readonly logger: Logger;
   /** Who is asking (partner keys); anonymous by default. Tests pass preview/developer viewers here. */
   readonly resolveViewer?: ViewerResolver;
+  /**
+   * Whether the database is prepared (reachable, migrated, demo loaded). While not, every route but
+   * /healthz, /readyz and /metrics answers 503; absent means prepared.
+   */
+  readonly readiness?: Readiness;
+}
+
+/** Set by whoever prepares the database (src/server/start-gateway.ts); read on every request. */
+export interface Readiness {
+  ready: boolean;
+  /** Why not ready, for /readyz. */
+  reason: string;
 }
 
 /** Paths where a partner key counts: the API and everything partners embed. */
@@ -58,17 +77,39 @@ export function sendHttpError(res: express.Response, status: number, code: strin
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
+/**
+ * The database cannot answer now: 503 with Retry-After, so clients retry and no cache keeps it
+ * (https://www.rfc-editor.org/rfc/rfc9110#name-503-service-unavailable). GraphQL answers the same
+ * way through formatError and the protection plugin.
+ */
+export function sendServiceUnavailable(res: express.Response): void {
+  const requestId = res.locals['requestId'] as string | undefined;
+  res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+  res.setHeader('cache-control', 'no-store');
+  res.status(503).json({
+    errors: [
+      { message: unavailableMessage(requestId), extensions: { code: 'SERVICE_UNAVAILABLE', requestId } },
+    ],
+  });
+}
+
+/** The request's database (src/db/request-database.ts), made for every request on EMBEDDING_PATHS. */
+function requestDatabaseOf(res: express.Response): RequestDatabase {
+  return res.locals['requestDatabase'] as RequestDatabase;
+}
+
 export async function createGateway({
   config,
   database,
   logger,
   resolveViewer,
+  readiness = { ready: true, reason: '' },
 }: GatewayOptions): Promise<Gateway> {
   const app = express();
   // Cache hits for anonymous GETs are answered before Express; everything else goes to it.
   let fastLane: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>) | undefined;
   const httpServer = http.createServer((req, res) => {
-    if (!fastLane) return void app(req, res);
+    if (!fastLane || !readiness.ready) return void app(req, res);
     fastLane(req, res).then(
       (served) => served || app(req, res),
       () => app(req, res),
@@ -103,6 +144,18 @@ export async function createGateway({
     },
   };
 
+  // The request's snapshot ends once the answer is computed, before it is written to the client.
+  const snapshots = new WeakMap<GraphQLContext, RequestDatabase>();
+  const snapshotPlugin: ApolloServerPlugin<GraphQLContext> = {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue }) {
+          void snapshots.get(contextValue)?.finish();
+        },
+      };
+    },
+  };
+
   const responseCache = await createResponseCache({ config, database, logger, metrics });
   // Only when there is a cache to answer from, and where every caller without a key is the anonymous
   // public (tests may resolve viewers otherwise).
@@ -117,12 +170,15 @@ export async function createGateway({
       () => currentRequestScope()?.requestId,
       (error, kind) => {
         const requestId = currentRequestScope()?.requestId;
-        if (kind === 'unavailable') logger.warn({ requestId, err: error }, 'database unavailable');
+        if (kind === 'unavailable')
+          logger.warn({ requestId, ...databaseErrorFields(error) }, 'database unavailable');
+        else if (kind === 'abandoned') logger.debug({ requestId }, 'statement after the client went away');
         else logger.error({ requestId, err: error }, 'unexpected error while resolving');
       },
     ),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Requests in flight get the shutdown grace period, not the plugin's default 10 s.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
       // No per-field hooks: cache hints are read from the document once (src/server/cache-policy.ts),
       // and nothing traces fields or reports usage to Apollo, whatever APOLLO_KEY or headers say.
@@ -134,6 +190,7 @@ export async function createGateway({
       metrics.plugin,
       ...protection.plugins,
       responseCache.plugin,
+      snapshotPlugin,
     ],
   });
   await apollo.start();
@@ -152,6 +209,10 @@ export async function createGateway({
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (!readiness.ready) {
+      res.status(503).json({ status: 'unavailable', reason: readiness.reason });
+      return;
+    }
     try {
       await withTimeout(database.ping(), 2000, 'database ping');
       const { pending } = await withTimeout(migrationStatus(database.db), 2000, 'migration status');
@@ -166,10 +227,27 @@ export async function createGateway({
   });
 
   if (config.metrics) app.get('/metrics', metrics.handler);
+  app.use((_req, res, next) => (readiness.ready ? next() : sendServiceUnavailable(res)));
   if (playgroundEnabled(config)) mountPlayground(app, { htmlAtEndpoint: config.nodeEnv === 'development' });
   // Partner keys -> res.locals.viewer (kept as the seam set it without a key), then CORS for that viewer.
-  app.use(EMBEDDING_PATHS, createAuthenticate(database.db), createCors(database.db));
-  app.use(createEmbedRouter({ db: database.db, config }));
+  // Every statement of a request on these paths goes through its request database, ended on every path
+  // (answer sent, error, client gone) when the response closes, or earlier once all is read.
+  const requestDatabase: RequestHandler = (_req, res, next) => {
+    const requestDb = database.forRequest(config.requestSnapshot);
+    res.locals['requestDatabase'] = requestDb;
+    res.once('close', () => void requestDb.finish());
+    next();
+  };
+  // Partner keys are read outside the request's snapshot: they are not part of the answer, and a
+  // snapshot opened before a slow body arrives would hold its connection meanwhile.
+  app.use(EMBEDDING_PATHS, requestDatabase, createAuthenticate(database.db), createCors(database.db));
+  app.use(
+    createEmbedRouter({
+      dbOf: (res) => requestDatabaseOf(res).db,
+      doneReading: (res) => void requestDatabaseOf(res).finish(),
+      config,
+    }),
+  );
 
   const scoped: RequestHandler = (_req, res, next) => {
     runInRequestScope(newRequestScope(res.locals['requestId'] as string), next);
@@ -182,15 +260,19 @@ export async function createGateway({
     ...protection.graphqlBody,
     scoped,
     expressMiddleware(apollo, {
-      context: async ({ res }) =>
-        createGraphQLContext({
-          db: database.db,
+      context: async ({ res }) => {
+        const requestDb = requestDatabaseOf(res);
+        const context = createGraphQLContext({
+          db: requestDb.db,
           viewer: viewerOf(res),
           publicUrl: config.publicUrl,
           providerName: config.providerName,
           requestId: res.locals['requestId'] as string,
           loaderHooks: { onBatch: metrics.observeBatch },
-        }),
+        });
+        snapshots.set(context, requestDb);
+        return context;
+      },
     }),
   );
 
@@ -209,6 +291,18 @@ export async function createGateway({
     }
     if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
       return sendHttpError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be UTF-8 encoded JSON');
+    }
+    if (error instanceof RequestFinishedError) {
+      // The client went away before the answer was read; there is no one to answer.
+      logger.debug({ requestId: res.locals['requestId'] }, 'statement after the client went away');
+      return sendServiceUnavailable(res);
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn(
+        { requestId: res.locals['requestId'], ...databaseErrorFields(error) },
+        'database unavailable',
+      );
+      return sendServiceUnavailable(res);
     }
     logger.error({ requestId: res.locals['requestId'], err: error }, 'unexpected error outside GraphQL');
     sendHttpError(

@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { RequestFinishedError } from '../db/request-database.ts';
 import { describeLimitError } from './protection/limit-messages.ts';
 import { LIMIT_CODES } from './protection/query-limits.ts';
 
@@ -48,7 +49,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     if (
-      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not queryable/i.test(
         current.message,
       )
     ) {
@@ -59,8 +60,26 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/** Seconds a client is told to wait (`Retry-After`) when the database is unavailable. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/** The client's message for an unavailable database, GraphQL and HTTP alike. */
+export function unavailableMessage(requestId: string | undefined): string {
+  return `Service temporarily unavailable; retry shortly (request id ${requestId ?? 'unknown'})`;
+}
+
+/**
+ * What a log line may hold of a database error: its code and message. pg errors and the events that
+ * carry them can reference the client (SQL text, parameters, the backend's cancel key).
+ */
+export function databaseErrorFields(error: unknown): { code?: string; message: string } {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? { code, message: error.message } : { message: error.message };
+}
+
 export interface ErrorReporter {
-  (error: unknown, kind: 'unavailable' | 'internal'): void;
+  (error: unknown, kind: 'unavailable' | 'internal' | 'abandoned'): void;
 }
 
 export function createFormatError(getRequestId: () => string | undefined, report: ErrorReporter) {
@@ -77,11 +96,13 @@ export function createFormatError(getRequestId: () => string | undefined, report
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions: { ...extensions, code } };
     }
-    const unavailable = isDatabaseUnavailable(original);
-    report(original, unavailable ? 'unavailable' : 'internal');
+    // A statement after its request ended (the client went away): nobody reads this answer.
+    const abandoned = original instanceof RequestFinishedError;
+    const unavailable = abandoned || isDatabaseUnavailable(original);
+    report(original, abandoned ? 'abandoned' : unavailable ? 'unavailable' : 'internal');
     return {
       message: unavailable
-        ? `Service temporarily unavailable; retry shortly (request id ${requestId ?? 'unknown'})`
+        ? unavailableMessage(requestId)
         : `Internal server error (request id ${requestId ?? 'unknown'})`,
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),

@@ -5,7 +5,8 @@ import { openDatabase, type DatabaseHandle } from '../db/open-database.ts';
 import { countArticles } from '../ingest/ingest.repository.ts';
 import { ingestPaths } from '../ingest/ingest-paths.ts';
 import type { Logger } from '../shared/logger.ts';
-import { createGateway, type Gateway } from './create-gateway.ts';
+import { createGateway, type Gateway, type Readiness } from './create-gateway.ts';
+import { databaseErrorFields, isDatabaseUnavailable } from './format-error.ts';
 
 export const demoContentDir = fileURLToPath(new URL('../../content/demo/', import.meta.url));
 
@@ -13,12 +14,26 @@ export interface RunningGateway {
   readonly url: string;
   readonly gateway: Gateway;
   readonly database: DatabaseHandle;
-  /** Graceful stop: in-flight requests finish (within the grace period), then the pool closes. */
+  /** Whether the database is prepared; false while it waits for PostgreSQL at start. */
+  readonly readiness: Readiness;
+  /** Graceful stop: in-flight requests finish within the grace period, then the pool closes. */
   stop(): Promise<void>;
 }
 
-/** Opens the database, applies pending migrations, loads the demo into an empty one, and listens. */
+/** Backoff between attempts to prepare the database: fast at first, never more than a second apart. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 1000;
+
+/**
+ * Opens the database, applies pending migrations, loads the demo into an empty one, and listens.
+ * When PostgreSQL cannot be reached at start it listens all the same, unready (/readyz 503, every
+ * other route 503 with Retry-After, /healthz 200), and keeps trying in the background; once the
+ * database is prepared it serves, without a restart. Any other failure at start (a migration that
+ * fails on a reachable database) stops the start: retrying cannot fix it.
+ */
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  // Connection failures are logged once per outage (code and message only), not once per connection.
+  let connectionsFailing = false;
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -27,9 +42,19 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     acquireTimeoutMs: config.poolAcquireTimeoutMs,
     statementTimeoutMs: config.statementTimeoutMs,
     idleInTransactionTimeoutMs: config.idleInTransactionTimeoutMs,
-    onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+    onPoolError: (error) => {
+      if (connectionsFailing) return;
+      connectionsFailing = true;
+      logger.warn(databaseErrorFields(error), 'database connection failed; its statement fails with 503');
+    },
+    onPoolConnect: () => {
+      if (!connectionsFailing) return;
+      connectionsFailing = false;
+      logger.info('database connections succeed again');
+    },
   });
-  try {
+
+  const prepare = async () => {
     const applied = await migrateToLatest(database.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'migration applied');
     if (config.demo && (await countArticles(database.db)) === 0) {
@@ -37,19 +62,80 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       logger.info({ landed: summary.landed, failed: summary.failed }, 'demo content loaded');
       for (const file of summary.files) for (const problem of file.problems) logger.error(problem);
     }
-    const gateway = await createGateway({ config, database, logger });
-    const url = await gateway.listen(config.port, config.host);
-    return {
-      url,
-      gateway,
-      database,
-      stop: async () => {
-        await gateway.close(config.shutdownGraceMs);
-        await database.close();
-      },
-    };
+  };
+
+  const readiness: Readiness = { ready: false, reason: 'starting' };
+  let firstFailure: unknown;
+  try {
+    await prepare();
+    readiness.ready = true;
+  } catch (error) {
+    if (database.engine !== 'postgres' || !isDatabaseUnavailable(error)) {
+      await database.close();
+      throw error;
+    }
+    firstFailure = error;
+  }
+
+  let gateway: Gateway;
+  let url: string;
+  try {
+    gateway = await createGateway({ config, database, logger, readiness });
+    url = await gateway.listen(config.port, config.host);
   } catch (error) {
     await database.close();
     throw error;
   }
+
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  if (!readiness.ready) {
+    // Logged when the reason changes (unreachable, then a failing migration…), never per attempt.
+    let reported = '';
+    const failed = (error: unknown) => {
+      const fields = databaseErrorFields(error);
+      const unavailable = isDatabaseUnavailable(error);
+      readiness.reason = unavailable ? `database unreachable: ${fields.message}` : fields.message;
+      const signature = `${fields.code ?? ''} ${fields.message}`;
+      if (signature === reported) return;
+      reported = signature;
+      if (unavailable) logger.warn(fields, 'database unavailable; serving 503 and retrying until it answers');
+      else logger.error(fields, 'preparing the database failed; serving 503 and retrying');
+    };
+    failed(firstFailure);
+    let delay = RETRY_FIRST_MS;
+    const attempt = () => {
+      retry = undefined;
+      prepare().then(
+        () => {
+          if (stopped) return;
+          readiness.ready = true;
+          readiness.reason = '';
+          logger.info('database prepared; serving');
+        },
+        (error: unknown) => {
+          if (stopped) return;
+          failed(error);
+          retry = setTimeout(attempt, delay);
+          delay = Math.min(delay * 2, RETRY_MAX_MS);
+        },
+      );
+    };
+    retry = setTimeout(attempt, delay);
+  }
+
+  return {
+    url,
+    gateway,
+    database,
+    readiness,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      const deadline = Date.now() + config.shutdownGraceMs;
+      await gateway.close(config.shutdownGraceMs);
+      // Whatever still runs at the end of the grace period is cut, not waited for.
+      await database.close(Math.max(0, deadline - Date.now()));
+    },
+  };
 }

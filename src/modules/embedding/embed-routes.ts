@@ -30,7 +30,9 @@ import { articleJsonLd, quoteJsonLd } from './json-ld.ts';
 import { articleOEmbed, oembedXml, quoteOEmbed, type OEmbedResponse, type SizeLimits } from './oembed.ts';
 
 export interface EmbedRouterOptions {
-  readonly db: Kysely<Database>;
+  /** The request's database (one snapshot for all its reads) and how to end it once all is read. */
+  readonly dbOf: (res: Response) => Kysely<Database>;
+  readonly doneReading: (res: Response) => void;
   readonly config: Pick<Config, 'publicUrl' | 'providerName' | 'embedFrameAncestors' | 'embedCacheSeconds'>;
 }
 
@@ -50,13 +52,13 @@ class HttpError extends Error {
  * Mounted after `authenticate`: every lookup goes through the request's loaders with its viewer, so
  * drafts and embargoed articles stay hidden exactly as in GraphQL.
  */
-export function createEmbedRouter({ db, config }: EmbedRouterOptions): express.Router {
+export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOptions): express.Router {
   const router = express.Router();
   const settings: PageSettings = { publicUrl: config.publicUrl, providerName: config.providerName };
 
   const contextFor = (res: Response, viewer: Viewer = viewerOf(res)): GraphQLContext =>
     createGraphQLContext({
-      db,
+      db: dbOf(res),
       viewer,
       publicUrl: config.publicUrl,
       providerName: config.providerName,
@@ -64,7 +66,7 @@ export function createEmbedRouter({ db, config }: EmbedRouterOptions): express.R
     });
 
   /** Who may frame a card: the key's origins, else the `partner` named in the URL, else the default. */
-  async function frameAncestors(req: Request, viewer: Viewer): Promise<readonly string[]> {
+  async function frameAncestors(req: Request, res: Response, viewer: Viewer): Promise<readonly string[]> {
     if (viewer.kind === 'partner' && viewer.partnerId !== null) {
       return viewer.origins.length > 0 ? viewer.origins : config.embedFrameAncestors;
     }
@@ -77,7 +79,7 @@ export function createEmbedRouter({ db, config }: EmbedRouterOptions): express.R
         `Query parameter "partner": expected a partner id, got "${String(raw)}"`,
       );
     }
-    const partner = await findPartnerById(db, Number(raw));
+    const partner = await findPartnerById(dbOf(res), Number(raw));
     if (!partner || partner.revoked_at !== null) {
       throw new HttpError(404, 'NOT_FOUND', `No active partner with id ${raw}`);
     }
@@ -107,6 +109,8 @@ export function createEmbedRouter({ db, config }: EmbedRouterOptions): express.R
   }
 
   function sendCacheable(req: Request, res: Response, body: string, type: string, shared: boolean): void {
+    // Everything is read: the connection goes back before the body goes out to a client of any speed.
+    doneReading(res);
     const etag = etagOf(body);
     res.vary('Authorization');
     res.vary('X-Api-Key');
@@ -162,7 +166,7 @@ export function createEmbedRouter({ db, config }: EmbedRouterOptions): express.R
     handle(async (req, res) => {
       const viewer = viewerOf(res);
       const card = await articleOrThrow(res, String(req.params['slug']));
-      const ancestors = await frameAncestors(req, viewer);
+      const ancestors = await frameAncestors(req, res, viewer);
       sendPage(req, res, renderArticleEmbed(card, settings, articleJsonLd(card, settings)), {
         shared: isPublic(card.article) && viewer.kind === 'anonymous',
         frameAncestors: ancestors,
@@ -175,7 +179,7 @@ export function createEmbedRouter({ db, config }: EmbedRouterOptions): express.R
     handle(async (req, res) => {
       const viewer = viewerOf(res);
       const card = await quoteOrThrow(res, String(req.params['id']));
-      const ancestors = await frameAncestors(req, viewer);
+      const ancestors = await frameAncestors(req, res, viewer);
       sendPage(req, res, renderQuoteEmbed(card, settings, quoteJsonLd(card, settings)), {
         shared: isPublic(card.article.article) && viewer.kind === 'anonymous',
         frameAncestors: ancestors,
