@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { openDatabase, type DatabaseHandle } from '../src/db/open-database.ts';
 import { isDatabaseUnavailable } from '../src/server/format-error.ts';
+import { toGlobalId } from '../src/shared/global-id.ts';
+import { makePartner } from './helpers/embedding.ts';
 import { createPostgresDatabase, postgresAvailable, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -55,6 +57,9 @@ describePostgres('PostgreSQL going down and coming back', () => {
   let handle: DatabaseHandle | undefined;
   let gateway: TestGateway | undefined;
   let skipped: string | undefined;
+  let partnerKey = '';
+  let quoteId = '';
+  const partnerOrigin = 'https://partner.example';
   const poolErrors: Error[] = [];
 
   beforeAll(async () => {
@@ -79,6 +84,15 @@ describePostgres('PostgreSQL going down and coming back', () => {
       drop: () => handle!.close(),
     };
     gateway = await startTestGateway(database, { demo: true });
+    partnerKey = (await makePartner(handle.db, { origins: [partnerOrigin] })).key;
+    const quote = await handle.db
+      .selectFrom('quotes')
+      .innerJoin('articles', 'articles.id', 'quotes.article_id')
+      .select('quotes.id')
+      .where('articles.slug', '=', SLUG)
+      .orderBy('quotes.ordinal')
+      .executeTakeFirstOrThrow();
+    quoteId = toGlobalId('Quote', quote.id);
   }, 120_000);
 
   afterAll(async () => {
@@ -106,6 +120,45 @@ describePostgres('PostgreSQL going down and coming back', () => {
   const statusOf = async (path: string) =>
     (await fetch(`${gateway!.origin}${path}`, { signal: AbortSignal.timeout(15_000) })).status;
 
+  /** Every route that reads the database, each as a client would send it. */
+  const routes = (): { name: string; path: string; init?: RequestInit }[] => [
+    {
+      name: 'GraphQL with a partner key',
+      path: '/graphql',
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${partnerKey}` },
+        body: JSON.stringify({ query: `{ article(slug: "${SLUG}") { headline } }` }),
+      },
+    },
+    {
+      name: 'GraphQL GET',
+      path: `/graphql?query=${encodeURIComponent(`{ article(slug: "${SLUG}") { headline } }`)}`,
+      init: { headers: { 'apollo-require-preflight': 'true' } },
+    },
+    { name: 'oEmbed', path: `/oembed?url=${encodeURIComponent(`https://byline.test/articles/${SLUG}`)}` },
+    { name: 'embed card', path: `/embed/articles/${SLUG}` },
+    { name: 'quote card', path: `/embed/quotes/${encodeURIComponent(quoteId)}` },
+    { name: 'article page', path: `/articles/${SLUG}` },
+    { name: 'quote page', path: `/quotes/${encodeURIComponent(quoteId)}` },
+    {
+      name: 'CORS preflight',
+      path: '/graphql',
+      init: {
+        method: 'OPTIONS',
+        headers: { origin: partnerOrigin, 'access-control-request-method': 'POST' },
+      },
+    },
+  ];
+  const ask = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${gateway!.origin}${path}`, {
+      ...init,
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await response.text();
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), text };
+  };
+
   it('answers masked SERVICE_UNAVAILABLE while it is down, reports not ready, and serves again without a restart', async (context) => {
     if (skipped) context.skip();
     for (let i = 0; i < 5; i++) {
@@ -114,8 +167,25 @@ describePostgres('PostgreSQL going down and coming back', () => {
       expect(ok.body.data.article.headline).toBe(HEADLINE);
     }
     expect(await statusOf('/readyz')).toBe(200);
+    for (const route of routes()) {
+      const up = await ask(route.path, route.init);
+      expect([route.name, up.status]).toEqual([route.name, route.name === 'CORS preflight' ? 204 : 200]);
+    }
 
+    // Requests in flight while the server stops: each either completes or answers 503 with
+    // Retry-After; none crashes the process (a checked-out client losing its server emits 'error').
+    let stopping = true;
+    const inFlight = Array.from({ length: 4 }, async () => {
+      const answers: { status: number; retryAfter: string | null }[] = [];
+      for (let i = 0; stopping && i < 500; i++) answers.push(await probe());
+      return answers;
+    });
     await server!.stop();
+    stopping = false;
+    for (const answer of (await Promise.all(inFlight)).flat()) {
+      expect([200, 503]).toContain(answer.status);
+      if (answer.status === 503) expect(answer.retryAfter).toBe('1');
+    }
 
     for (let i = 0; i < 10; i++) {
       const down = await probe();
@@ -124,6 +194,16 @@ describePostgres('PostgreSQL going down and coming back', () => {
       expect(down.body.errors).toHaveLength(1);
       expect(down.body.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
       expect(down.body.errors[0].message).toMatch(
+        /^Service temporarily unavailable; retry shortly \(request id [\w-]+\)$/,
+      );
+      expect(down.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres|stack|terminat/i);
+    }
+    for (const route of routes()) {
+      const down = await ask(route.path, route.init);
+      expect([route.name, down.status, down.retryAfter]).toEqual([route.name, 503, '1']);
+      const body = JSON.parse(down.text);
+      expect(body.errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+      expect(body.errors[0].message).toMatch(
         /^Service temporarily unavailable; retry shortly \(request id [\w-]+\)$/,
       );
       expect(down.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres|stack|terminat/i);
