@@ -48,8 +48,13 @@ export interface DatabaseHandle {
   /** Resolves when the database answers a trivial statement. */
   ping(): Promise<void>;
   /**
+   * Cuts the connections in use: their running statements fail at once (as an unavailable database)
+   * instead of being waited for. PGlite runs in this process and has nothing to cut.
+   */
+  interrupt(): void;
+  /**
    * Closes the pool once every connection is given back; after `graceMs`, connections still in use
-   * are cut (their statements fail at once) so that closing never waits on a running statement.
+   * are cut (`interrupt`) so that closing never waits on a running statement.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -105,6 +110,11 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     pool.on('remove', (client) => inUse.delete(client as pg.PoolClient));
     if (options.preparedStatements) prepareStatements(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    // The server may go on running the statement until it next writes to the socket or its
+    // statement_timeout; this process no longer waits for it.
+    const interrupt = () => {
+      for (const client of inUse) (client as ClientSocket).connection?.stream?.destroy();
+    };
     const openSnapshot = async () => {
       const client = await pool.connect();
       try {
@@ -145,13 +155,9 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       ping: async () => {
         await sql`select 1`.execute(db);
       },
+      interrupt,
       close: async (graceMs) => {
-        const cut =
-          graceMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                for (const client of inUse) (client as ClientSocket).connection?.stream?.destroy();
-              }, graceMs);
+        const cut = graceMs === undefined ? undefined : setTimeout(interrupt, graceMs);
         try {
           await db.destroy();
           // Kysely ends the pool only if it used it; request snapshots may have used it alone.
@@ -183,6 +189,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       snapshot
         ? snapshotRequestDatabase(db, () => dialect.snapshotSession(), log)
         : sharedRequestDatabase(db),
+    interrupt: () => undefined,
     ping: async () => {
       await sql`select 1`.execute(db);
     },

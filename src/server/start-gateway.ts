@@ -23,6 +23,8 @@ export interface RunningGateway {
 /** Backoff between attempts to prepare the database: fast at first, never more than a second apart. */
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 1000;
+/** Time a request has to answer 503 after its statement is cut at the end of the shutdown grace. */
+const ANSWER_MS = 250;
 
 /**
  * Opens the database, applies pending migrations, loads the demo into an empty one, and listens.
@@ -132,9 +134,16 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     stop: async () => {
       stopped = true;
       clearTimeout(retry);
-      const deadline = Date.now() + config.shutdownGraceMs;
-      await gateway.close(config.shutdownGraceMs);
-      // Whatever still runs at the end of the grace period is cut, not waited for.
+      const grace = config.shutdownGraceMs;
+      // Statements still running near the end of the grace period are cut, a moment before the
+      // sockets close, so their requests still answer (503, retry elsewhere) rather than reset.
+      const interrupt = setTimeout(() => database.interrupt(), Math.max(0, grace - ANSWER_MS));
+      const deadline = Date.now() + grace;
+      try {
+        await gateway.close(grace);
+      } finally {
+        clearTimeout(interrupt);
+      }
       await database.close(Math.max(0, deadline - Date.now()));
     },
   };
