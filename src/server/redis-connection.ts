@@ -38,7 +38,8 @@ export function openRedisConnection(url: URL, options: RedisConnectionOptions): 
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: options.commandTimeoutMs,
+    // A backstop that frees commands a hung Redis never answers; requests stop waiting much sooner (`run`).
+    commandTimeout: Math.max(1000, options.commandTimeoutMs * 10),
     connectTimeout: Math.max(1000, options.commandTimeoutMs),
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
   });
@@ -68,7 +69,7 @@ export function openRedisConnection(url: URL, options: RedisConnectionOptions): 
     client,
     async run(command) {
       try {
-        const value = await command(client);
+        const value = await withDeadline(command(client), options.commandTimeoutMs);
         if (client.status === 'ready') become('ready');
         return value;
       } catch (error) {
@@ -97,4 +98,31 @@ export function openRedisConnection(url: URL, options: RedisConnectionOptions): 
       else client.disconnect();
     },
   };
+}
+
+export class RedisTimeoutError extends Error {
+  override name = 'RedisTimeoutError';
+}
+
+/**
+ * Rejects after `ms` unless the command answered. The rejection waits one turn of the event loop
+ * (setImmediate runs after the poll phase), so a reply already received while the process was busy
+ * is read first: a loaded process is not mistaken for a hung Redis.
+ */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      immediate = setImmediate(() =>
+        reject(
+          new RedisTimeoutError(`Redis did not answer within ${ms} ms (BYLINE_REDIS_COMMAND_TIMEOUT_MS)`),
+        ),
+      );
+    }, ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => {
+    clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+  });
 }
