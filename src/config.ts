@@ -308,6 +308,36 @@ const settings = {
     'Redis for rate-limit buckets and the response cache, shared by every gateway on the same database. Unset, both live in process memory.',
     (raw) => url('REDIS_URL', ['redis:', 'rediss:'])(raw),
   ),
+  redisCommandTimeoutMs: setting(
+    'BYLINE_REDIS_COMMAND_TIMEOUT_MS',
+    '100',
+    'How long a Redis command may take before the request goes on without Redis (rate limit allowed, cache miss). While disconnected, commands fail at once.',
+    (raw) => integer('BYLINE_REDIS_COMMAND_TIMEOUT_MS', 100, 1, 60_000)(raw),
+  ),
+  redisRequired: setting(
+    'BYLINE_REDIS_REQUIRED',
+    'false',
+    '/readyz answers 503 while Redis is unreachable. Off, it answers 200 with `status: "degraded"`: the gateway serves correctly without Redis.',
+    (raw) => boolean('BYLINE_REDIS_REQUIRED', false)(raw),
+  ),
+  failedAuthPerMinute: setting(
+    'BYLINE_FAILED_AUTH_PER_MINUTE',
+    '20',
+    'Failed partner keys per minute per IP (token bucket) before every keyed request from that IP gets 429, without a database lookup; 0 turns it off.',
+    (raw) => integer('BYLINE_FAILED_AUTH_PER_MINUTE', 20, 0, 10_000_000)(raw),
+  ),
+  requestTimeoutMs: setting(
+    'BYLINE_REQUEST_TIMEOUT_MS',
+    '30000',
+    "How long a client may take to send a whole request (Node's `server.requestTimeout`); 408 after.",
+    (raw) => integer('BYLINE_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000)(raw),
+  ),
+  headersTimeoutMs: setting(
+    'BYLINE_HEADERS_TIMEOUT_MS',
+    '30000',
+    "How long a client may take to send the request headers (Node's `server.headersTimeout`, at most BYLINE_REQUEST_TIMEOUT_MS); 408 after.",
+    (raw) => integer('BYLINE_HEADERS_TIMEOUT_MS', 30_000, 1000, 3_600_000)(raw),
+  ),
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

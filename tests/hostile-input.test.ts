@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine, engines, type TestDatabase } from './helpers/engines.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 /**
@@ -460,5 +461,177 @@ describe('hostile input in production', () => {
     const response = await post(gateway.origin, { query: `{ article(slug: "${SLUG}") { headlin } }` });
     expectError(response, 400, 'GRAPHQL_VALIDATION_FAILED', /Cannot query field "headlin" on type "Article"/);
     expect(response.text).not.toMatch(/Did you mean/);
+  });
+});
+
+/** Sends raw bytes on a fresh connection; resolves with everything the server sent before closing. */
+function rawExchange(origin: string, bytes: string, waitMs = 10_000): Promise<string> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let received = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(received);
+    }, waitMs);
+    socket.on('data', (chunk) => (received += String(chunk)));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+    socket.write(bytes);
+  });
+}
+
+function rawJson(answer: string): { status: number; code: unknown; message: unknown } {
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+  expect(head).toMatch(/content-type: application\/json; charset=utf-8/i);
+  const error = (JSON.parse(body) as { errors: { message: string; extensions: { code: string } }[] })
+    .errors[0]!;
+  return { status, code: error.extensions.code, message: error.message };
+}
+
+// With the response cache on (PostgreSQL), GET variables are keyed before Apollo runs.
+const cached = engines.filter((engine) => engine.name === 'postgres');
+
+describe('every input path', () => {
+  let database: TestDatabase;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    const engine = cached[0] ?? engines[0]!;
+    database = await engine.open();
+    gateway = await startTestGateway(database, {
+      demo: true,
+      env: {
+        ...(database.url ? { DATABASE_URL: database.url } : {}),
+        BYLINE_REQUEST_TIMEOUT_MS: '1000',
+        BYLINE_HEADERS_TIMEOUT_MS: '1000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await database?.drop();
+  });
+
+  const getVariables = (variables: string) =>
+    send(gateway.origin, {
+      method: 'GET',
+      path: `/graphql?${new URLSearchParams({ query: 'query ($v: JSON) { __typename }', variables })}`,
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+
+  describe('GET variables', () => {
+    it('refuses variables nested 3,500 deep (a 7 kB URL) with 400 BAD_REQUEST naming variables', async () => {
+      // Brackets left unescaped, as a browser sends them, to stay under Node's header size limit.
+      const response = await send(gateway.origin, {
+        method: 'GET',
+        path: `/graphql?query=${encodeURIComponent('query ($v: JSON) { __typename }')}&variables={"v":${'['.repeat(3500)}${']'.repeat(3500)}}`,
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      expectError(response, 400, 'BAD_REQUEST', /"variables" nests 3501 levels deep; at most 64/);
+    });
+
+    it('refuses variables nested 65 deep and keeps serving', async () => {
+      const response = await getVariables(`{"v":${'['.repeat(64)}${']'.repeat(64)}}`);
+      expectError(response, 400, 'BAD_REQUEST', /"variables" nests 65 levels deep/);
+      const after = await gateway.graphql('{ __typename }');
+      expect(after.status).toBe(200);
+    });
+
+    it('counts brackets inside strings as text, not nesting', async () => {
+      const response = await send(gateway.origin, {
+        method: 'GET',
+        path: `/graphql?${new URLSearchParams({
+          query: 'query ($slug: String!) { article(slug: $slug) { headline } }',
+          variables: JSON.stringify({ slug: '['.repeat(500) }),
+        })}`,
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.json.data).toEqual({ article: null });
+    });
+
+    it('refuses POST variables nested deeper than 64 with 400 naming variables', async () => {
+      const deep = JSON.parse(`${'['.repeat(100)}${']'.repeat(100)}`) as unknown;
+      const response = await post(gateway.origin, { query: '{ __typename }', variables: { v: deep } });
+      expectError(response, 400, 'BAD_REQUEST', /Body field "variables" nests more than 64 levels/);
+    });
+  });
+
+  describe('path parameters', () => {
+    for (const path of ['/embed/articles/a%00b', '/articles/a%00b', '/embed/quotes/a%00b', '/quotes/a%00b']) {
+      it(`refuses NUL in ${path} with 400 before the database sees it`, async () => {
+        const response = await send(gateway.origin, { method: 'GET', path });
+        expectError(response, 400, 'BAD_REQUEST', /Path segment "(slug|id)": must not contain NUL/);
+      });
+    }
+
+    it('refuses NUL in the slug of an oEmbed url with 400 naming url', async () => {
+      const url = encodeURIComponent('https://byline.test/articles/a%00b');
+      const response = await send(gateway.origin, { method: 'GET', path: `/oembed?url=${url}` });
+      expectError(
+        response,
+        400,
+        'BAD_REQUEST',
+        /Query parameter "url": the article slug in it must not contain NUL/,
+      );
+    });
+
+    it('refuses a NUL in the oEmbed url itself with 400 naming url', async () => {
+      const response = await send(gateway.origin, { method: 'GET', path: '/oembed?url=https://x.test/a%00' });
+      expectError(response, 400, 'BAD_REQUEST', /Query parameter "url": must not contain NUL/);
+    });
+
+    for (const path of ['/articles/%', '/embed/articles/%E0%A4%A', '/embed/quotes/%zz', '/quotes/100%']) {
+      it(`answers the malformed percent-escape of ${path} with 400 JSON, not a URIError 500`, async () => {
+        const response = await send(gateway.origin, { method: 'GET', path });
+        expectError(response, 400, 'BAD_REQUEST', /is not valid percent-encoding/);
+      });
+    }
+
+    it('answers a malformed escape in an oEmbed url as not found', async () => {
+      const url = encodeURIComponent('https://byline.test/articles/%E0%A4%A');
+      const response = await send(gateway.origin, { method: 'GET', path: `/oembed?url=${url}` });
+      expectError(response, 404, 'NOT_FOUND');
+    });
+
+    it('answers an unknown but valid slug with 404', async () => {
+      const response = await fetch(`${gateway.origin}/articles/no-such-article`);
+      expect(response.status).toBe(404);
+    });
+  });
+
+  describe("Node's own refusals", () => {
+    it('answers a request line that is not HTTP with 400 in the JSON error shape', async () => {
+      const answer = rawJson(await rawExchange(gateway.origin, 'NOT HTTP AT ALL\r\n\r\n'));
+      expect(answer).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    });
+
+    it('answers headers over the size limit with 431 in the JSON error shape', async () => {
+      const answer = rawJson(
+        await rawExchange(
+          gateway.origin,
+          `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        ),
+      );
+      expect(answer).toMatchObject({ status: 431, code: 'REQUEST_HEADER_FIELDS_TOO_LARGE' });
+    });
+
+    it('answers a client too slow to send its request with 408 in the JSON error shape', async () => {
+      const started = performance.now();
+      const answer = rawJson(
+        await rawExchange(
+          gateway.origin,
+          'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+        ),
+      );
+      expect(answer).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
+      expect(answer.message).toMatch(/within 1000 ms \(BYLINE_REQUEST_TIMEOUT_MS\)/);
+      // Set to 1 s here, checked every half second: gone well before Node's default 300 s.
+      expect(performance.now() - started).toBeLessThan(8000);
+    });
   });
 });

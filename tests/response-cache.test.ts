@@ -335,6 +335,30 @@ describe.runIf(postgres.length > 0)('the response cache', () => {
     await database?.drop();
   });
 
+  describe('metrics', () => {
+    async function lookups(): Promise<{ hit: number; miss: number }> {
+      const text = await (await fetch(`${gateway.origin}/metrics`)).text();
+      const read = (result: string) =>
+        Number(
+          new RegExp(
+            `^byline_cache_lookups_total\\{cache="response",result="${result}"\\} (\\d+)$`,
+            'm',
+          ).exec(text)?.[1] ?? 0,
+        );
+      return { hit: read('hit'), miss: read('miss') };
+    }
+
+    it('counts an uncached anonymous GET as one miss and its repeat as one hit', async () => {
+      const variables = { slug: 'lookup-counting-unknown-slug' };
+      const before = await lookups();
+      expect((await get(ARTICLE, variables)).cache).toBe('MISS');
+      const afterMiss = await lookups();
+      expect(afterMiss).toEqual({ hit: before.hit, miss: before.miss + 1 });
+      expect((await get(ARTICLE, variables)).cache).toBe('HIT');
+      expect(await lookups()).toEqual({ hit: afterMiss.hit + 1, miss: afterMiss.miss });
+    });
+  });
+
   describe('headers', () => {
     it('answers a repeated GET from the cache, with the hints’ max-age, an ETag, and 304 on If-None-Match', async () => {
       const variables = { slug: 'kuril-islands-dispute-hardens' };

@@ -337,3 +337,111 @@ describeEachEngine('visibility of drafts and embargoed articles', (engine) => {
     expect(failures).toEqual([]);
   });
 });
+
+/**
+ * The `body` right: a partner key without it reads no body text through any entry point, whether
+ * GraphQL fields, search highlights or HTML pages. One row per entry point, as above.
+ */
+const RIGHTS_SLUG = 'visibility-matrix-body-right';
+const BODY_WORD = 'quokkanomics';
+const BODY_TEXT = `Economists call it ${BODY_WORD}: a phrase found only in this body.`;
+
+const partnerWith = (id: number, scopes: readonly ('body' | 'preview')[]): Viewer => ({
+  ...anonymousViewer,
+  kind: 'partner',
+  partnerId: id,
+  partnerName: `partner ${id}`,
+  scopes: new Set(scopes),
+});
+
+interface RightsRow {
+  readonly name: string;
+  /** Whether the answer carried body text, and whether it said why not (FORBIDDEN) when it did not. */
+  read(gateway: TestGateway, viewer: string): Promise<{ bodyText: boolean; forbidden: boolean }>;
+}
+
+const rightsRows: RightsRow[] = [
+  {
+    name: 'Article.body',
+    async read(gateway, viewer) {
+      const { body } = await gateway.graphql(
+        'query ($slug: String!) { article(slug: $slug) { body { ... on ParagraphBlock { text } } } }',
+        { variables: { slug: RIGHTS_SLUG }, headers: { 'x-test-viewer': viewer } },
+      );
+      return {
+        bodyText: String(JSON.stringify(body.data)).includes(BODY_WORD),
+        forbidden: body.errors?.some((error) => error.extensions?.['code'] === 'FORBIDDEN') ?? false,
+      };
+    },
+  },
+  {
+    name: 'search highlights.body',
+    async read(gateway, viewer) {
+      const { body } = await gateway.graphql(
+        'query ($q: String!) { search(query: $q) { edges { highlights { headline body } } } }',
+        { variables: { q: BODY_WORD }, headers: { 'x-test-viewer': viewer } },
+      );
+      return {
+        bodyText: String(JSON.stringify(body.data)).includes(BODY_WORD),
+        forbidden: body.errors?.some((error) => error.extensions?.['code'] === 'FORBIDDEN') ?? false,
+      };
+    },
+  },
+  {
+    name: 'article page /articles/:slug',
+    async read(gateway, viewer) {
+      const response = await fetch(`${gateway.origin}/articles/${RIGHTS_SLUG}`, {
+        headers: { 'x-test-viewer': viewer },
+      });
+      const html = await response.text();
+      // The page still answers (headline, standfirst, link to the article): only the text is left out.
+      return { bodyText: html.includes(BODY_WORD), forbidden: response.status === 200 };
+    },
+  },
+];
+
+describeEachEngine('the body right', (engine) => {
+  let database: TestDatabase;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    database = await engine.open();
+    const viewers: Record<string, Viewer> = {
+      'with-body': partnerWith(11, ['body']),
+      'without-body': partnerWith(12, []),
+    };
+    gateway = await startTestGateway(database, {
+      resolveViewer: async (req) => viewers[req.get('x-test-viewer') ?? ''] ?? anonymousViewer,
+    });
+    const article = makeArticle({
+      slug: RIGHTS_SLUG,
+      quotes: [],
+      body: [{ type: 'paragraph', text: BODY_TEXT }],
+    });
+    const { dir } = await writeArticleFiles({ 'rights.json': article });
+    expect((await ingestPaths(database.handle.db, [dir])).failed).toBe(0);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await database?.drop();
+  });
+
+  it('gives body text to anonymous callers and keys with the right, never to keys without it', async () => {
+    const failures: string[] = [];
+    for (const row of rightsRows) {
+      for (const [viewer, expected] of [
+        ['anonymous', true],
+        ['with-body', true],
+        ['without-body', false],
+      ] as const) {
+        const { bodyText, forbidden } = await row.read(gateway, viewer);
+        if (bodyText !== expected) {
+          failures.push(`${row.name} [${viewer}]: ${bodyText ? 'body text leaked' : 'no body text'}`);
+        }
+        if (viewer === 'without-body' && !forbidden) {
+          failures.push(`${row.name} [${viewer}]: did not say the right is missing`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});

@@ -132,7 +132,11 @@ export type ArticleFilter = {
 /** The matched words of an article's text, wrapped in `<mark>…</mark>`; everything else is HTML-escaped. */
 export type ArticleHighlights = {
   __typename?: 'ArticleHighlights';
-  /** Up to two fragments of the body around the matched words, joined by ` … `; the opening words of the body when only other fields matched; null when the body has no text. */
+  /**
+   * Up to two fragments of the body around the matched words, joined by ` … `; the opening words of the
+   * body when only other fields matched; null when the body has no text. Needs the `body` right for
+   * partner keys, as `Article.body`: without it the field is null with a FORBIDDEN error.
+   */
   body?: Maybe<Scalars['String']['output']>;
   /** The whole headline, matched words marked. */
   headline: Scalars['String']['output'];

@@ -44,7 +44,7 @@ export function createCacheFastLane(options: {
       res.setHeader('access-control-allow-origin', '*');
       res.setHeader('access-control-expose-headers', 'etag, x-request-id');
     }
-    const allowed = await admit(req, res, anonymousViewer, requestId);
+    const allowed = await admit(req, res, anonymousViewer);
     const served = !allowed || (await cache.serveHit(url, header, anonymousViewer, res));
     if (served) {
       logRequest(logger, {

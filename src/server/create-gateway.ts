@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
@@ -37,6 +38,10 @@ import type { ViewerResolver } from './protection/viewer-seam.ts';
 import { mergeResolvers, readTypeDefs } from './schema.ts';
 import { createResponseCache } from './response-cache.ts';
 import { createCacheFastLane, REQUEST_ID } from './cache-fast-lane.ts';
+import { openRedisConnection } from './redis-connection.ts';
+import { httpErrorBody, sendHttpError } from './send-http-error.ts';
+
+export { sendHttpError };
 
 export interface Gateway {
   /** This gateway's Prometheus registry and the counters other parts increment (cache, rate limits). */
@@ -70,11 +75,41 @@ export interface Readiness {
 }
 
 /** Paths where a partner key counts: the API and everything partners embed. */
-const EMBEDDING_PATHS = ['/graphql', '/oembed', '/embed', '/articles', '/quotes'];
+const EMBED_ROUTES = ['/oembed', '/embed', '/articles', '/quotes'];
+const EMBEDDING_PATHS = ['/graphql', ...EMBED_ROUTES];
 
-/** One JSON error body for failures outside GraphQL execution (bad JSON, too large, not found). */
-export function sendHttpError(res: express.Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+/**
+ * What Node's HTTP parser refuses before any handler runs, answered in the JSON error shape instead
+ * of Node's bare status line (https://nodejs.org/api/http.html#event-clienterror).
+ */
+function clientErrorAnswer(error: NodeJS.ErrnoException, config: Config): [number, string, string] {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [
+        408,
+        'REQUEST_TIMEOUT',
+        `The request was not received within ${config.requestTimeoutMs} ms (BYLINE_REQUEST_TIMEOUT_MS)`,
+      ];
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'Request headers are larger than the server accepts'];
+    default:
+      return [400, 'BAD_REQUEST', 'The request is not valid HTTP/1.1'];
+  }
+}
+
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, config: Config): void {
+  // Nothing to answer on a connection the client dropped or whose response has started.
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] = clientErrorAnswer(error, config);
+  const body = httpErrorBody(code, message);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**
@@ -108,20 +143,45 @@ export async function createGateway({
   const app = express();
   // Cache hits for anonymous GETs are answered before Express; everything else goes to it.
   let fastLane: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>) | undefined;
-  const httpServer = http.createServer((req, res) => {
-    if (!fastLane || !readiness.ready) return void app(req, res);
-    fastLane(req, res).then(
-      (served) => served || app(req, res),
-      () => app(req, res),
-    );
-  });
+  const httpServer = http.createServer(
+    {
+      // A slow client may not hold a connection for Node's default 300 s.
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+      // How often Node checks those timeouts (default 30 s, which would let them run over by that much).
+      connectionsCheckingInterval: Math.min(1000, Math.floor(config.headersTimeoutMs / 2)),
+    },
+    (req, res) => {
+      if (!fastLane || !readiness.ready) return void app(req, res);
+      fastLane(req, res).then(
+        (served) => served || app(req, res),
+        () => app(req, res),
+      );
+    },
+  );
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(error, socket, config),
+  );
   app.disable('x-powered-by');
   // Express would hash every body for a weak ETag; GET answers get the response cache's, embeds their own.
   app.set('etag', false);
   app.set('trust proxy', false);
 
   const metrics = createGatewayMetrics({ database });
-  const protection = createProtection(config, logger, resolveViewer, metrics);
+  // One connection for rate limits and the response cache; both go on without it while it is down.
+  const redis = config.redisUrl
+    ? openRedisConnection(config.redisUrl, {
+        commandTimeoutMs: config.redisCommandTimeoutMs,
+        logger,
+        onStateChange: (state) => metrics.redisUp.set(state === 'ready' ? 1 : 0),
+      })
+    : undefined;
+  if (redis) {
+    metrics.redisUp.set(0);
+    metrics.registry.registerMetric(metrics.redisUp);
+    await redis.settled(Math.max(1000, config.redisCommandTimeoutMs));
+  }
+  const protection = createProtection(config, logger, resolveViewer, metrics, redis);
   const debugExtensions = config.nodeEnv !== 'production';
 
   const debugPlugin: ApolloServerPlugin<GraphQLContext> = {
@@ -156,7 +216,7 @@ export async function createGateway({
     },
   };
 
-  const responseCache = await createResponseCache({ config, database, logger, metrics });
+  const responseCache = await createResponseCache({ config, database, logger, metrics, redis });
   // Only when there is a cache to answer from, and where every caller without a key is the anonymous
   // public (tests may resolve viewers otherwise).
   if (responseCache.enabled && !resolveViewer)
@@ -213,6 +273,10 @@ export async function createGateway({
       res.status(503).json({ status: 'unavailable', reason: readiness.reason });
       return;
     }
+    // Without Redis the gateway still answers correctly (limits fail open, the cache is skipped), so
+    // by default it stays in the load balancer, saying it is degraded (docs/operations.md).
+    const redisState = redis?.state();
+    const withRedis = redisState ? { redis: redisState } : {};
     try {
       await withTimeout(database.ping(), 2000, 'database ping');
       const { pending } = await withTimeout(migrationStatus(database.db), 2000, 'migration status');
@@ -220,9 +284,19 @@ export async function createGateway({
         res.status(503).json({ status: 'unavailable', reason: `migrations pending: ${pending.join(', ')}` });
         return;
       }
-      res.json({ status: 'ready', database: database.engine });
+      if (redisState === 'unreachable') {
+        const required = config.redisRequired;
+        res.status(required ? 503 : 200).json({
+          status: required ? 'unavailable' : 'degraded',
+          reason: 'redis unreachable',
+          database: database.engine,
+          ...withRedis,
+        });
+        return;
+      }
+      res.json({ status: 'ready', database: database.engine, ...withRedis });
     } catch {
-      res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
+      res.status(503).json({ status: 'unavailable', reason: 'database unreachable', ...withRedis });
     }
   });
 
@@ -240,7 +314,13 @@ export async function createGateway({
   };
   // Partner keys are read outside the request's snapshot: they are not part of the answer, and a
   // snapshot opened before a slow body arrives would hold its connection meanwhile.
-  app.use(EMBEDDING_PATHS, requestDatabase, createAuthenticate(database.db), createCors(database.db));
+  app.use(
+    EMBEDDING_PATHS,
+    requestDatabase,
+    createAuthenticate(database.db, protection.failedAuth),
+    createCors(database.db),
+  );
+  app.use(EMBED_ROUTES, protection.rateLimit);
   app.use(
     createEmbedRouter({
       dbOf: (res) => requestDatabaseOf(res).db,
@@ -277,7 +357,7 @@ export async function createGateway({
   );
 
   app.use((_req, res) => sendHttpError(res, 404, 'NOT_FOUND', 'Not found'));
-  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
       const limit =
@@ -291,6 +371,15 @@ export async function createGateway({
     }
     if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
       return sendHttpError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be UTF-8 encoded JSON');
+    }
+    // The router could not percent-decode a path parameter (`%`, `%zz`, `%E0%A4`).
+    if (error instanceof URIError) {
+      return sendHttpError(
+        res,
+        400,
+        'BAD_REQUEST',
+        `Path ${JSON.stringify(req.path.slice(0, 200))} is not valid percent-encoding (RFC 3986 §2.1)`,
+      );
     }
     if (error instanceof RequestFinishedError) {
       // The client went away before the answer was read; there is no one to answer.
@@ -335,6 +424,7 @@ export async function createGateway({
       await responseCache.close();
       clearTimeout(forced);
       await protection.close();
+      await redis?.close();
     },
   };
 }

@@ -20,6 +20,10 @@ export interface GatewayMetrics {
   readonly cacheLookups: Counter<'cache' | 'result'>;
   /** For rate limiters: `rateLimitRejections.inc({ limit: 'per-key' })`. */
   readonly rateLimitRejections: Counter<'limit'>;
+  /** Requests let through because the limiter's store (Redis) did not answer, by limit. */
+  readonly rateLimitFailOpen: Counter<'limit'>;
+  /** 1 while Redis answers, 0 while it does not; absent without REDIS_URL. */
+  readonly redisUp: Gauge;
   /** Records one DataLoader batch of `size` keys. */
   observeBatch(loader: string, size: number): void;
   /** Counts each GraphQL request: operation, outcome, latency, SQL; wraps the request's loaders. */
@@ -87,6 +91,17 @@ export function createGatewayMetrics(options: { database: DatabaseHandle }): Gat
     labelNames: ['limit'] as const,
     registers,
   });
+  const rateLimitFailOpen = new Counter({
+    name: 'byline_rate_limit_fail_open_total',
+    help: 'Requests let through unlimited because the rate-limit store (Redis) did not answer, by limit.',
+    labelNames: ['limit'] as const,
+    registers,
+  });
+  const redisUp = new Gauge({
+    name: 'byline_redis_up',
+    help: 'Whether Redis (REDIS_URL) answers: 1 yes, 0 no (rate limits fail open, the response cache is skipped).',
+    registers: [],
+  });
   const pool = options.database.pool;
   const poolGauge = (name: string, help: string, read: (p: NonNullable<typeof pool>) => number) =>
     new Gauge({
@@ -150,7 +165,16 @@ export function createGatewayMetrics(options: { database: DatabaseHandle }): Gat
     }
   };
 
-  return { registry, cacheLookups, rateLimitRejections, observeBatch, plugin, handler };
+  return {
+    registry,
+    cacheLookups,
+    rateLimitRejections,
+    rateLimitFailOpen,
+    redisUp,
+    observeBatch,
+    plugin,
+    handler,
+  };
 }
 
 function soleOperationName(document: DocumentNode | undefined): string | undefined {

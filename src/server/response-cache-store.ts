@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../shared/logger.ts';
+import type { RedisConnection } from './redis-connection.ts';
 
 /** One cached answer. */
 export interface CacheEntry {
@@ -97,16 +97,16 @@ end`;
  * gateway's guard (no notification for its tags seen yet) was sent before that gateway's own
  * invalidation, which Redis then runs after it and which finds it. Entry keys also carry a
  * generation, so "everything" (a notification too large, a listener that reconnects, a failed
- * invalidation) makes all of them unreachable without a scan; a Redis failure is a miss, never an error.
+ * invalidation) makes all of them unreachable without a scan. A Redis failure is a miss and the answer
+ * is not stored, never an error: the connection fails fast (src/server/redis-connection.ts) and logs
+ * the outage once.
  */
-export function redisStore(url: URL, prefix: string, maxTtlMs: number, logger: Logger): ResponseCacheStore {
-  const redis = new Redis(url.href, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  let warned = false;
-  redis.on('error', (error: Error) => {
-    if (!warned) logger.warn({ err: error }, 'response cache: Redis unavailable; answering without it');
-    warned = true;
-  });
-  redis.on('ready', () => (warned = false));
+export function redisStore(
+  redis: RedisConnection,
+  prefix: string,
+  maxTtlMs: number,
+  logger: Logger,
+): ResponseCacheStore {
   // Every gateway gets the same "everything" payload (the writer's transaction id) and so moves to the
   // same generation; a fresh listener, which may have missed changes, starts a random one of its own.
   let generation: string = randomUUID();
@@ -114,40 +114,51 @@ export function redisStore(url: URL, prefix: string, maxTtlMs: number, logger: L
   const tagKey = (tag: string) => `${prefix}tag:${tag}`;
   return {
     async get(key) {
-      const text = await redis.get(entryKey(key)).catch(() => null);
+      if (redis.state() !== 'ready') return undefined;
+      const text = await redis.run((client) => client.get(entryKey(key))).catch(() => null);
       return text === null ? undefined : (JSON.parse(text) as CacheEntry);
     },
     async set(key, entry) {
       const now = Date.now();
       const ttl = entry.expiresAt - now;
-      if (ttl <= 0) return;
+      if (ttl <= 0 || redis.state() !== 'ready') return;
       await redis
-        .eval(
-          STORE_SCRIPT,
-          1 + entry.tags.length,
-          entryKey(key),
-          ...entry.tags.map(tagKey),
-          JSON.stringify(entry),
-          ttl,
-          entry.expiresAt,
-          now,
-          maxTtlMs,
+        .run((client) =>
+          client.eval(
+            STORE_SCRIPT,
+            1 + entry.tags.length,
+            entryKey(key),
+            ...entry.tags.map(tagKey),
+            JSON.stringify(entry),
+            ttl,
+            entry.expiresAt,
+            now,
+            maxTtlMs,
+          ),
         )
         .catch(() => undefined);
     },
     async invalidate(tags) {
       if (tags.length === 0) return;
-      await redis.eval(INVALIDATE_SCRIPT, tags.length, ...tags.map(tagKey)).catch((error: unknown) => {
-        // Entries that could not be dropped must not be served: leave them all behind.
-        logger.warn({ err: error }, 'response cache: Redis invalidation failed; starting a new generation');
-        generation = randomUUID();
-      });
+      const wasReady = redis.state() === 'ready';
+      await redis
+        .run((client) => client.eval(INVALIDATE_SCRIPT, tags.length, ...tags.map(tagKey)))
+        .catch((error: unknown) => {
+          // Entries that could not be dropped must not be served: leave them all behind. During an
+          // outage the connection has logged it already.
+          if (wasReady) {
+            logger.warn(
+              { err: error },
+              'response cache: Redis invalidation failed; starting a new generation',
+            );
+          }
+          generation = randomUUID();
+        });
     },
     clear: (next) => {
       generation = next && /^[\w-]{1,64}$/.test(next) ? next : randomUUID();
     },
-    close: async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    },
+    // The gateway owns the connection and closes it.
+    close: async () => undefined,
   };
 }

@@ -13,6 +13,8 @@ import { CacheHints, CachePolicies, type CachePolicy } from './cache-policy.ts';
 import { listenForContentChanges, type ContentChanges } from './content-changes.ts';
 import type { GraphQLContext } from './graphql-context.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { variablesTextProblem } from './protection/variables-limits.ts';
+import type { RedisConnection } from './redis-connection.ts';
 import { memoryStore, redisPrefix, redisStore, type CacheEntry } from './response-cache-store.ts';
 import { buildCurrentSchema } from './schema-snapshot.ts';
 
@@ -83,6 +85,10 @@ function searchParamsOf(url: string): Record<string, string> {
  * document, malformed JSON, an APQ hash that is not its query's: Apollo answers those with its errors).
  */
 export function cacheableRequestOf(params: Record<string, unknown>): CacheableRequest | undefined {
+  // Too deep to key safely (canonicalJson recurses): the method guard answers 400.
+  if (typeof params['variables'] === 'string' && variablesTextProblem(params['variables'], Infinity)) {
+    return undefined;
+  }
   const extensions = parseJsonParam(params['extensions']);
   const variables = parseJsonParam(params['variables']);
   if (!extensions.ok || !variables.ok) return undefined;
@@ -173,8 +179,10 @@ export async function createResponseCache(options: {
   readonly database: DatabaseHandle;
   readonly logger: Logger;
   readonly metrics?: Pick<GatewayMetrics, 'cacheLookups'>;
+  /** Where entries live when REDIS_URL is set; in process memory otherwise. */
+  readonly redis?: RedisConnection | undefined;
 }): Promise<ResponseCache> {
-  const { config, database, logger, metrics } = options;
+  const { config, database, logger, metrics, redis } = options;
   const enabled = config.responseCache && database.engine === 'postgres' && config.databaseUrl !== undefined;
   if (!enabled) {
     return {
@@ -187,9 +195,11 @@ export async function createResponseCache(options: {
   }
 
   const maxTtlMs = config.responseCacheTtlSeconds * 1000;
-  const store = config.redisUrl
-    ? redisStore(config.redisUrl, redisPrefix(String(config.databaseUrl)), maxTtlMs, logger)
+  const store = redis
+    ? redisStore(redis, redisPrefix(String(config.databaseUrl)), maxTtlMs, logger)
     : memoryStore(config.responseCacheMaxEntries);
+  // Responses whose request the fast lane already looked up and missed: Express must not ask again.
+  const missed = new WeakSet<ServerResponse>();
   const policies = new CachePolicies(new CacheHints(buildCurrentSchema()), config.maxTokens);
   const changes: ContentChanges = await listenForContentChanges({
     databaseUrl: String(config.databaseUrl),
@@ -201,7 +211,7 @@ export async function createResponseCache(options: {
   });
   const costLimit = (viewer: Viewer) => viewer.costBudget ?? config.costBudget;
 
-  const serveHit: ResponseCache['serveHit'] = async (url, header, viewer, res) => {
+  const lookUp: ResponseCache['serveHit'] = async (url, header, viewer, res) => {
     if (!changes.isListening()) return false;
     const request = cacheableRequestOf(searchParamsOf(url));
     // Hash-only requests are Apollo's to refuse when APQ is off.
@@ -241,6 +251,14 @@ export async function createResponseCache(options: {
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.end(`{"data":${entry.data}${cost}}`);
     return true;
+  };
+
+  // Each request is looked up (and counted) once: a miss in the fast lane is not asked again by Express.
+  const serveHit: ResponseCache['serveHit'] = async (url, header, viewer, res) => {
+    if (missed.has(res)) return false;
+    const served = await lookUp(url, header, viewer, res);
+    if (!served) missed.add(res);
+    return served;
   };
 
   const middleware: RequestHandler = (req: Request, res: Response, next) => {

@@ -205,12 +205,20 @@ export function renderQuoteEmbed(card: QuoteCard, settings: PageSettings, jsonLd
   return { html, imageOrigins: [] };
 }
 
-/** The page an article's canonical URL on this gateway shows: text, discovery link, link to the card. */
-export function renderArticlePage(card: ArticleCard, settings: PageSettings, jsonLd: unknown): RenderedPage {
+/**
+ * The page an article's canonical URL on this gateway shows: text, discovery link, link to the card.
+ * `withBody` false (a partner key without the `body` right) leaves the text out and links to the article.
+ */
+export function renderArticlePage(
+  card: ArticleCard,
+  settings: PageSettings,
+  jsonLd: unknown,
+  withBody = true,
+): RenderedPage {
   const image = leadImage(card);
   const { article } = card;
   const ownUrl = embedUrls.articlePage(settings.publicUrl, article.slug);
-  const paragraphs = card.body.flatMap((block) =>
+  const paragraphs = (withBody ? card.body : []).flatMap((block) =>
     block.type === 'paragraph'
       ? [`<p>${escapeHtml(block.text)}</p>`]
       : block.type === 'heading'
@@ -235,6 +243,7 @@ export function renderArticlePage(card: ArticleCard, settings: PageSettings, jso
     byline(card),
     image.html,
     ...paragraphs,
+    withBody ? '' : `<p>${link(card.url, `Read on ${settings.providerName} →`, 'more')}</p>`,
     `<p>${link(embedUrls.articleEmbed(settings.publicUrl, article.slug, null), 'Embed this article', 'more')}</p>`,
     '</main>',
     '</body>',

@@ -5,7 +5,9 @@ import type { Database } from '../../db/database.ts';
 import { tryFromGlobalId } from '../../shared/global-id.ts';
 import { editorViewer, hasScope, type Viewer } from '../../shared/viewer.ts';
 import { createGraphQLContext, type GraphQLContext } from '../../server/graphql-context.ts';
+import { sendHttpError } from '../../server/send-http-error.ts';
 import { viewerOf } from '../../shared/viewer.ts';
+import { hasFieldRight } from '../partners/field-rights.ts';
 import { findPartnerById } from '../partners/partners.repository.ts';
 import {
   findArticleCardBySlug,
@@ -45,6 +47,19 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A path parameter as the router decoded it. PostgreSQL text cannot hold NUL (it fails with 22021),
+ * so one is refused here, before any lookup; malformed percent-escapes never get this far (the
+ * gateway's error handler answers the router's URIError with 400).
+ */
+function pathParam(req: Request, name: 'slug' | 'id'): string {
+  const value = String(req.params[name]);
+  if (value.includes('\u0000')) {
+    throw new HttpError(400, 'BAD_REQUEST', `Path segment "${name}": must not contain NUL (U+0000, "%00")`);
+  }
+  return value;
 }
 
 /**
@@ -155,9 +170,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
           );
           return;
         }
-        res
-          .status(error.status)
-          .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+        sendHttpError(res, error.status, error.code, error.message);
       });
     };
 
@@ -165,7 +178,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
     '/embed/articles/:slug',
     handle(async (req, res) => {
       const viewer = viewerOf(res);
-      const card = await articleOrThrow(res, String(req.params['slug']));
+      const card = await articleOrThrow(res, pathParam(req, 'slug'));
       const ancestors = await frameAncestors(req, res, viewer);
       sendPage(req, res, renderArticleEmbed(card, settings, articleJsonLd(card, settings)), {
         shared: isPublic(card.article) && viewer.kind === 'anonymous',
@@ -178,7 +191,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
     '/embed/quotes/:id',
     handle(async (req, res) => {
       const viewer = viewerOf(res);
-      const card = await quoteOrThrow(res, String(req.params['id']));
+      const card = await quoteOrThrow(res, pathParam(req, 'id'));
       const ancestors = await frameAncestors(req, res, viewer);
       sendPage(req, res, renderQuoteEmbed(card, settings, quoteJsonLd(card, settings)), {
         shared: isPublic(card.article.article) && viewer.kind === 'anonymous',
@@ -190,8 +203,10 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
   router.get(
     '/articles/:slug',
     handle(async (req, res) => {
-      const card = await articleOrThrow(res, String(req.params['slug']));
-      sendPage(req, res, renderArticlePage(card, settings, articleJsonLd(card, settings)), {
+      const card = await articleOrThrow(res, pathParam(req, 'slug'));
+      // The page carries the article's text: only for callers with the `body` right.
+      const withBody = hasFieldRight(viewerOf(res), 'body');
+      sendPage(req, res, renderArticlePage(card, settings, articleJsonLd(card, settings), withBody), {
         shared: isPublic(card.article) && viewerOf(res).kind === 'anonymous',
         frameAncestors: ["'self'"],
       });
@@ -201,7 +216,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
   router.get(
     '/quotes/:id',
     handle(async (req, res) => {
-      const card = await quoteOrThrow(res, String(req.params['id']));
+      const card = await quoteOrThrow(res, pathParam(req, 'id'));
       sendPage(req, res, renderQuotePage(card, settings, quoteJsonLd(card, settings)), {
         shared: isPublic(card.article.article) && viewerOf(res).kind === 'anonymous',
         frameAncestors: ["'self'"],
@@ -217,6 +232,13 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       const context = contextFor(res);
       const target = parseEmbedTarget(config.publicUrl, params.url);
       if (!target) throw new HttpError(404, 'NOT_FOUND', `No embeddable resource at ${params.url}`);
+      if (target.kind === 'article' && target.slug.includes('\u0000')) {
+        throw new HttpError(
+          400,
+          'BAD_REQUEST',
+          'Query parameter "url": the article slug in it must not contain NUL (U+0000, "%00")',
+        );
+      }
       const find = (ctx: GraphQLContext) =>
         target.kind === 'quote'
           ? findQuoteCard(ctx, target.id)
@@ -281,6 +303,10 @@ function oembedParams(req: Request): OEmbedParams {
       'BAD_REQUEST',
       'Query parameter "url": expected the URL of an article or a quote, got none',
     );
+  }
+  // PostgreSQL text cannot hold NUL: refused before any lookup.
+  if (url.includes('\u0000')) {
+    throw new HttpError(400, 'BAD_REQUEST', 'Query parameter "url": must not contain NUL (U+0000, "%00")');
   }
   if (url.length > 2048) {
     throw new HttpError(

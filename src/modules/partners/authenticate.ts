@@ -1,17 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Database } from '../../db/database.ts';
+import type { FailedAuthLimit } from '../../server/protection/rate-limit.ts';
 import { anonymousViewer } from '../../shared/viewer.ts';
 import { parsePartnerKey, partnerKeyMatches } from './partner-key.ts';
 import { findPartnerByKeyPrefix, originBelongsToActivePartner } from './partners.repository.ts';
 import { viewerForPartner } from './partners.service.ts';
 
-async function unauthenticated(
-  db: Kysely<Database>,
-  req: Request,
-  res: Response,
-  message: string,
-): Promise<void> {
+async function refuse(db: Kysely<Database>, req: Request, res: Response, message: string): Promise<void> {
   // A partner's page may read why its key failed (CORS would otherwise hide the 401 body).
   const origin = req.get('origin');
   res.vary('Origin');
@@ -42,8 +38,9 @@ function presentedKey(authorization: string | undefined, apiKey: string | undefi
  * No key: anonymous. A key that is malformed, unknown or revoked: 401, never a silent fallback to
  * anonymous. The partner row is read on every keyed request (one lookup on a unique index), so a
  * revocation or rotation — even from the CLI in another process — takes effect on the next request.
+ * A client address whose keys keep failing gets 429 before any lookup (`failedAuth`).
  */
-export function createAuthenticate(db: Kysely<Database>): RequestHandler {
+export function createAuthenticate(db: Kysely<Database>, failedAuth?: FailedAuthLimit): RequestHandler {
   return async (req, res, next) => {
     const key = presentedKey(req.get('authorization'), req.get('x-api-key'));
     if (key === null) {
@@ -51,6 +48,11 @@ export function createAuthenticate(db: Kysely<Database>): RequestHandler {
       res.locals['viewer'] ??= anonymousViewer;
       return next();
     }
+    if (failedAuth && (await failedAuth.refuse(req, res))) return;
+    const unauthenticated = async (db: Kysely<Database>, req: Request, res: Response, message: string) => {
+      await failedAuth?.failed(req);
+      await refuse(db, req, res, message);
+    };
     try {
       if (key instanceof Error) return await unauthenticated(db, req, res, key.message);
       const parsed = parsePartnerKey(key);

@@ -3,6 +3,7 @@ import { decodeCursor, encodeCursor, pageSize } from '../../shared/connection.ts
 import type { GraphQLContext } from '../../server/graphql-context.ts';
 import type { ArticleParent } from '../articles/articles.mappers.ts';
 import { toListFilter } from '../articles/articles.resolvers.ts';
+import { requireFieldRight } from '../partners/field-rights.ts';
 import type { OrganizationParent, PersonParent } from '../people/people.mappers.ts';
 import type { TagParent } from '../taxonomy/taxonomy.mappers.ts';
 import { onlyStopWords, toHighlightHtml, validateSearchText } from './search-text.ts';
@@ -88,6 +89,13 @@ export const searchResolvers: Resolvers = {
   SearchConnection: {
     totalCount: async (connection) => (await connection.total()).count,
     totalCountIsEstimate: async (connection) => (await connection.total()).estimate,
+  },
+  ArticleHighlights: {
+    // Fragments of the body are body text: the same right as `Article.body`.
+    body: (highlights, _args, context) => {
+      requireFieldRight(context.viewer, 'body', 'ArticleHighlights.body');
+      return highlights.body;
+    },
   },
   QuoteEdge: {
     rank: (edge) => edge.node.search?.rank ?? null,

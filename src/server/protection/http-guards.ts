@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import { getOperationAST, parse } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { sendHttpError } from '../send-http-error.ts';
+import { variablesTextProblem, variablesValueProblem } from './variables-limits.ts';
 
 function sendError(
   res: Parameters<RequestHandler>[1],
@@ -9,16 +11,16 @@ function sendError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  sendHttpError(res, status, code, message, { headers });
 }
 
 /**
  * Refuses, with a JSON error, what GraphQL over HTTP does not allow before any work is done: methods
- * other than GET and POST, and operations other than queries over GET (a GET must be safe to
- * repeat and to cache: https://graphql.github.io/graphql-over-http/draft/#sec-GET).
+ * other than GET and POST, operations other than queries over GET (a GET must be safe to
+ * repeat and to cache: https://graphql.github.io/graphql-over-http/draft/#sec-GET), and GET
+ * variables too large or too deeply nested to walk safely (src/server/protection/variables-limits.ts).
  */
-export function methodGuard(maxTokens: number): RequestHandler {
+export function methodGuard(maxTokens: number, maxVariablesBytes: number): RequestHandler {
   // Clients repeat the same few documents: parse each (document, operation name) once, not per GET.
   const kinds = new LRUCache<string, { kind: string | undefined }>({ max: 1000 });
   const operationKind = (query: string, name: string | undefined) => {
@@ -44,6 +46,13 @@ export function methodGuard(maxTokens: number): RequestHandler {
         `Method ${req.method} is not allowed on /graphql; use GET for queries or POST.`,
         { allow: 'GET, POST' },
       );
+    }
+    if (req.method === 'GET') {
+      const raw = req.query['variables'];
+      for (const text of Array.isArray(raw) ? raw : [raw]) {
+        const problem = typeof text === 'string' ? variablesTextProblem(text, maxVariablesBytes) : undefined;
+        if (problem) return sendError(res, 400, 'BAD_REQUEST', problem);
+      }
     }
     if (req.method === 'GET' && typeof req.query['query'] === 'string') {
       const name = typeof req.query['operationName'] === 'string' ? req.query['operationName'] : undefined;
@@ -72,6 +81,9 @@ export const bodyGuard: RequestHandler = (req, res, next) => {
       `Batched operations are not accepted: the body is a JSON array of ${(req.body as unknown[]).length} items; send one operation (a JSON object) per request.`,
     );
   }
+  const variables = (req.body as { variables?: unknown } | undefined)?.variables;
+  const problem = variables === undefined ? undefined : variablesValueProblem(variables);
+  if (problem) return sendError(res, 400, 'BAD_REQUEST', problem);
   // Express 5 leaves `req.body` unset when no parser matched (GET, text/plain); Apollo then answers
   // its own JSON errors (CSRF, missing query) instead of complaining about middleware.
   if (!('body' in req)) (req as { body?: unknown }).body = undefined;

@@ -10,14 +10,17 @@ import { protectionPlugin } from './protection-plugin.ts';
 import { queryLimitRules } from './query-limits.ts';
 import {
   createAdmit,
+  createFailedAuthLimit,
   memoryRateLimitStore,
   rateLimitMiddleware,
   redisRateLimitStore,
   type Admit,
+  type FailedAuthLimit,
 } from './rate-limit.ts';
 import { requestLog } from './request-log.ts';
 import { resolveAnonymous, viewerMiddleware, type ViewerResolver } from './viewer-seam.ts';
 import type { GatewayMetrics } from '../metrics.ts';
+import type { RedisConnection } from '../redis-connection.ts';
 
 type ProtectionApolloOptions = Pick<
   ApolloServerOptions<GraphQLContext>,
@@ -42,6 +45,10 @@ export interface Protection {
   readonly graphqlGuards: RequestHandler[];
   /** The rate limit as a function, for the response cache's fast lane (it runs before Express). */
   readonly admit: Admit;
+  /** `admit` as middleware, for the embedding routes (/oembed, /embed, /articles, /quotes). */
+  readonly rateLimit: RequestHandler;
+  /** Failed partner keys per client address, checked before a key is looked up. */
+  readonly failedAuth: FailedAuthLimit;
   /** Then, for requests the response cache did not answer: the body, parsed and checked. */
   readonly graphqlBody: RequestHandler[];
   close(): Promise<void>;
@@ -52,20 +59,24 @@ export function createProtection(
   config: Config,
   logger: Logger,
   resolveViewer: ViewerResolver = resolveAnonymous,
-  metrics?: Pick<GatewayMetrics, 'rateLimitRejections'>,
+  metrics?: Pick<GatewayMetrics, 'rateLimitRejections' | 'rateLimitFailOpen'>,
+  redis?: RedisConnection,
 ): Protection {
   const introspectionForAll = introspectionEnabled(config);
   // Relative manifest paths are resolved from the repository root.
   const safelist =
     config.operations === 'safelist' ? loadOperationsManifest(config.operationsManifest) : undefined;
-  const rateLimits = config.redisUrl
-    ? redisRateLimitStore(config.redisUrl.href, logger)
-    : memoryRateLimitStore();
-  const admit = createAdmit(rateLimits, config.rateLimitPerMinute, logger, (limit) =>
-    metrics?.rateLimitRejections.inc({ limit }),
-  );
+  const rateLimits = redis ? redisRateLimitStore(redis) : memoryRateLimitStore();
+  const hooks = {
+    onReject: (limit: string) => metrics?.rateLimitRejections.inc({ limit }),
+    onFailOpen: (limit: string) => metrics?.rateLimitFailOpen.inc({ limit }),
+  };
+  const admit = createAdmit(rateLimits, config.rateLimitPerMinute, hooks);
+  const rateLimit = rateLimitMiddleware(admit);
   return {
     admit,
+    rateLimit,
+    failedAuth: createFailedAuthLimit(rateLimits, config.failedAuthPerMinute, hooks),
     apollo: {
       // Introspection is decided per caller in the plugin (developer scope), so Apollo's static rule stays off.
       introspection: true,
@@ -83,7 +94,7 @@ export function createProtection(
     },
     plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
     everyRequest: [requestLog(logger), viewerMiddleware(resolveViewer)],
-    graphqlGuards: [methodGuard(config.maxTokens), rateLimitMiddleware(admit)],
+    graphqlGuards: [methodGuard(config.maxTokens, config.maxBodyBytes), rateLimit],
     graphqlBody: [express.json({ limit: config.maxBodyBytes }), bodyGuard],
     close: () => rateLimits.close(),
   };

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
-import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../../shared/logger.ts';
 import { viewerOf, type Viewer } from '../../shared/viewer.ts';
+import type { RedisConnection } from '../redis-connection.ts';
+import { sendHttpError } from '../send-http-error.ts';
 
 export interface TakeResult {
   readonly allowed: boolean;
@@ -13,9 +13,12 @@ export interface TakeResult {
   readonly retryAfterSeconds: number;
 }
 
-/** A token bucket per key: `perMinute` tokens, refilled continuously; each request takes one. */
+/**
+ * A token bucket per key: `perMinute` tokens, refilled continuously; each request takes `cost` (one
+ * by default). A cost of 0 only looks: allowed while at least one token is left, nothing is taken.
+ */
 export interface RateLimitStore {
-  take(key: string, perMinute: number): Promise<TakeResult>;
+  take(key: string, perMinute: number, cost?: number): Promise<TakeResult>;
   close(): Promise<void>;
 }
 
@@ -31,13 +34,13 @@ function result(tokens: number, allowed: boolean, perMinute: number): TakeResult
 export function memoryRateLimitStore(): RateLimitStore {
   const buckets = new LRUCache<string, { tokens: number; updated: number }>({ max: 100_000 });
   return {
-    take: async (key, perMinute) => {
+    take: async (key, perMinute, cost = 1) => {
       const now = Date.now();
       const bucket = buckets.get(key) ?? { tokens: perMinute, updated: now };
       const tokens = Math.min(perMinute, bucket.tokens + ((now - bucket.updated) * perMinute) / 60_000);
       const allowed = tokens >= 1;
-      const left = allowed ? tokens - 1 : tokens;
-      buckets.set(key, { tokens: left, updated: now });
+      const left = allowed ? tokens - cost : tokens;
+      if (cost > 0) buckets.set(key, { tokens: left, updated: now });
       return result(left, allowed, perMinute);
     },
     close: async () => undefined,
@@ -47,6 +50,7 @@ export function memoryRateLimitStore(): RateLimitStore {
 // One round trip, atomic across instances; the clock is Redis's so instances' clocks need not agree.
 const TAKE_SCRIPT = `
 local capacity = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
@@ -55,35 +59,32 @@ local updated = tonumber(bucket[2]) or now
 tokens = math.min(capacity, tokens + math.max(0, now - updated) * capacity / 60000)
 local allowed = 0
 if tokens >= 1 then
-  tokens = tokens - 1
+  tokens = tokens - cost
   allowed = 1
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
-redis.call('PEXPIRE', KEYS[1], 61000)
+if cost > 0 then
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
+  redis.call('PEXPIRE', KEYS[1], 61000)
+end
 return {allowed, tostring(tokens)}
 `;
 
-export function redisRateLimitStore(
-  url: string,
-  logger: Logger,
-  prefix = 'byline:ratelimit:',
-): RateLimitStore {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
-  redis.on('error', (error) => logger.warn({ err: error }, 'rate-limit Redis error'));
-  redis.defineCommand('bylineTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
-  const take = (
-    redis as unknown as { bylineTakeToken(key: string, capacity: number): Promise<[number, string]> }
-  ).bylineTakeToken;
+/**
+ * Buckets in Redis, shared by every gateway. The connection fails fast (src/server/redis-connection.ts):
+ * while Redis is away `take` rejects at once or after the command timeout, and callers let the request through.
+ */
+export function redisRateLimitStore(redis: RedisConnection, prefix = 'byline:ratelimit:'): RateLimitStore {
+  redis.client.defineCommand('bylineTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+  type Take = (key: string, capacity: number, cost: number) => Promise<[number, string]>;
   return {
-    take: async (key, perMinute) => {
-      const [allowed, tokens] = await take.call(redis, `${prefix}${key}`, perMinute);
+    take: async (key, perMinute, cost = 1) => {
+      const [allowed, tokens] = await redis.run((client) =>
+        (client as unknown as { bylineTakeToken: Take }).bylineTakeToken(`${prefix}${key}`, perMinute, cost),
+      );
       return result(Number(tokens), allowed === 1, perMinute);
     },
-    close: async () => {
-      // QUIT waits for a connection; a client still reconnecting is just dropped.
-      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
-      else redis.disconnect();
-    },
+    // The gateway owns the connection and closes it.
+    close: async () => undefined,
   };
 }
 
@@ -94,72 +95,114 @@ const admitted = new WeakSet<IncomingMessage>();
  * Takes the caller's token: sets the RateLimit headers and answers 429 itself when the bucket is
  * empty. Resolves with whether the request may go on. Usable before Express (the cache fast lane).
  */
-export type Admit = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  viewer: Viewer,
-  requestId: string,
-) => Promise<boolean>;
+export type Admit = (req: IncomingMessage, res: ServerResponse, viewer: Viewer) => Promise<boolean>;
+
+export interface RateLimitHooks {
+  /** A request refused with 429. */
+  onReject?: (limit: 'per-key' | 'per-ip' | 'failed-auth') => void;
+  /** A request let through because the store did not answer (Redis down): the limit failed open. */
+  onFailOpen?: (limit: 'per-key' | 'per-ip' | 'failed-auth') => void;
+}
+
+function sendRateLimited(res: ServerResponse, perMinute: number, taken: TakeResult, message: string): void {
+  sendHttpError(res, 429, 'RATE_LIMITED', message, {
+    headers: { 'retry-after': String(taken.retryAfterSeconds) },
+    extensions: { limitPerMinute: perMinute, retryAfterSeconds: taken.retryAfterSeconds },
+  });
+}
 
 /**
  * 429 with Retry-After once a caller's bucket is empty: partners per key (their own
  * `rateLimitPerMinute`), anonymous callers per IP (`BYLINE_RATE_LIMIT_PER_MINUTE`). When the store
- * fails (Redis down) the request goes through: an outage of the limiter must not become one of the API.
+ * fails (Redis down) the request goes through, counted by `onFailOpen`: an outage of the limiter
+ * must not become one of the API (the connection logs the outage once, not per request).
  */
 export function createAdmit(
   store: RateLimitStore,
   anonymousPerMinute: number,
-  logger: Logger,
-  onReject?: (limit: 'per-key' | 'per-ip') => void,
+  hooks: RateLimitHooks = {},
 ): Admit {
-  return async (req, res, viewer, requestId) => {
+  return async (req, res, viewer) => {
     if (admitted.has(req)) return true;
     const perMinute =
       viewer.kind === 'partner' ? (viewer.rateLimitPerMinute ?? anonymousPerMinute) : anonymousPerMinute;
     admitted.add(req);
     if (perMinute <= 0) return true;
-    const key =
-      viewer.kind === 'partner' && viewer.partnerId !== null
-        ? `key:${viewer.partnerId}`
-        : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+    const limit = viewer.kind === 'partner' && viewer.partnerId !== null ? 'per-key' : 'per-ip';
+    const key = limit === 'per-key' ? `key:${viewer.partnerId}` : `ip:${clientAddress(req)}`;
     let taken: TakeResult;
     try {
       taken = await store.take(key, perMinute);
-    } catch (error) {
-      logger.warn({ err: error, requestId }, 'rate limiter unavailable; request allowed');
+    } catch {
+      hooks.onFailOpen?.(limit);
       return true;
     }
     res.setHeader('ratelimit-limit', String(perMinute));
     res.setHeader('ratelimit-remaining', String(taken.remaining));
     if (taken.allowed) return true;
-    res.setHeader('retry-after', String(taken.retryAfterSeconds));
-    onReject?.(key.startsWith('key:') ? 'per-key' : 'per-ip');
-    res.statusCode = 429;
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.end(
-      JSON.stringify({
-        errors: [
-          {
-            message: `Rate limit exceeded: ${perMinute} requests per minute for this ${key.startsWith('key:') ? 'key' : 'IP address'}; retry in ${taken.retryAfterSeconds} s.`,
-            extensions: {
-              code: 'RATE_LIMITED',
-              limitPerMinute: perMinute,
-              retryAfterSeconds: taken.retryAfterSeconds,
-            },
-          },
-        ],
-      }),
+    hooks.onReject?.(limit);
+    sendRateLimited(
+      res,
+      perMinute,
+      taken,
+      `Rate limit exceeded: ${perMinute} requests per minute for this ${limit === 'per-key' ? 'key' : 'IP address'}; retry in ${taken.retryAfterSeconds} s.`,
     );
     return false;
+  };
+}
+
+/** The address limits count by: the peer's (`trust proxy` is off, so no forwarded header counts). */
+function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * Failed partner keys, limited per client address so a flood of guesses costs no database work:
+ * `refuse` runs before the key is looked up and answers 429 once the address has failed
+ * `perMinute` times in the last minute (every keyed request from it then waits, valid key or not);
+ * `failed` counts one failure. Fails open like `createAdmit`.
+ */
+export interface FailedAuthLimit {
+  refuse(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  failed(req: IncomingMessage): Promise<void>;
+}
+
+export function createFailedAuthLimit(
+  store: RateLimitStore,
+  perMinute: number,
+  hooks: RateLimitHooks = {},
+): FailedAuthLimit {
+  const key = (req: IncomingMessage) => `authfail:${clientAddress(req)}`;
+  return {
+    async refuse(req, res) {
+      if (perMinute <= 0) return false;
+      let taken: TakeResult;
+      try {
+        taken = await store.take(key(req), perMinute, 0);
+      } catch {
+        hooks.onFailOpen?.('failed-auth');
+        return false;
+      }
+      if (taken.allowed) return false;
+      hooks.onReject?.('failed-auth');
+      sendRateLimited(
+        res,
+        perMinute,
+        taken,
+        `Too many failed partner keys from this IP address (more than ${perMinute} per minute); retry in ${taken.retryAfterSeconds} s.`,
+      );
+      return true;
+    },
+    async failed(req) {
+      if (perMinute <= 0) return;
+      await store.take(key(req), perMinute).catch(() => hooks.onFailOpen?.('failed-auth'));
+    },
   };
 }
 
 /** `admit` as Express middleware, for the requests the fast lane did not take. */
 export function rateLimitMiddleware(admit: Admit): RequestHandler {
   return (req, res, next) => {
-    admit(req, res, viewerOf(res), res.locals['requestId'] as string).then(
-      (allowed) => allowed && next(),
-      next,
-    );
+    admit(req, res, viewerOf(res)).then((allowed) => allowed && next(), next);
   };
 }
