@@ -1,0 +1,566 @@
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { openDatabase } from '../src/db/open-database.ts';
+import { ingestPaths } from '../src/ingest/ingest-paths.ts';
+import { demoContentDir } from '../src/server/start-gateway.ts';
+import { startBylineProcess, type BylineProcess } from './helpers/byline-process.ts';
+import {
+  ask,
+  describeAnswers,
+  improperAnswers,
+  isGood,
+  latencies,
+  percentile,
+  recoveryMs,
+  REFERENCE_HEADLINE,
+  REFERENCE_SLUG,
+  startLoadLoop,
+  summarize,
+  type Answer,
+} from './helpers/load-loop.ts';
+import { startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres.ts';
+import { startThrowawayRedis, type ThrowawayRedis } from './helpers/throwaway-redis.ts';
+import { watchStatus, type StatusWatch } from './helpers/watch-status.ts';
+
+/**
+ * Each fault happens while a bounded request loop (8 concurrent readers, POST and cached GET of the
+ * article page and a search) runs against `byline serve` as a child process, on a PostgreSQL
+ * cluster (and a Redis) of this file's own. Afterwards: the process is alive, every answer was
+ * right or a 503 with Retry-After (never a 500, a dropped connection or a hang), service came back
+ * within 2 s of the dependency, /readyz followed it, and no answer is stale.
+ */
+
+/** The promise: service is back this soon after the dependency answers again. */
+const RECOVERY_MS = 2000;
+/** A request with no answer by then is a hang (the product's own request timeout is longer). */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` up to `attempts` times, 100 ms apart; the bound keeps a broken system from hanging the suite. */
+async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  attempts: number,
+  what: string,
+): Promise<T> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    await sleep(100);
+  }
+  throw new Error(`gave up waiting for ${what} after ${attempts} attempts`);
+}
+
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Whether PostgreSQL accepts a connection and answers a query now. */
+const postgresAnswers = (url: string) =>
+  withClient(url, async (client) => (await client.query('select 1')).rowCount === 1).catch(() => false);
+
+const statusOf = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(3000) })).status;
+
+const watchPostgres = (url: string) => watchStatus(() => postgresAnswers(url), 25, false);
+const watchReadiness = (origin: string) => watchStatus(() => statusOf(`${origin}/readyz`), 100, 0);
+
+/** When the watched dependency first answered after being seen down, else `fallback`. */
+function returnedAt(watch: StatusWatch<boolean>, from: number, fallback: number): number {
+  const down = watch.firstAfter(from, (up) => !up);
+  return (down && watch.firstAfter(down.at, (up) => up)?.at) ?? fallback;
+}
+
+async function searchSlugs(origin: string): Promise<string[]> {
+  const response = await fetch(`${origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ search(query: "Horne", first: 20) { edges { node { slug } } } }' }),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const body = (await response.json()) as { data: { search: { edges: { node: { slug: string } }[] } } };
+  return body.data.search.edges.map((edge) => edge.node.slug);
+}
+
+let knownSlugs: string[] | undefined;
+
+interface FaultRun {
+  readonly answers: readonly Answer[];
+  /** When the fault began and when the dependency answered again. */
+  readonly faultAt: number;
+  readonly upAt: number;
+  readonly readiness: StatusWatch<number>;
+}
+
+/**
+ * Runs the load loop: 1 s calm, then `fault` (which resolves with when the dependency answered
+ * again), then `afterMs` more of load; the loop's own deadline bounds it all.
+ */
+async function underLoad(
+  byline: BylineProcess,
+  fault: () => Promise<number>,
+  options: { afterMs?: number; durationMs?: number } = {},
+): Promise<FaultRun> {
+  // What the search finds in calm, to compare every answer with (unknown when it starts without a database).
+  knownSlugs ??= await searchSlugs(byline.origin).catch(() => undefined);
+  if (knownSlugs) expect(knownSlugs).toContain(REFERENCE_SLUG);
+  const readiness = watchReadiness(byline.origin);
+  const loop = startLoadLoop({
+    origin: byline.origin,
+    durationMs: options.durationMs ?? 12_000,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    searchSlugs: knownSlugs,
+  });
+  try {
+    await sleep(1000);
+    const faultAt = performance.now();
+    const upAt = await fault();
+    await Promise.race([sleep(options.afterMs ?? 2500), loop.done]);
+    loop.stop();
+    const answers = await loop.done;
+    return { answers, faultAt, upAt, readiness };
+  } finally {
+    loop.stop();
+    await loop.done;
+    await readiness.stop();
+  }
+}
+
+/** What every fault must leave true; prints the figures docs/operations.md quotes. */
+function expectHonest(name: string, byline: BylineProcess, run: FaultRun): { recovery: number | undefined } {
+  const { answers, faultAt, upAt } = run;
+  const summary = summarize(answers);
+  const recovery = recoveryMs(answers, upAt);
+  console.info(
+    `[faults] ${name}: ${summary.total} answers, ${summary.unavailable} 503 (${(summary.unavailableShare * 100).toFixed(1)} %), ${summary.improper} improper, recovery ${recovery === undefined ? 'never' : `${Math.round(recovery)} ms`}, latency p50 ${summary.medianMs.toFixed(0)} ms p95 ${summary.p95Ms.toFixed(0)} ms max ${summary.maxMs.toFixed(0)} ms`,
+  );
+  expect(byline.alive(), `the process died:\n${byline.log().slice(-3000)}`).toBe(true);
+  // Under load while it happened: requests were in flight between the fault and the return.
+  expect(
+    answers.filter((answer) => answer.ended >= faultAt && answer.started <= upAt).length,
+  ).toBeGreaterThan(8);
+  const improper = improperAnswers(answers);
+  expect(improper.length, describeAnswers(improper)).toBe(0);
+  expect(recovery, 'service did not come back while the loop ran').toBeDefined();
+  expect(recovery!).toBeLessThanOrEqual(RECOVERY_MS);
+  // /readyz says ready again as soon as requests are served again (one probe interval and one probe later).
+  const ready = run.readiness.firstAfter(upAt, (status) => status === 200);
+  expect(ready, '/readyz never answered 200 after the dependency returned').toBeDefined();
+  expect(ready!.at - upAt).toBeLessThanOrEqual(RECOVERY_MS + 500);
+  return { recovery };
+}
+
+/**
+ * No stale answer once recovered: with the cache serving again (a HIT), a headline changed by
+ * hand in PostgreSQL shows in the next answers, cached GET and POST alike.
+ */
+async function expectFreshAfterChange(origin: string, databaseUrl: string): Promise<void> {
+  const changed = `${REFERENCE_HEADLINE} (corrected)`;
+  await eventually(
+    async () => {
+      const answer = await ask('get-article', { origin, durationMs: 0 });
+      return isGood(answer) && answer.cache === 'HIT' ? answer : undefined;
+    },
+    100,
+    'a cached GET to be answered from the response cache again',
+  );
+  const setHeadline = (headline: string) =>
+    withClient(databaseUrl, (client) =>
+      client.query('update articles set headline = $1 where slug = $2', [headline, REFERENCE_SLUG]),
+    );
+  await setHeadline(changed);
+  try {
+    for (const kind of ['get-article', 'post-article'] as const) {
+      await eventually(
+        async () => {
+          const answer = await ask(kind, { origin, durationMs: 0, headline: changed });
+          return isGood(answer) ? answer : undefined;
+        },
+        30,
+        `${kind} to show the changed headline`,
+      );
+    }
+  } finally {
+    await setHeadline(REFERENCE_HEADLINE);
+  }
+  await eventually(
+    async () => {
+      const answer = await ask('get-article', { origin, durationMs: 0 });
+      return isGood(answer) ? answer : undefined;
+    },
+    30,
+    'the restored headline',
+  );
+}
+
+describe('Byline under load while its dependencies fail', () => {
+  let cluster: ThrowawayPostgres | undefined;
+  let skipped: string | undefined;
+  let byline: BylineProcess | undefined;
+
+  beforeAll(async () => {
+    const started = await startThrowawayPostgres();
+    if ('skipped' in started) {
+      skipped = started.skipped;
+      console.warn(`[byline tests] faults under load skipped: ${skipped}`);
+      return;
+    }
+    cluster = started;
+    const handle = await openDatabase({ databaseUrl: cluster.url });
+    try {
+      await migrateToLatest(handle.db);
+      await ingestPaths(handle.db, [demoContentDir]);
+    } finally {
+      await handle.close();
+    }
+  }, 120_000);
+
+  afterEach(async () => {
+    await byline?.kill();
+    byline = undefined;
+    if (cluster && !(await postgresAnswers(cluster.url))) await cluster.start().catch(() => undefined);
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.destroy();
+  }, 60_000);
+
+  const serve = async (context: TestContext, env: Record<string, string> = {}) => {
+    if (skipped) context.skip();
+    byline = await startBylineProcess({ databaseUrl: cluster!.url, env });
+    return byline;
+  };
+
+  describe('PostgreSQL', () => {
+    it('survives a fast restart: 503 with Retry-After while it restarts, then serves again', async (context) => {
+      const running = await serve(context);
+      const watch = watchPostgres(cluster!.url);
+      try {
+        const run = await underLoad(running, async () => {
+          const from = performance.now();
+          await cluster!.restart('fast');
+          // Not seen down (a restart faster than the poll): measure from the restart's start, the stricter bound.
+          return returnedAt(watch, from, from);
+        });
+        expectHonest('PostgreSQL fast restart', running, run);
+      } finally {
+        await watch.stop();
+      }
+      await expectFreshAfterChange(running.origin, cluster!.url);
+    }, 60_000);
+
+    it('survives an immediate stop for 10 s: 503 throughout, /readyz 503, then serves again', async (context) => {
+      const running = await serve(context);
+      const watch = watchPostgres(cluster!.url);
+      let downFrom = 0;
+      try {
+        const run = await underLoad(
+          running,
+          async () => {
+            await cluster!.stop('immediate');
+            downFrom = performance.now();
+            await sleep(10_000);
+            const from = performance.now();
+            await cluster!.start();
+            return returnedAt(watch, from, from);
+          },
+          { durationMs: 16_000 },
+        );
+        expectHonest('PostgreSQL immediate stop, 10 s down', running, run);
+        // While it was down, no POST (which no cache can answer) got a 200, and /readyz said 503 throughout.
+        const whileDown = run.answers.filter(
+          (answer) =>
+            answer.kind.startsWith('post') &&
+            answer.started >= downFrom + 2500 &&
+            answer.ended <= run.upAt - 100,
+        );
+        expect(whileDown.length).toBeGreaterThan(8);
+        expect(whileDown.filter(isGood).length, describeAnswers(whileDown.filter(isGood))).toBe(0);
+        const readyWhileDown = run.readiness.samples.filter(
+          (sample) => sample.at >= downFrom + 2500 && sample.at <= run.upAt - 100,
+        );
+        expect(readyWhileDown.length).toBeGreaterThan(3);
+        expect(readyWhileDown.map((sample) => sample.value)).toEqual(readyWhileDown.map(() => 503));
+        expect(await statusOf(`${running.origin}/healthz`)).toBe(200);
+      } finally {
+        await watch.stop();
+      }
+      await expectFreshAfterChange(running.origin, cluster!.url);
+    }, 60_000);
+
+    it('survives its backends being terminated mid-statement', async (context) => {
+      const running = await serve(context);
+      let terminated = 0;
+      const run = await underLoad(running, async () => {
+        // Three rounds, so statements in flight are hit, not only idle connections.
+        for (let round = 0; round < 3; round++) {
+          terminated += await withClient(cluster!.url, async (admin) => {
+            const { rows } = await admin.query<{ n: number }>(
+              `select count(*) filter (where pg_terminate_backend(pid))::int as n from pg_stat_activity
+               where application_name like 'byline%' and pid <> pg_backend_pid()`,
+            );
+            return rows[0]!.n;
+          });
+          await sleep(400);
+        }
+        return performance.now();
+      });
+      expectHonest('pg_terminate_backend of its backends', running, run);
+      expect(terminated, 'no backend of Byline was terminated; the test proves nothing').toBeGreaterThan(0);
+      await expectFreshAfterChange(running.origin, cluster!.url);
+    }, 60_000);
+
+    it('starts while PostgreSQL is down: /healthz 200, /readyz 503, serves once it returns', async (context) => {
+      if (skipped) context.skip();
+      await cluster!.stop('fast');
+      const running = await serve(context);
+      expect(await statusOf(`${running.origin}/healthz`)).toBe(200);
+      expect(await statusOf(`${running.origin}/readyz`)).toBe(503);
+      const watch = watchPostgres(cluster!.url);
+      try {
+        const run = await underLoad(running, async () => {
+          await sleep(1000);
+          const from = performance.now();
+          await cluster!.start();
+          return returnedAt(watch, 0, from);
+        });
+        expectHonest('PostgreSQL down at start', running, run);
+        const before = run.answers.filter((answer) => answer.ended <= run.faultAt);
+        expect(before.length).toBeGreaterThan(8);
+        expect(before.filter(isGood)).toEqual([]);
+      } finally {
+        await watch.stop();
+      }
+      await expectFreshAfterChange(running.origin, cluster!.url);
+    }, 90_000);
+  });
+
+  describe('Redis', () => {
+    let redis: ThrowawayRedis | undefined;
+    afterAll(async () => {
+      await redis?.destroy();
+    });
+
+    it('keeps answering at normal speed while Redis is killed and restarted; rate limits fail open and say so', async (context) => {
+      if (skipped) context.skip();
+      const started = await startThrowawayRedis();
+      if ('skipped' in started) return context.skip(started.skipped);
+      redis = started;
+      const running = await serve(context, { REDIS_URL: redis.url, LOG_LEVEL: 'info' });
+      expect(await statusOf(`${running.origin}/readyz`)).toBe(200);
+
+      let killedAt = 0;
+      let restartedAt = 0;
+      const run = await underLoad(
+        running,
+        async () => {
+          await sleep(1000);
+          await redis!.kill();
+          killedAt = performance.now();
+          await sleep(3000);
+          await redis!.start();
+          restartedAt = performance.now();
+          return restartedAt;
+        },
+        { durationMs: 12_000 },
+      );
+      const baseline = run.answers.filter((answer) => answer.ended < killedAt);
+      const outage = run.answers.filter(
+        (answer) => answer.started >= killedAt && answer.ended <= restartedAt,
+      );
+      const baselineMedian = percentile(latencies(baseline), 50);
+      const baselineP99 = percentile(latencies(baseline), 99);
+      const outageMedian = percentile(latencies(outage), 50);
+      const outageMax = Math.max(...latencies(outage));
+      console.info(
+        `[faults] Redis killed 3 s: ${run.answers.length} answers, ${run.answers.filter((a) => !isGood(a)).length} not 200, latency p50 ${baselineMedian.toFixed(0)} ms calm vs ${outageMedian.toFixed(0)} ms during the outage (max ${outageMax.toFixed(0)} ms, calm p99 ${baselineP99.toFixed(0)} ms)`,
+      );
+      expect(running.alive(), running.log().slice(-3000)).toBe(true);
+      expect(baseline.length).toBeGreaterThan(8);
+      expect(outage.length).toBeGreaterThan(8);
+      // Redis is a cache and a limiter: without it every request is still answered, and right.
+      const notGood = run.answers.filter((answer) => !isGood(answer));
+      expect(notGood.length, describeAnswers(notGood)).toBe(0);
+      // Normal speed: the median within 100 ms of calm, no request near the seconds a retrying client would wait.
+      expect(outageMedian).toBeLessThanOrEqual(baselineMedian + 100);
+      expect(outageMax).toBeLessThanOrEqual(baselineP99 + 1000);
+
+      const metrics = await (await fetch(`${running.origin}/metrics`)).text();
+      const failOpen = metrics
+        .split('\n')
+        .filter((line) =>
+          /^byline_rate_limit\w*(fail|open|unavailable|bypass)\w*(\{[^}]*\})? [1-9]/.test(line),
+        );
+      expect(failOpen, 'no rate-limit fail-open counter above 0 on /metrics').not.toEqual([]);
+      expect(running.log()).toMatch(/rate.?limit[^"\n]*(unavailable|fail)/i);
+      await expectFreshAfterChange(running.origin, cluster!.url);
+    }, 60_000);
+  });
+
+  describe('clients', () => {
+    /** Opens a raw connection, writes `head`, then trickles `drip` a byte at a time until the server answers or closes. */
+    const slowClient = (port: number, head: string, drip: string) =>
+      new Promise<{ response: string; elapsedMs: number }>((resolve) => {
+        const started = performance.now();
+        const socket = net.connect(port, '127.0.0.1');
+        let response = '';
+        let index = 0;
+        const timer = setInterval(() => {
+          if (index < drip.length) socket.write(drip[index++]!);
+        }, 200);
+        const finish = () => {
+          clearInterval(timer);
+          socket.destroy();
+          resolve({ response, elapsedMs: performance.now() - started });
+        };
+        socket.on('connect', () => socket.write(head));
+        socket.on('data', (chunk) => (response += String(chunk)));
+        socket.on('end', finish);
+        socket.on('close', finish);
+        socket.on('error', finish);
+        setTimeout(finish, 20_000).unref();
+      });
+
+    it('answers a slow client 408 in the JSON error shape after the timeout, serving others meanwhile', async (context) => {
+      const running = await serve(context, {
+        BYLINE_REQUEST_TIMEOUT_MS: '2000',
+        BYLINE_HEADERS_TIMEOUT_MS: '1500',
+      });
+      const loop = startLoadLoop({
+        origin: running.origin,
+        durationMs: 10_000,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      });
+      try {
+        const [headers, body] = await Promise.all([
+          slowClient(
+            running.port,
+            'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n',
+            'X-Slow: ' + 'a'.repeat(200),
+          ),
+          slowClient(
+            running.port,
+            'POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 300\r\n\r\n',
+            `{"query":"{ article(slug: \\"${REFERENCE_SLUG}\\") { headline } }"}`.padEnd(300, ' '),
+          ),
+        ]);
+        loop.stop();
+        const answers = await loop.done;
+        for (const [what, slow] of [
+          ['trickled headers', headers],
+          ['trickled body', body],
+        ] as const) {
+          console.info(
+            `[faults] slow client (${what}): answered after ${slow.elapsedMs.toFixed(0)} ms: ${slow.response.split('\r\n')[0]}`,
+          );
+          expect(slow.response, what).toMatch(/^HTTP\/1\.1 408 /);
+          expect(slow.response, what).toMatch(/content-type: application\/json/i);
+          const json = JSON.parse(slow.response.slice(slow.response.indexOf('\r\n\r\n') + 4)) as {
+            errors: { message: string; extensions: { code: string } }[];
+          };
+          expect(json.errors[0]!.message, what).toMatch(/\w/);
+          expect(json.errors[0]!.extensions.code, what).toMatch(/^[A-Z_]+$/);
+          // Closed at the timeout, not held for Node's default minutes.
+          expect(slow.elapsedMs, what).toBeLessThan(10_000);
+        }
+        const summary = summarize(answers);
+        console.info(
+          `[faults] others during the slow clients: ${summary.total} answers, p50 ${summary.medianMs.toFixed(0)} ms, max ${summary.maxMs.toFixed(0)} ms`,
+        );
+        expect(summary.total).toBeGreaterThan(20);
+        const notGood = answers.filter((answer) => !isGood(answer));
+        expect(notGood.length, describeAnswers(notGood)).toBe(0);
+        expect(running.alive()).toBe(true);
+      } finally {
+        loop.stop();
+        await loop.done;
+      }
+    }, 60_000);
+
+    it('on SIGTERM finishes the requests in flight, refuses new connections and exits 0 within the grace period', async (context) => {
+      const GRACE_MS = 4000;
+      const running = await serve(context, { BYLINE_SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'info' });
+      const loop = startLoadLoop({
+        origin: running.origin,
+        durationMs: 8000,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      });
+      // Requests surely in flight: uncached reads waiting on a lock the test holds.
+      const locker = new pg.Client({ connectionString: cluster!.url });
+      locker.on('error', () => undefined);
+      await locker.connect();
+      let signalledAt = 0;
+      try {
+        await sleep(1000);
+        await locker.query('begin');
+        await locker.query('lock table articles in access exclusive mode');
+        const held = Array.from({ length: 3 }, () =>
+          ask('post-article', {
+            origin: running.origin,
+            durationMs: 0,
+            requestTimeoutMs: REQUEST_TIMEOUT_MS,
+          }),
+        );
+        await eventually(
+          async () => {
+            const { rows } = await locker.query(
+              `select count(*)::int as n from pg_stat_activity where application_name = 'byline' and wait_event_type = 'Lock'`,
+            );
+            return (rows[0] as { n: number }).n >= 3 ? true : undefined;
+          },
+          100,
+          'three requests to wait on the lock',
+        );
+        running.signal('SIGTERM');
+        signalledAt = performance.now();
+        await eventually(
+          async () =>
+            fetch(`${running.origin}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+              () => undefined,
+              () => true,
+            ),
+          20,
+          'the server to refuse new connections',
+        );
+        await locker.query('commit');
+        const answers = await Promise.all(held);
+        expect(answers.map((answer) => [answer.status, answer.problem])).toEqual(
+          answers.map(() => [200, undefined]),
+        );
+        const { code, signal } = await Promise.race([
+          running.exited,
+          sleep(GRACE_MS + 2000).then(() => ({ code: 'still running', signal: null })),
+        ]);
+        const exitMs = performance.now() - signalledAt;
+        loop.stop();
+        const loopAnswers = await loop.done;
+        // Sent before the signal: answered in full. Sent after: refused, never a half answer or a 500.
+        const before = loopAnswers.filter((answer) => answer.started < signalledAt);
+        const after = loopAnswers.filter((answer) => answer.started >= signalledAt);
+        console.info(
+          `[faults] SIGTERM under load: exit ${String(code)} after ${exitMs.toFixed(0)} ms; ${before.length} loop requests sent before the signal, ${before.filter(isGood).length} answered 200; ${after.length} sent after, ${after.filter((answer) => answer.status === 'error').length} refused`,
+        );
+        expect({ code, signal }, running.log().slice(-3000)).toEqual({ code: 0, signal: null });
+        expect(exitMs).toBeLessThanOrEqual(GRACE_MS + 1500);
+        const cutShort = before.filter((answer) => !isGood(answer));
+        expect(cutShort.length, describeAnswers(cutShort)).toBe(0);
+        const wrongAfter = after.filter((answer) => typeof answer.status === 'number' && !isGood(answer));
+        expect(wrongAfter.length, describeAnswers(wrongAfter)).toBe(0);
+        expect(running.log()).toMatch(/"msg":"shutting down"/);
+      } finally {
+        loop.stop();
+        await loop.done;
+        await locker.end().catch(() => undefined);
+      }
+    }, 60_000);
+  });
+});
