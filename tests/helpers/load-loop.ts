@@ -224,10 +224,9 @@ export const latencies = (answers: readonly Answer[]) =>
  * no request sent later failed; undefined when the loop never got there.
  */
 export function recoveryMs(answers: readonly Answer[], upAt: number): number | undefined {
-  const lastFailure = Math.max(
-    upAt,
-    ...answers.filter((answer) => !isGood(answer) && answer.started >= upAt).map((answer) => answer.ended),
-  );
+  const lastFailure = answers
+    .filter((answer) => !isGood(answer) && answer.started >= upAt)
+    .reduce((last, answer) => Math.max(last, answer.ended), upAt);
   const firstGood = answers
     .filter((answer) => isGood(answer) && answer.ended >= lastFailure)
     .reduce((first, answer) => Math.min(first, answer.ended), Number.POSITIVE_INFINITY);
@@ -255,7 +254,7 @@ export function summarize(answers: readonly Answer[]): {
     unavailableShare: answers.length === 0 ? 0 : unavailable / answers.length,
     medianMs: percentile(times, 50),
     p95Ms: percentile(times, 95),
-    maxMs: Math.max(...times),
+    maxMs: times.reduce((max, time) => Math.max(max, time), 0),
   };
 }
 
