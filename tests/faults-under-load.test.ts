@@ -597,6 +597,11 @@ describe('Byline under load while its dependencies fail', () => {
         const wrongAfter = after.filter((answer) => typeof answer.status === 'number' && !isGood(answer));
         expect(wrongAfter.length, describeAnswers(wrongAfter)).toBe(0);
         expect(running.log()).toMatch(/"msg":"shutting down"/);
+        // The pool is closed: no connection of the server's is left.
+        const left = await withClient(cluster!.url, (client) =>
+          client.query(`select 1 from pg_stat_activity where application_name like 'byline%'`),
+        );
+        expect(left.rows).toEqual([]);
       } finally {
         loop.stop();
         await loop.done;

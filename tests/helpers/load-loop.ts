@@ -115,6 +115,12 @@ function checkBody(kind: RequestKind, body: Body, options: LoadLoopOptions): str
   return undefined;
 }
 
+/** A failure's body names no internals: no driver error, address, database, stack or SQL. */
+function leak(text: string): string | undefined {
+  const found = /ECONN\w+|127\.0\.0\.1|postgres|\bpg\b|stack|terminat|select |\bat \w+ \(/i.exec(text);
+  return found ? `the 503 body names ${JSON.stringify(found[0])}: ${text.slice(0, 200)}` : undefined;
+}
+
 /** Sends one request of the given kind and records its answer. */
 export async function ask(kind: RequestKind, options: LoadLoopOptions): Promise<Answer> {
   const { url, init } = request(options.origin, kind);
@@ -146,7 +152,7 @@ export async function ask(kind: RequestKind, options: LoadLoopOptions): Promise<
           : response.status === 200
             ? checkBody(kind, body, options)
             : response.status === 503
-              ? undefined
+              ? leak(text)
               : `${response.status}: ${text.slice(0, 200)}`,
     };
   } catch (error) {
