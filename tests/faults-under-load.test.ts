@@ -76,10 +76,23 @@ const statusOf = async (url: string) => (await fetch(url, { signal: AbortSignal.
 const watchPostgres = (url: string) => watchStatus(() => postgresAnswers(url), 25, false);
 const watchReadiness = (origin: string) => watchStatus(() => statusOf(`${origin}/readyz`), 100, 0);
 
-/** When the watched dependency first answered after being seen down, else `fallback`. */
-function returnedAt(watch: StatusWatch<boolean>, from: number, fallback: number): number {
-  const down = watch.firstAfter(from, (up) => !up);
-  return (down && watch.firstAfter(down.at, (up) => up)?.at) ?? fallback;
+/**
+ * When the watched dependency first answered after it was last seen down (before `until`, when the
+ * restart or start returned): waits for the watch to see it answer, as the watch may lag behind pg_ctl.
+ * Never seen down (an outage shorter than one probe): `fallback`, the fault's start, the stricter bound.
+ */
+async function returnedAt(watch: StatusWatch<boolean>, from: number, fallback: number): Promise<number> {
+  const until = performance.now();
+  const down = watch.samples
+    .filter((sample) => sample.at >= from && sample.at <= until && !sample.value)
+    .at(-1);
+  if (!down) return fallback;
+  const up = await eventually(
+    async () => watch.firstAfter(down.at, (answers) => answers),
+    100,
+    'PostgreSQL to answer the watch again',
+  );
+  return up.at;
 }
 
 async function searchSlugs(origin: string): Promise<string[]> {
@@ -253,7 +266,7 @@ describe('Byline under load while its dependencies fail', () => {
           const from = performance.now();
           await cluster!.restart('fast');
           // Not seen down (a restart faster than the poll): measure from the restart's start, the stricter bound.
-          return returnedAt(watch, from, from);
+          return await returnedAt(watch, from, from);
         });
         expectHonest('PostgreSQL fast restart', running, run);
       } finally {
@@ -275,7 +288,7 @@ describe('Byline under load while its dependencies fail', () => {
             await sleep(10_000);
             const from = performance.now();
             await cluster!.start();
-            return returnedAt(watch, from, from);
+            return await returnedAt(watch, from, from);
           },
           { durationMs: 16_000 },
         );
@@ -335,7 +348,7 @@ describe('Byline under load while its dependencies fail', () => {
           await sleep(1000);
           const from = performance.now();
           await cluster!.start();
-          return returnedAt(watch, 0, from);
+          return await returnedAt(watch, 0, from);
         });
         expectHonest('PostgreSQL down at start', running, run);
         const before = run.answers.filter((answer) => answer.ended <= run.faultAt);
