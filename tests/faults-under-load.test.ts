@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -35,6 +36,8 @@ import { watchStatus, type StatusWatch } from './helpers/watch-status.ts';
 
 /** The promise: service is back this soon after the dependency answers again. */
 const RECOVERY_MS = 2000;
+/** The longest wait between a server's attempts to prepare a database that was down at start. */
+const STARTUP_RETRY_MS = 1000;
 /** Readers in the load loop. */
 const LOAD_CONCURRENCY = 8;
 /** A request with no answer by then is a hang (the product's own request timeout is longer). */
@@ -152,7 +155,12 @@ async function underLoad(
 }
 
 /** What every fault must leave true; prints the figures docs/operations.md quotes. */
-function expectHonest(name: string, byline: BylineProcess, run: FaultRun): { recovery: number | undefined } {
+function expectHonest(
+  name: string,
+  byline: BylineProcess,
+  run: FaultRun,
+  recoveryBoundMs = RECOVERY_MS,
+): { recovery: number | undefined } {
   const { answers, faultAt, upAt } = run;
   const summary = summarize(answers);
   const recovery = recoveryMs(answers, upAt);
@@ -167,11 +175,11 @@ function expectHonest(name: string, byline: BylineProcess, run: FaultRun): { rec
   const improper = improperAnswers(answers);
   expect(improper.length, describeAnswers(improper)).toBe(0);
   expect(recovery, 'service did not come back while the loop ran').toBeDefined();
-  expect(recovery!).toBeLessThanOrEqual(RECOVERY_MS);
+  expect(recovery!).toBeLessThanOrEqual(recoveryBoundMs);
   // /readyz says ready again as soon as requests are served again (one probe interval and one probe later).
   const ready = run.readiness.firstAfter(upAt, (status) => status === 200);
   expect(ready, '/readyz never answered 200 after the dependency returned').toBeDefined();
-  expect(ready!.at - upAt).toBeLessThanOrEqual(RECOVERY_MS + 500);
+  expect(ready!.at - upAt).toBeLessThanOrEqual(recoveryBoundMs + 500);
   return { recovery };
 }
 
@@ -216,6 +224,50 @@ async function expectFreshAfterChange(origin: string, databaseUrl: string): Prom
     30,
     'the restored headline',
   );
+}
+
+/**
+ * The reference article with its related links, on a connection of its own (`agent: false`), so it
+ * is on the server as soon as written and never shares a keep-alive connection the server may close.
+ */
+function heldRequest(origin: string): Promise<{ status: number | string; links?: number }> {
+  const body = JSON.stringify({
+    query: `{ article(slug: "${REFERENCE_SLUG}") { headline relatedLinks { url } } }`,
+  });
+  return new Promise((resolve) => {
+    const request = http.request(
+      `${origin}/graphql`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: REQUEST_TIMEOUT_MS,
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk) => (text += String(chunk)));
+        response.on('error', (error) => resolve({ status: `response failed: ${error.message}` }));
+        response.on('end', () => {
+          try {
+            const parsed = JSON.parse(text) as {
+              data?: { article?: { headline: string; relatedLinks: unknown[] } };
+            };
+            const article = parsed.data?.article;
+            resolve(
+              article?.headline === REFERENCE_HEADLINE
+                ? { status: response.statusCode ?? 0, links: article.relatedLinks.length }
+                : { status: `${response.statusCode} ${text.slice(0, 200)}` },
+            );
+          } catch {
+            resolve({ status: `${response.statusCode} not JSON: ${text.slice(0, 200)}` });
+          }
+        });
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('no answer within the request timeout')));
+    request.on('error', (error) => resolve({ status: `request failed: ${error.message}` }));
+    request.end(body);
+  });
 }
 
 describe('Byline under load while its dependencies fail', () => {
@@ -350,7 +402,9 @@ describe('Byline under load while its dependencies fail', () => {
           await cluster!.start();
           return await returnedAt(watch, 0, from);
         });
-        expectHonest('PostgreSQL down at start', running, run);
+        // Started without a database, the server tries to prepare it (migrations, demo content) again
+        // at most STARTUP_RETRY_MS apart: that wait comes on top of the 2 s, then a cold pool's first queries.
+        expectHonest('PostgreSQL down at start', running, run, RECOVERY_MS + STARTUP_RETRY_MS);
         const before = run.answers.filter((answer) => answer.ended <= run.faultAt);
         expect(before.length).toBeGreaterThan(8);
         expect(before.filter(isGood)).toEqual([]);
@@ -413,12 +467,17 @@ describe('Byline under load while its dependencies fail', () => {
       const baselineP99 = percentile(latencies(baseline), 99);
       const outageMedian = percentile(latencies(outage), 50);
       const outageMax = latencies(outage).reduce((max, time) => Math.max(max, time), 0);
+      // POSTs never use the response cache: their latency is what the rate limiter's Redis adds.
+      const posts = (answers: readonly Answer[]) =>
+        answers.filter((answer) => answer.kind.startsWith('post'));
+      const baselinePostMedian = percentile(latencies(posts(baseline)), 50);
+      const outagePostMedian = percentile(latencies(posts(outage)), 50);
       const back = (watch: StatusWatch<string>, state: RegExp) => {
         const sample = watch.firstAfter(restartedAt, (value) => state.test(value));
         return sample && Math.round(sample.at - restartedAt);
       };
       console.info(
-        `[faults] Redis killed 3 s: ${run.answers.length} answers, ${run.answers.filter((a) => !isGood(a)).length} not 200, latency p50 ${baselineMedian.toFixed(0)} ms calm vs ${outageMedian.toFixed(0)} ms during the outage (max ${outageMax.toFixed(0)} ms, calm p99 ${baselineP99.toFixed(0)} ms), /readyz ready again ${back(states, /^200 ready/)} ms after Redis (required: ${back(strictStates, /^200 ready/)} ms)`,
+        `[faults] Redis killed 3 s: ${run.answers.length} answers, ${run.answers.filter((a) => !isGood(a)).length} not 200, latency p50 ${baselineMedian.toFixed(0)} ms calm vs ${outageMedian.toFixed(0)} ms during the outage (POST p50 ${baselinePostMedian.toFixed(0)} vs ${outagePostMedian.toFixed(0)} ms; max ${outageMax.toFixed(0)} ms, calm p99 ${baselineP99.toFixed(0)} ms), /readyz ready again ${back(states, /^200 ready/)} ms after Redis (required: ${back(strictStates, /^200 ready/)} ms)`,
       );
       expect(running.alive(), running.log().slice(-3000)).toBe(true);
       expect(strict.alive(), strict.log().slice(-3000)).toBe(true);
@@ -427,8 +486,11 @@ describe('Byline under load while its dependencies fail', () => {
       // Redis is a cache and a limiter: without it every request is still answered, and right.
       const notGood = run.answers.filter((answer) => !isGood(answer));
       expect(notGood.length, describeAnswers(notGood)).toBe(0);
-      // Normal speed: the median within 100 ms of calm, no request near the seconds a retrying client would wait.
-      expect(outageMedian).toBeLessThanOrEqual(baselineMedian + 100);
+      // Normal speed: POSTs within 100 ms of calm (or twice calm, on a machine so loaded that calm is
+      // slow), and no request near the seconds a client retrying Redis would wait.
+      expect(outagePostMedian).toBeLessThanOrEqual(
+        Math.max(baselinePostMedian + 100, baselinePostMedian * 2),
+      );
       expect(outageMax).toBeLessThanOrEqual(baselineP99 + 1000);
 
       // /readyz follows Redis: degraded (still 200: it serves) by default, 503 where Redis is required.
@@ -542,7 +604,8 @@ describe('Byline under load while its dependencies fail', () => {
         durationMs: 8000,
         requestTimeoutMs: REQUEST_TIMEOUT_MS,
       });
-      // Requests surely in flight: uncached reads waiting on a lock the test holds.
+      // Requests surely in flight: uncached reads of related links, a table the loop never reads,
+      // waiting on a lock the test holds; so the backends seen waiting are theirs.
       const locker = new pg.Client({ connectionString: cluster!.url });
       locker.on('error', () => undefined);
       await locker.connect();
@@ -550,14 +613,8 @@ describe('Byline under load while its dependencies fail', () => {
       try {
         await sleep(1000);
         await locker.query('begin');
-        await locker.query('lock table articles in access exclusive mode');
-        const held = Array.from({ length: 3 }, () =>
-          ask('post-article', {
-            origin: running.origin,
-            durationMs: 0,
-            requestTimeoutMs: REQUEST_TIMEOUT_MS,
-          }),
-        );
+        await locker.query('lock table related_links in access exclusive mode');
+        const held = Array.from({ length: 3 }, () => heldRequest(running.origin));
         await eventually(
           async () => {
             const { rows } = await locker.query(
@@ -581,9 +638,7 @@ describe('Byline under load while its dependencies fail', () => {
         );
         await locker.query('commit');
         const answers = await Promise.all(held);
-        expect(answers.map((answer) => [answer.status, answer.problem])).toEqual(
-          answers.map(() => [200, undefined]),
-        );
+        expect(answers).toEqual(answers.map(() => ({ status: 200, links: expect.any(Number) })));
         const { code, signal } = await Promise.race([
           running.exited,
           sleep(GRACE_MS + 2000).then(() => ({ code: 'still running', signal: null })),
