@@ -625,8 +625,11 @@ describe('Byline under load while its dependencies fail', () => {
         const held = Array.from({ length: 3 }, () => heldRequest(running.origin));
         await eventually(
           async () => {
-            const { rows } = await locker.query(
-              `select count(*)::int as n from pg_stat_activity where application_name = 'byline' and wait_event_type = 'Lock'`,
+            // Not on the locker's connection: in its transaction pg_stat_activity would be one frozen snapshot.
+            const { rows } = await withClient(cluster!.url, (admin) =>
+              admin.query(
+                `select count(*)::int as n from pg_stat_activity where application_name = 'byline' and wait_event_type = 'Lock'`,
+              ),
             );
             return (rows[0] as { n: number }).n >= 3 ? true : undefined;
           },
