@@ -6,15 +6,16 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-/** A Redis server of the test's own, on its own port, that the test may kill and start again. */
+/** A Redis server of the test's own, on its own port, that the test may kill and restart. */
 export interface ThrowawayRedis {
+  /** `redis://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
-  /** Starts the server (again) on the same port; resolves once it answers PING. */
-  start(): Promise<void>;
-  /** SIGKILL: the server vanishes without closing anything, as in a crash. */
+  /** SIGKILL: no goodbye to clients, as a crash or an OOM kill. */
   kill(): Promise<void>;
-  /** Kills the server and deletes its files. */
+  /** Starts it again on the same port (empty: nothing is persisted). */
+  start(): Promise<void>;
+  /** Kills it and deletes its directory. */
   destroy(): Promise<void>;
 }
 
@@ -31,75 +32,74 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Whether the server answers PING with +PONG within a short bound. */
-function pings(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let reply = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
+/** Resolves once the server logs that it accepts connections; rejects if it exits first or takes 10 s. */
+function whenReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`redis-server not ready after 10 s:\n${output}`)), 10_000);
+    const onData = (chunk: Buffer) => {
+      output += String(chunk);
+      if (output.includes('Ready to accept connections')) finish();
     };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += String(chunk);
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
+    const onExit = (code: number | null) => fail(new Error(`redis-server exited (${code}):\n${output}`));
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    const finish = () => {
+      cleanup();
+      resolve();
+    };
+    const fail = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
   });
 }
 
-/**
- * Runs `redis-server` in the foreground as a child of the test, without persistence (nothing to
- * recover: a restart comes back empty, as a cache and rate-limit store may). Resolves with the
- * reason instead when the binary is missing.
- */
+/** Starts `redis-server` on a free loopback port; resolves with the reason instead when it is missing. */
 export async function startThrowawayRedis(): Promise<ThrowawayRedis | { skipped: string }> {
   const binary = BINARIES.find((candidate) => existsSync(candidate));
   if (!binary) return { skipped: `redis-server not found in ${BINARIES.join(', ')}` };
   const dir = await mkdtemp(path.join(tmpdir(), 'byline-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
-  let log = '';
-
-  const kill = async () => {
-    const running = child;
-    child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill('SIGKILL');
-    await exited;
-  };
-
   const start = async () => {
-    if (child) throw new Error(`throwaway Redis on port ${port} is already running`);
+    if (child) throw new Error('throwaway Redis is already running');
     const started = spawn(
       binary,
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = started;
-    started.stdout?.on('data', (chunk) => (log += String(chunk)));
-    started.stderr?.on('data', (chunk) => (log += String(chunk)));
-    for (let attempt = 0; attempt < 200; attempt++) {
-      if (started.exitCode !== null) {
-        child = undefined;
-        throw new Error(`redis-server on port ${port} exited with ${started.exitCode}:\n${log}`);
-      }
-      if (await pings(port)) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    await kill();
-    throw new Error(`redis-server on port ${port} did not answer PING after 200 attempts:\n${log}`);
+    started.once('exit', () => {
+      if (child === started) child = undefined;
+    });
+    await whenReady(started);
+    started.stdout?.resume();
   };
-
-  await start();
+  const kill = async () => {
+    const running = child;
+    if (!running) return;
+    const exited = once(running, 'exit');
+    running.kill('SIGKILL');
+    await exited;
+  };
+  try {
+    await start();
+  } catch (error) {
+    await kill();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    start,
     kill,
+    start,
     destroy: async () => {
       await kill();
       await rm(dir, { recursive: true, force: true });
