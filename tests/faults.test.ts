@@ -17,7 +17,8 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwa
 
 /**
  * Faults on a real PostgreSQL: the server going away and coming back, slow and stuck statements,
- * a process killed mid-ingest, and a graceful stop with a request in flight.
+ * and a process killed mid-ingest. Faults under load, on `byline serve` as a process (SIGTERM
+ * included), are in faults-under-load.test.ts.
  */
 
 const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
@@ -395,93 +396,5 @@ describePostgres('ingest killed midway', () => {
     for (const article of articles) {
       expect(article).toEqual({ slug: article.slug, quotes: QUOTES, tags: TAGS, body: QUOTES });
     }
-  }, 120_000);
-});
-
-describePostgres('SIGTERM', () => {
-  let created: { url: string; dropDatabase: () => Promise<void> };
-  let child: ChildProcess | undefined;
-  beforeAll(async () => {
-    created = await createPostgresDatabase();
-  });
-  afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await created?.dropDatabase();
-  });
-
-  it('stops accepting, lets the request in flight finish, closes the pool and exits 0', async () => {
-    child = spawn(process.execPath, [CLI, 'serve'], {
-      env: {
-        ...process.env,
-        // Production, as deployed: Apollo would install its own signal handlers anywhere but `test`.
-        NODE_ENV: 'production',
-        DATABASE_URL: created.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        BYLINE_DEMO: 'true',
-        LOG_LEVEL: 'info',
-        BYLINE_SHUTDOWN_GRACE_MS: '20000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output = collect(child);
-    const exited = once(child, 'exit');
-    const url = await eventually(
-      async () => /Byline ready at (http:\/\/\S+)/.exec(output.out())?.[1],
-      600,
-      'the server to start',
-    );
-
-    // A real slow request: hold a lock the article query must wait for.
-    const locker = new pg.Client({ connectionString: created.url });
-    await locker.connect();
-    try {
-      await locker.query('begin');
-      await locker.query('lock table articles in access exclusive mode');
-      const inFlight = fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `{ article(slug: "${SLUG}") { headline } }` }),
-      });
-      await eventually(
-        async () => {
-          const { rows } = await locker.query(
-            `select 1 from pg_stat_activity where application_name = 'byline' and wait_event_type = 'Lock' and datname = current_database()`,
-          );
-          return rows.length > 0 ? true : undefined;
-        },
-        100,
-        'the request to wait on the lock',
-      );
-
-      child.kill('SIGTERM');
-      // New connections are refused once the server stops listening, while the request is still in flight.
-      await eventually(
-        async () =>
-          fetch(url.replace('/graphql', '/healthz'), { signal: AbortSignal.timeout(2000) }).then(
-            () => undefined,
-            () => true,
-          ),
-        100,
-        'the server to stop accepting',
-      );
-      await locker.query('commit');
-
-      const response = await inFlight;
-      expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ data: { article: { headline: HEADLINE } } });
-    } finally {
-      await locker.end();
-    }
-    const [code, signal] = await exited;
-    expect({ code, signal }, output.out()).toEqual({ code: 0, signal: null });
-    expect(output.out()).toMatch(/"msg":"shutting down"/);
-    // The pool is closed: no connection of the server's is left.
-    const left = await withClient(created.url, (client) =>
-      client.query(
-        `select 1 from pg_stat_activity where application_name = 'byline' and datname = current_database()`,
-      ),
-    );
-    expect(left.rows).toEqual([]);
   }, 120_000);
 });

@@ -11,11 +11,18 @@ const run = promisify(execFile);
 /** A PostgreSQL cluster of the test's own, on its own port, that the test may stop and start. */
 export interface ThrowawayPostgres {
   readonly url: string;
-  stop(): Promise<void>;
+  readonly port: number;
+  /** `pg_ctl stop`; `fast` (the default) rolls back and disconnects, `immediate` aborts as in a crash. */
+  stop(mode?: ShutdownMode): Promise<void>;
   start(): Promise<void>;
+  /** `pg_ctl restart` with the given shutdown mode; resolves once the server accepts connections again. */
+  restart(mode?: ShutdownMode): Promise<void>;
   /** Stops the server and deletes its files. */
   destroy(): Promise<void>;
 }
+
+/** https://www.postgresql.org/docs/15/app-pg-ctl.html */
+export type ShutdownMode = 'smart' | 'fast' | 'immediate';
 
 const BIN_DIRS = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'];
 
@@ -73,8 +80,24 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres | { sk
       'start',
     ]);
   };
-  const stop = async () => {
-    await pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+  const stop = async (mode: ShutdownMode = 'fast') => {
+    await pg('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+  };
+  const restart = async (mode: ShutdownMode = 'fast') => {
+    await pg('pg_ctl', [
+      '-D',
+      data,
+      '-m',
+      mode,
+      '-o',
+      options,
+      '-l',
+      path.join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      'restart',
+    ]);
   };
   try {
     await pg('initdb', [
@@ -96,8 +119,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres | { sk
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
     start,
     stop,
+    restart,
     destroy: async () => {
       await stop().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
