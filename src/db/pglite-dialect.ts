@@ -20,7 +20,10 @@ import {
  * the single connection is handed out under a mutex: a transaction owns it until it ends.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  private readonly pglite: PGlite;
+  constructor(pglite: PGlite) {
+    this.pglite = pglite;
+  }
 
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
@@ -40,7 +43,9 @@ class PGliteDriver implements Driver {
   readonly #mutex = new ConnectionMutex();
   readonly #connection: PGliteConnection;
 
-  constructor(private readonly pglite: PGlite) {
+  private readonly pglite: PGlite;
+  constructor(pglite: PGlite) {
+    this.pglite = pglite;
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -91,7 +96,10 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  private readonly pglite: PGlite;
+  constructor(pglite: PGlite) {
+    this.pglite = pglite;
+  }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
