@@ -29,6 +29,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     idleInTransactionTimeoutMs: config.idleInTransactionTimeoutMs,
     onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
+  let gateway: Gateway | undefined;
   try {
     const applied = await migrateToLatest(database.db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'migration applied');
@@ -37,18 +38,21 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       logger.info({ landed: summary.landed, failed: summary.failed }, 'demo content loaded');
       for (const file of summary.files) for (const problem of file.problems) logger.error(problem);
     }
-    const gateway = await createGateway({ config, database, logger });
+    gateway = await createGateway({ config, database, logger });
     const url = await gateway.listen(config.port, config.host);
+    const listening = gateway;
     return {
       url,
-      gateway,
+      gateway: listening,
       database,
       stop: async () => {
-        await gateway.close(config.shutdownGraceMs);
+        await listening.close(config.shutdownGraceMs);
         await database.close();
       },
     };
   } catch (error) {
+    // A listen that failed (port in use) leaves the gateway's listeners and timers holding the process.
+    await gateway?.close(0).catch(() => undefined);
     await database.close();
     throw error;
   }
