@@ -160,7 +160,7 @@ describe('byline serve, stopped as operators stop it', () => {
         const started = watch(way.command, way.args, cleanEnv({ PORT: String(port), HOST: '127.0.0.1' }));
         try {
           const ready = JSON.parse(await started.waitFor(/"msg":"Byline ready at /)) as ReadyLine;
-          expect(ready.msg).toBe(`Byline ready at http://127.0.0.1:${port}/graphql`);
+          expect(ready.msg).toBe(`Byline ready at http://127.0.0.1:${port}/graphql (database: pglite)`);
           expect(ready.node.split('.')[0]).toBe('v24');
           const server = ready.pid;
           if (way.command === process.execPath) expect(server).toBe(started.child.pid);

@@ -30,7 +30,7 @@ export const runServe: RunCommand = async (args, config) => {
   }
   logger.info(
     { url: running.url, database: running.database.engine, node: process.version, pid: process.pid },
-    `Byline ready at ${running.url}`,
+    `Byline ready at ${running.url} (database: ${running.database.engine})`,
   );
   await untilStopped(running, logger, config);
   return EXIT.ok;
