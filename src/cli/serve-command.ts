@@ -7,11 +7,28 @@ import { EXIT, type RunCommand } from './command.ts';
 /** How often a server started by npm checks that npm's shell is still its parent. */
 const PARENT_CHECK_MS = 500;
 
+/**
+ * Under `npx byline serve` npm passes SIGTERM to its `sh -c`, which dies without passing it on and
+ * leaves this process to init: that re-parenting becomes the SIGTERM that never arrived (drain once
+ * ready, exit before). Only when npm started us: `nohup byline serve &` must outlive its shell.
+ */
+function forwardParentExit(): void {
+  if (!process.env['npm_lifecycle_event']) return;
+  const parent = process.ppid;
+  const check = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(check);
+    process.kill(process.pid, 'SIGTERM');
+  }, PARENT_CHECK_MS);
+  check.unref();
+}
+
 export const runServe: RunCommand = async (args, config) => {
   if (args.length > 0) {
     console.error(`byline serve: expected no arguments, got "${args.join(' ')}"`);
     return EXIT.usage;
   }
+  forwardParentExit();
   const logger = createLogger(config.logLevel);
   let running: RunningGateway;
   try {
@@ -46,14 +63,13 @@ function probePort(port: number, host: string): Promise<void> {
   });
 }
 
-/** Resolves once a stop request (SIGTERM, SIGINT, or the npm wrapper going away) has drained the server. */
+/** Resolves once SIGTERM or SIGINT has drained the server. */
 function untilStopped(running: RunningGateway, logger: Logger, config: Config): Promise<void> {
   return new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (reason: Record<string, unknown>) => {
       if (stopping) return;
       stopping = true;
-      clearInterval(parentCheck);
       logger.info({ ...reason, graceMs: config.shutdownGraceMs }, 'shutting down');
       running.stop().then(
         () => {
@@ -68,14 +84,5 @@ function untilStopped(running: RunningGateway, logger: Logger, config: Config): 
     };
     process.once('SIGTERM', () => stop({ signal: 'SIGTERM' }));
     process.once('SIGINT', () => stop({ signal: 'SIGINT' }));
-    // Under `npx byline serve` npm passes SIGTERM to its `sh -c`, which dies without passing it on
-    // and leaves this process to init: that re-parenting is the stop request that never arrived.
-    // Only when npm started us: `nohup byline serve &` must outlive the shell that ran it.
-    const parent = process.ppid;
-    const parentCheck = process.env['npm_lifecycle_event']
-      ? setInterval(() => {
-          if (process.ppid !== parent) stop({ reason: 'parent process exited', parent });
-        }, PARENT_CHECK_MS).unref()
-      : undefined;
   });
 }
