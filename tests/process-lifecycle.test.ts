@@ -158,11 +158,12 @@ describe('byline serve, stopped as operators stop it', () => {
       async () => {
         const port = await freePort();
         const started = watch(way.command, way.args, cleanEnv({ PORT: String(port), HOST: '127.0.0.1' }));
+        let server: number | undefined;
         try {
           const ready = JSON.parse(await started.waitFor(/"msg":"Byline ready at /)) as ReadyLine;
           expect(ready.msg).toBe(`Byline ready at http://127.0.0.1:${port}/graphql (database: pglite)`);
           expect(ready.node.split('.')[0]).toBe('v24');
-          const server = ready.pid;
+          server = ready.pid;
           if (way.command === process.execPath) expect(server).toBe(started.child.pid);
           else expect(server).not.toBe(started.child.pid);
 
@@ -182,6 +183,8 @@ describe('byline serve, stopped as operators stop it', () => {
           await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
         } finally {
           started.child.kill('SIGKILL');
+          // An orphaned server, when the signal did not reach it: no leftovers for the next test.
+          if (server !== undefined && alive(server)) process.kill(server, 'SIGKILL');
         }
       },
       SLOW,
