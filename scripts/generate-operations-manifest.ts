@@ -1,5 +1,5 @@
 // Writes a safelist manifest (BYLINE_OPERATIONS=safelist) from a folder of *.graphql files, one named
-// operation each. Without arguments: tests/operations/ → operations/manifest.json. For a partner's
+// operation each. Without arguments: operations/examples/ → operations/manifest.json. For a partner's
 // submitted documents: `npm run operations:manifest -- <their-dir> <their-manifest.json>`.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

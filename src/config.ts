@@ -269,7 +269,7 @@ const settings = {
   operationsManifest: setting(
     'BYLINE_OPERATIONS_MANIFEST',
     'operations/manifest.json',
-    "Safelist manifests, comma-separated: ours (`npm run operations:manifest` writes it from tests/operations/*.graphql) and any partner's.",
+    "Safelist manifests, comma-separated: ours (`npm run operations:manifest` writes it from operations/examples/*.graphql) and any partner's.",
     (raw) => raw || 'operations/manifest.json',
   ),
   persistedQueries: setting(

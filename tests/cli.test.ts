@@ -6,7 +6,7 @@ import { demoContentDir } from '../src/server/start-gateway.ts';
 import { byline, bylineBin, run } from './helpers/cli.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 
-const SLOW = 180_000; // each run boots Node, tsx and, for ingest, PGlite: slow on a busy machine
+const SLOW = 180_000; // each run boots Node and, for ingest, PGlite: slow on a busy machine
 
 describe('byline --help', () => {
   it(

@@ -37,7 +37,7 @@ import { watchStatus, type StatusWatch } from './helpers/watch-status.ts';
 /** The promise: service is back this soon after the dependency answers again. */
 const RECOVERY_MS = 2000;
 /** The longest wait between a server's attempts to prepare a database that was down at start. */
-const STARTUP_RETRY_MS = 1000;
+const STARTUP_RETRY_MS = 250;
 /** Slack for one /readyz probe on a loaded machine. */
 const READINESS_PROBE_MS = 1000;
 /** Readers in the load loop. */

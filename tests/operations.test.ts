@@ -14,9 +14,9 @@ import { startTestGateway, TEST_PUBLIC_URL, type TestGateway } from './helpers/g
 import { runOperation } from './helpers/operations.ts';
 
 const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
-const operationsDir = new URL('./operations/', import.meta.url);
+const operationsDir = new URL('../operations/examples/', import.meta.url);
 
-describe('tests/operations', () => {
+describe('operations/examples', () => {
   const schema = buildCurrentSchema();
   const files = readdirSync(operationsDir);
 

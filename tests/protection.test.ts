@@ -96,7 +96,7 @@ describe('protection settings', () => {
 });
 
 describe('operations manifest', () => {
-  it('is current with tests/operations/*.graphql (run `npm run operations:manifest`)', () => {
+  it('is current with operations/examples/*.graphql (run `npm run operations:manifest`)', () => {
     expect(readFileSync(defaultManifestPath, 'utf8')).toBe(serializeManifest(buildOperationsManifest()));
   });
 

@@ -87,7 +87,10 @@ interface Batch {
 
 /** Identity draws of one table, as ingest's inserts would make them. */
 class IdentityCounter {
-  constructor(private next: number) {}
+  private next: number;
+  constructor(next: number) {
+    this.next = next;
+  }
   draw(): number {
     return this.next++;
   }
@@ -101,10 +104,12 @@ class IdentityCounter {
 class TermRegistry {
   readonly ids = new Map<string, number>();
   private readonly written = new Map<string, string>();
-  constructor(
-    private readonly table: TermTable,
-    private readonly counter: IdentityCounter,
-  ) {}
+  private readonly table: TermTable;
+  private readonly counter: IdentityCounter;
+  constructor(table: TermTable, counter: IdentityCounter) {
+    this.table = table;
+    this.counter = counter;
+  }
 
   /**
    * Registers what one ingest upsert of `values` would do: every proposed row draws an id, new keys
@@ -138,7 +143,10 @@ class BulkRowBuilder {
   private readonly slugs = new Set<string>();
   private readonly ids: NamedIds;
 
-  constructor(readonly counters: Record<IdentityTable, IdentityCounter>) {
+  readonly counters: Record<IdentityTable, IdentityCounter>;
+
+  constructor(counters: Record<IdentityTable, IdentityCounter>) {
+    this.counters = counters;
     this.terms = {
       sections: new TermRegistry('sections', counters.sections),
       tags: new TermRegistry('tags', counters.tags),

@@ -22,8 +22,10 @@ import { SNAPSHOT_BEGIN, type SnapshotSession } from './request-database.ts';
  */
 export class PGliteDialect implements Dialect {
   readonly #mutex = new ConnectionMutex();
-
-  constructor(private readonly pglite: PGlite) {}
+  private readonly pglite: PGlite;
+  constructor(pglite: PGlite) {
+    this.pglite = pglite;
+  }
 
   /**
    * The session for one request's snapshot: held, inside a read-only repeatable-read transaction, until
@@ -72,10 +74,11 @@ export class PGliteDialect implements Dialect {
 class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
 
-  constructor(
-    private readonly pglite: PGlite,
-    readonly mutex: ConnectionMutex,
-  ) {
+  private readonly pglite: PGlite;
+  readonly mutex: ConnectionMutex;
+  constructor(pglite: PGlite, mutex: ConnectionMutex) {
+    this.pglite = pglite;
+    this.mutex = mutex;
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -126,7 +129,10 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  private readonly pglite: PGlite;
+  constructor(pglite: PGlite) {
+    this.pglite = pglite;
+  }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);

@@ -68,10 +68,12 @@ export function snapshotRequestDatabase(
 // Classes rather than closures: one of these is made for every request.
 class SnapshotRequestDatabase implements RequestDatabase {
   #db: Kysely<Database> | undefined;
-  constructor(
-    private readonly base: Kysely<Database>,
-    private readonly driver: SnapshotDriver,
-  ) {}
+  private readonly base: Kysely<Database>;
+  private readonly driver: SnapshotDriver;
+  constructor(base: Kysely<Database>, driver: SnapshotDriver) {
+    this.base = base;
+    this.driver = driver;
+  }
 
   // Built on first use: a request answered without the database (a cache hit, a 401) builds nothing.
   get db(): Kysely<Database> {
@@ -93,7 +95,10 @@ class SnapshotRequestDatabase implements RequestDatabase {
 }
 
 class SnapshotDialect implements Dialect {
-  constructor(private readonly driver: SnapshotDriver) {}
+  private readonly driver: SnapshotDriver;
+  constructor(driver: SnapshotDriver) {
+    this.driver = driver;
+  }
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
@@ -110,7 +115,10 @@ class SnapshotDialect implements Dialect {
 
 /** The request's one connection, as Kysely sees it. */
 class SnapshotConnection implements DatabaseConnection {
-  constructor(private readonly driver: SnapshotDriver) {}
+  private readonly driver: SnapshotDriver;
+  constructor(driver: SnapshotDriver) {
+    this.driver = driver;
+  }
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     return this.driver.run<R>(query);
   }
@@ -127,10 +135,12 @@ class SnapshotDriver implements Driver, ConnectionProvider {
   #finishing: Promise<void> | undefined;
   readonly #connection = new SnapshotConnection(this);
 
-  constructor(
-    private readonly open: () => Promise<SnapshotSession>,
-    private readonly log: (event: LogEvent) => void,
-  ) {}
+  private readonly open: () => Promise<SnapshotSession>;
+  private readonly log: (event: LogEvent) => void;
+  constructor(open: () => Promise<SnapshotSession>, log: (event: LogEvent) => void) {
+    this.open = open;
+    this.log = log;
+  }
 
   async run<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#finished) throw new RequestFinishedError();

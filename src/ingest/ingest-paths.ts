@@ -15,7 +15,10 @@ export interface FileResult {
 }
 
 export interface IngestSummary {
+  /** The files ingested, in order: all of them unless the run was stopped. */
   readonly files: readonly FileResult[];
+  /** The files found under the paths given. */
+  readonly total: number;
   readonly landed: number;
   readonly failed: number;
 }
@@ -44,22 +47,25 @@ export async function collectFiles(paths: readonly string[]): Promise<string[]> 
 
 /**
  * Ingests each file in its own transaction: a bad file is rejected whole and reported, and the good
- * files of the same run still land.
+ * files of the same run still land. Once `stop` is aborted no further file starts; the one being
+ * written commits or rolls back whole first.
  */
 export async function ingestPaths(
   db: Kysely<Database>,
   paths: readonly string[],
   onFile?: (result: FileResult, index: number, total: number) => void,
+  stop?: AbortSignal,
 ): Promise<IngestSummary> {
   const files = await collectFiles(paths);
   const results: FileResult[] = [];
   for (const [index, file] of files.entries()) {
+    if (stop?.aborted) break;
     const result = await ingestFile(db, file);
     results.push(result);
     onFile?.(result, index, files.length);
   }
   const failed = results.filter((result) => result.outcome === 'failed').length;
-  return { files: results, landed: results.length - failed, failed };
+  return { files: results, total: files.length, landed: results.length - failed, failed };
 }
 
 export async function ingestFile(db: Kysely<Database>, file: string): Promise<FileResult> {

@@ -66,8 +66,10 @@ function hintOf(directives: readonly ConstDirectiveNode[] | undefined): Hint | u
 /** The field → contribution table of a schema, read once from its hints. */
 export class CacheHints {
   private readonly fields = new Map<string, Contribution>();
+  private readonly schema: GraphQLSchema;
 
-  constructor(private readonly schema: GraphQLSchema) {
+  constructor(schema: GraphQLSchema) {
+    this.schema = schema;
     const typeHints = new Map<string, Hint>();
     for (const type of Object.values(schema.getTypeMap())) {
       if (!isCompositeType(type)) continue;
@@ -166,10 +168,13 @@ function combine(a: Contribution, b: Contribution): Contribution {
 export class CachePolicies {
   private readonly known = new LRUCache<string, CachePolicy>({ max: 5000 });
 
-  constructor(
-    private readonly hints: CacheHints,
-    private readonly maxTokens: number,
-  ) {}
+  private readonly hints: CacheHints;
+  private readonly maxTokens: number;
+
+  constructor(hints: CacheHints, maxTokens: number) {
+    this.hints = hints;
+    this.maxTokens = maxTokens;
+  }
 
   forDocument(documentHash: string, operationName: string, document: DocumentNode): CachePolicy {
     const key = `${documentHash}:${operationName}`;

@@ -20,9 +20,9 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** Backoff between attempts to prepare the database: fast at first, never more than a second apart. */
+/** Backoff between attempts to prepare the database: a refused connection costs little, and a returning database should be served within a quarter second. */
 const RETRY_FIRST_MS = 100;
-const RETRY_MAX_MS = 1000;
+const RETRY_MAX_MS = 250;
 /** Time a request has to answer 503 after its statement is cut at the end of the shutdown grace. */
 const ANSWER_MS = 250;
 
@@ -79,15 +79,18 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     firstFailure = error;
   }
 
-  let gateway: Gateway;
+  let gateway: Gateway | undefined;
   let url: string;
   try {
     gateway = await createGateway({ config, database, logger, readiness });
     url = await gateway.listen(config.port, config.host);
   } catch (error) {
+    // A listen that failed (port in use) leaves the gateway's listeners and timers holding the process.
+    await gateway?.close(0).catch(() => undefined);
     await database.close();
     throw error;
   }
+  const listening = gateway;
 
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
@@ -128,7 +131,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
 
   return {
     url,
-    gateway,
+    gateway: listening,
     database,
     readiness,
     stop: async () => {
@@ -140,7 +143,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       const interrupt = setTimeout(() => database.interrupt(), Math.max(0, grace - ANSWER_MS));
       const deadline = Date.now() + grace;
       try {
-        await gateway.close(grace);
+        await listening.close(grace);
       } finally {
         clearTimeout(interrupt);
       }

@@ -3,7 +3,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type OperationDefinitionNode } from 'graphql';
 import type { GraphQLResponse, TestGateway } from './gateway.ts';
 
-const operationsDir = new URL('../operations/', import.meta.url);
+const operationsDir = new URL('../../operations/examples/', import.meta.url);
 
 /** Source text of each operation in tests/operations, by operation name: sent as written, like a client. */
 const sourceByName = new Map(

@@ -40,12 +40,12 @@ export interface EmbedRouterOptions {
 
 /** HTTP errors of this router, sent as the gateway's JSON error body (or a small HTML page). */
 class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
     super(message);
+    this.status = status;
+    this.code = code;
   }
 }
 

@@ -3,13 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database, PartnerRow } from '../../db/database.ts';
 import { listPartners, revokePartner } from './partners.repository.ts';
 import { createPartner, findPartner, PartnerInputError, rotatePartnerKey } from './partners.service.ts';
-
-export const partnerUsage = [
-  'byline partner create <name> [--origin <origin>]… [--scope preview|body|developer]… [--rate-limit <per minute>] [--cost-budget <n>]',
-  'byline partner list',
-  'byline partner revoke <id|name>',
-  'byline partner rotate <id|name>',
-].join('\n       ');
+import { partnerUsage } from './partner-usage.ts';
 
 export interface CommandOutput {
   log(line: string): void;

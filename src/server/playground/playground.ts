@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url);
 const packageDir = (name: string): string => path.dirname(require.resolve(`${name}/package.json`));
 
 /** The example operations shipped with the repository: the same files the tests and the benchmark run. */
-export const operationsDir = fileURLToPath(new URL('../../../tests/operations/', import.meta.url));
+export const operationsDir = fileURLToPath(new URL('../../../operations/examples/', import.meta.url));
 
 export interface ExampleOperation {
   /** File name without `.graphql`, e.g. `article-page`. */

@@ -6,7 +6,7 @@ import { Kind, parse } from 'graphql';
 
 /** Where the repository keeps its registered operations and the manifest generated from them. */
 export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-export const operationsDir = path.join(repositoryRoot, 'tests/operations');
+export const operationsDir = path.join(repositoryRoot, 'operations/examples');
 export const defaultManifestPath = path.join(repositoryRoot, 'operations/manifest.json');
 
 export interface ManifestOperation {

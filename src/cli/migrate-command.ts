@@ -1,0 +1,26 @@
+import { migrateDown, migrateToLatest, migrationStatus } from '../db/migrate.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { EXIT, type RunCommand } from './command.ts';
+
+export const runMigrate: RunCommand = async (args, config) => {
+  const action = args[0] ?? 'up';
+  if (!['up', 'down', 'status'].includes(action) || args.length > 1) {
+    console.error(`byline migrate: expected up, down or status, got "${args.join(' ')}"`);
+    return EXIT.usage;
+  }
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    if (action === 'status') {
+      const { migrations } = await migrationStatus(database.db);
+      for (const m of migrations) console.log(`${m.executedAt ? 'applied' : 'pending'}  ${m.name}`);
+      return EXIT.ok;
+    }
+    const results = action === 'up' ? await migrateToLatest(database.db) : await migrateDown(database.db);
+    if (results.length === 0)
+      console.log(action === 'up' ? 'Nothing to apply: up to date.' : 'Nothing to revert.');
+    for (const r of results) console.log(`${action === 'up' ? 'applied' : 'reverted'}  ${r.migrationName}`);
+    return EXIT.ok;
+  } finally {
+    await database.close();
+  }
+};
