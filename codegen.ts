@@ -16,7 +16,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         useIndexSignature: false,
-        contextType: '../server/graphql-context.ts#GraphQLContext',
+        contextType: '../modules/context.ts#GraphQLContext',
         scalars: {
           DateTime: { input: 'Date', output: 'Date | string' },
           URL: { input: 'string', output: 'string' },

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
 import type { ArticlePart } from '../src/modules/articles/articles.repository.ts';
-import { createLoaders } from '../src/server/loaders.ts';
+import { createLoaders } from '../src/modules/loaders.ts';
 import { newRequestScope, runInRequestScope } from '../src/shared/request-scope.ts';
 import { anonymousViewer, type Viewer } from '../src/shared/viewer.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';

@@ -8,7 +8,7 @@ import {
   SectionFrontDocument,
   type ArticlePageQuery,
 } from '../src/generated/operations.ts';
-import { buildCurrentSchema } from '../src/server/schema-snapshot.ts';
+import { buildCurrentSchema } from '../src/graphql/schema-snapshot.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { startTestGateway, TEST_PUBLIC_URL, type TestGateway } from './helpers/gateway.ts';
 import { runOperation } from './helpers/operations.ts';

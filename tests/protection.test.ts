@@ -13,7 +13,7 @@ import {
   defaultManifestPath,
   serializeManifest,
   sha256,
-} from '../src/server/protection/operations-manifest.ts';
+} from '../src/protection/operations-manifest.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { anonymousViewer, type Scope, type Viewer } from '../src/shared/viewer.ts';
 import { describeEachEngine, engines, type TestDatabase } from './helpers/engines.ts';
@@ -244,7 +244,7 @@ describe('persisted operations', () => {
   const started: TestGateway[] = [];
   beforeAll(async () => {
     database = await engines[0]!.open();
-    await ingestPaths(database.handle.db, [(await import('../src/server/start-gateway.ts')).demoContentDir]);
+    await ingestPaths(database.handle.db, [(await import('../src/http/start-gateway.ts')).demoContentDir]);
   });
   afterAll(async () => {
     for (const gateway of started) await gateway.close();

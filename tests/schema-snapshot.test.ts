@@ -5,7 +5,7 @@ import {
   buildCurrentSchema,
   printSchemaSnapshot,
   readSnapshotSchema,
-} from '../src/server/schema-snapshot.ts';
+} from '../src/graphql/schema-snapshot.ts';
 
 describe('the schema snapshot (schema/schema.snapshot.graphql)', () => {
   it('has no unreviewed breaking change: schema/*.graphql only adds to it', () => {

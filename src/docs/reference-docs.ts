@@ -17,7 +17,7 @@ import {
   type GraphQLType,
 } from 'graphql';
 import { configReference } from '../config.ts';
-import { buildCurrentSchema } from '../server/schema-snapshot.ts';
+import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
 
 /**
  * The reference pages generated from their sources of truth: docs/schema.md from the SDL's

@@ -8,7 +8,7 @@ import type { RelatedLinkParent } from '../modules/related-links/related-links.m
 import type { ImageParent } from '../modules/images/images.mappers.ts';
 import type { SectionParent, TagParent } from '../modules/taxonomy/taxonomy.mappers.ts';
 import type { SearchConnectionParent, SearchEdgeParent, ArticleHighlightsParent, RelatedArticleParent, QuotedWithParent, PersonTopicParent } from '../modules/search/search.mappers.ts';
-import type { GraphQLContext } from '../server/graphql-context.ts';
+import type { GraphQLContext } from '../modules/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };

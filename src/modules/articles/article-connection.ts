@@ -5,7 +5,7 @@ import {
   toConnection,
   type ConnectionParent,
 } from '../../shared/connection.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
+import type { GraphQLContext } from '../context.ts';
 import type { ArticleParent } from './articles.mappers.ts';
 import type { ArticleListFilter, ArticleOrder } from './articles.repository.ts';
 

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { batchAcrossParents, manyInKeyOrder, oneInKeyOrder, type KeyParent } from '../../shared/batch.ts';
-import { fromJsonRow } from '../../shared/json-row.ts';
+import { fromJsonRow } from '../../db/json-row.ts';
 import { typed } from '../../shared/typename.ts';
 import type { Viewer } from '../../shared/viewer.ts';
 import type { ImageParent } from '../images/images.mappers.ts';

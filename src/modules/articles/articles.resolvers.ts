@@ -5,7 +5,7 @@ import { badUserInput } from '../../shared/errors.ts';
 import { fromGlobalIdOf, toGlobalId } from '../../shared/global-id.ts';
 import { selectsField } from '../../shared/selection.ts';
 import { requireFieldRight } from '../partners/field-rights.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
+import type { GraphQLContext } from '../context.ts';
 import { resolveArticleConnection } from './article-connection.ts';
 import type { ArticleParent, ArticleParts, BlockParent } from './articles.mappers.ts';
 import type { ArticleListFilter, ArticlePart } from './articles.repository.ts';

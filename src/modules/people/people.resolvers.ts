@@ -2,7 +2,7 @@ import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { badUserInput, describeValue } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '../../shared/connection.ts';
 import { fromGlobalIdOf, toGlobalId, type NodeType } from '../../shared/global-id.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
+import type { GraphQLContext } from '../context.ts';
 import { resolveArticleConnection } from '../articles/article-connection.ts';
 import { resolveQuoteConnection } from '../quotes/quote-connection.ts';
 import { validateSearchText, withoutHonorifics } from '../search/search-text.ts';

@@ -5,7 +5,7 @@ import {
   toConnection,
   type ConnectionParent,
 } from '../../shared/connection.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
+import type { GraphQLContext } from '../context.ts';
 import type { QuoteParent } from './quotes.mappers.ts';
 import type { QuoteListFilter } from './quotes.repository.ts';
 

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { batchAcrossParents, manyInKeyOrder, oneInKeyOrder, type KeyParent } from '../../shared/batch.ts';
-import { fromJsonRowOrNull } from '../../shared/json-row.ts';
+import { fromJsonRowOrNull } from '../../db/json-row.ts';
 import { typed } from '../../shared/typename.ts';
 import type { Viewer } from '../../shared/viewer.ts';
 import type { OrganizationParent, PersonParent } from '../people/people.mappers.ts';

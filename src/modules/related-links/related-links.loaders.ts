@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { manyInKeyOrder, oneInKeyOrder } from '../../shared/batch.ts';
-import { fromJsonRowOrNull } from '../../shared/json-row.ts';
+import { fromJsonRowOrNull } from '../../db/json-row.ts';
 import { typed } from '../../shared/typename.ts';
 import type { Viewer } from '../../shared/viewer.ts';
 import type { ArticleParent } from '../articles/articles.mappers.ts';

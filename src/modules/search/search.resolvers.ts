@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../../shared/connection.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
+import type { GraphQLContext } from '../context.ts';
 import type { ArticleParent } from '../articles/articles.mappers.ts';
 import { toListFilter } from '../articles/articles.resolvers.ts';
 import { requireFieldRight } from '../partners/field-rights.ts';

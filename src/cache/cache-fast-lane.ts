@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.ts';
 import { anonymousViewer } from '../shared/viewer.ts';
-import type { Admit } from './protection/rate-limit.ts';
-import { logRequest } from './protection/request-log.ts';
+import type { Admit } from '../protection/rate-limit.ts';
+import { logRequest } from '../observability/request-log.ts';
 import { cacheableHeaders, type ResponseCache } from './response-cache.ts';
 
 /** What `x-request-id` may carry from the caller; anything else is replaced by a fresh id. */

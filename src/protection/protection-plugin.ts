@@ -1,8 +1,8 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
-import type { Config } from '../../config.ts';
-import { hasScope } from '../../shared/viewer.ts';
-import type { GraphQLContext } from '../graphql-context.ts';
+import type { Config } from '../config.ts';
+import { hasScope } from '../shared/viewer.ts';
+import type { GraphQLContext } from '../modules/context.ts';
 import { operationCost } from './query-cost.ts';
 import { limitError, usesIntrospection } from './query-limits.ts';
 

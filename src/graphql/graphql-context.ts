@@ -1,25 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Viewer } from '../shared/viewer.ts';
-import { createLoaders, type LoaderHooks, type Loaders } from './loaders.ts';
+import type { GraphQLContext } from '../modules/context.ts';
+import { createLoaders, type LoaderHooks } from '../modules/loaders.ts';
 
-/** What every resolver receives. Built once per request. */
-export interface GraphQLContext {
-  readonly viewer: Viewer;
-  readonly loaders: Loaders;
-  /** Base of canonical URLs for articles without their own. */
-  readonly publicUrl: string;
-  /** Publication name for embeds and JSON-LD (BYLINE_PROVIDER_NAME). */
-  readonly providerName: string;
-  readonly requestId: string;
-}
+export type { GraphQLContext };
 
+/** A request's resolver context: its viewer and a fresh set of loaders (DataLoader's rule: one per request). */
 export function createGraphQLContext(options: {
   readonly db: Kysely<Database>;
   readonly viewer: Viewer;
   readonly publicUrl: string;
   readonly providerName?: string;
-  readonly requestId: string;
   readonly loaderHooks?: LoaderHooks;
 }): GraphQLContext {
   return {
@@ -27,6 +19,5 @@ export function createGraphQLContext(options: {
     loaders: createLoaders(options.db, options.viewer, options.loaderHooks),
     publicUrl: options.publicUrl,
     providerName: options.providerName ?? 'Byline',
-    requestId: options.requestId,
   };
 }

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../../generated/resolvers-types.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
+import type { GraphQLContext } from '../context.ts';
 import type { QuoteParent } from '../quotes/quotes.mappers.ts';
 import { loadArticleCard, loadQuoteCard, type QuoteCard } from './embed-data.ts';
 import { embedUrls } from './embed-urls.ts';

@@ -8,7 +8,7 @@ import { quoteResolvers } from '../modules/quotes/quotes.resolvers.ts';
 import { relatedLinkResolvers } from '../modules/related-links/related-links.resolvers.ts';
 import { searchResolvers } from '../modules/search/search.resolvers.ts';
 import { taxonomyResolvers } from '../modules/taxonomy/taxonomy.resolvers.ts';
-import { embeddingResolvers } from '../modules/embedding/embedding.resolvers.ts';
+import { embeddingResolvers } from '../modules/embeds/embedding.resolvers.ts';
 import { DateTimeScalar, JSONScalar, URLScalar } from '../shared/scalars.ts';
 
 const schemaDir = fileURLToPath(new URL('../../schema/', import.meta.url));

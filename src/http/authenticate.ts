@@ -1,11 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Database } from '../../db/database.ts';
-import type { FailedAuthLimit } from '../../server/protection/rate-limit.ts';
-import { anonymousViewer } from '../../shared/viewer.ts';
-import { parsePartnerKey, partnerKeyMatches } from './partner-key.ts';
-import { findPartnerByKeyPrefix, originBelongsToActivePartner } from './partners.repository.ts';
-import { viewerForPartner } from './partners.service.ts';
+import type { Database } from '../db/database.ts';
+import type { FailedAuthLimit } from '../protection/rate-limit.ts';
+import { anonymousViewer } from '../shared/viewer.ts';
+import { parsePartnerKey, partnerKeyMatches } from '../modules/partners/partner-key.ts';
+import {
+  findPartnerByKeyPrefix,
+  originBelongsToActivePartner,
+} from '../modules/partners/partners.repository.ts';
+import { viewerForPartner } from '../modules/partners/partners.service.ts';
 
 async function refuse(db: Kysely<Database>, req: Request, res: Response, message: string): Promise<void> {
   // A partner's page may read why its key failed (CORS would otherwise hide the 401 body).

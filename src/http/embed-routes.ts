@@ -1,14 +1,14 @@
 import express, { type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
-import type { Config } from '../../config.ts';
-import type { Database } from '../../db/database.ts';
-import { tryFromGlobalId } from '../../shared/global-id.ts';
-import { editorViewer, hasScope, type Viewer } from '../../shared/viewer.ts';
-import { createGraphQLContext, type GraphQLContext } from '../../server/graphql-context.ts';
-import { sendHttpError } from '../../server/send-http-error.ts';
-import { viewerOf } from '../../shared/viewer.ts';
-import { hasFieldRight } from '../partners/field-rights.ts';
-import { findPartnerById } from '../partners/partners.repository.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { tryFromGlobalId } from '../shared/global-id.ts';
+import { editorViewer, hasScope, type Viewer } from '../shared/viewer.ts';
+import { createGraphQLContext, type GraphQLContext } from '../graphql/graphql-context.ts';
+import { sendHttpError } from '../shared/send-http-error.ts';
+import { viewerOf } from '../shared/viewer.ts';
+import { hasFieldRight } from '../modules/partners/field-rights.ts';
+import { findPartnerById } from '../modules/partners/partners.repository.ts';
 import {
   findArticleCardBySlug,
   findArticleCardByUrl,
@@ -16,8 +16,8 @@ import {
   isPublic,
   type ArticleCard,
   type QuoteCard,
-} from './embed-data.ts';
-import { parseEmbedTarget } from './embed-urls.ts';
+} from '../modules/embeds/embed-data.ts';
+import { parseEmbedTarget } from '../modules/embeds/embed-urls.ts';
 import {
   renderArticleEmbed,
   renderArticlePage,
@@ -26,10 +26,16 @@ import {
   styleHash,
   type PageSettings,
   type RenderedPage,
-} from './embed-pages.ts';
-import { etagMatches, etagOf, escapeHtml } from './html.ts';
-import { articleJsonLd, quoteJsonLd } from './json-ld.ts';
-import { articleOEmbed, oembedXml, quoteOEmbed, type OEmbedResponse, type SizeLimits } from './oembed.ts';
+} from '../modules/embeds/embed-pages.ts';
+import { etagMatches, etagOf, escapeHtml } from '../modules/embeds/html.ts';
+import { articleJsonLd, quoteJsonLd } from '../modules/embeds/json-ld.ts';
+import {
+  articleOEmbed,
+  oembedXml,
+  quoteOEmbed,
+  type OEmbedResponse,
+  type SizeLimits,
+} from '../modules/embeds/oembed.ts';
 
 export interface EmbedRouterOptions {
   /** The request's database (one snapshot for all its reads) and how to end it once all is read. */
@@ -77,7 +83,6 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       viewer,
       publicUrl: config.publicUrl,
       providerName: config.providerName,
-      requestId: String(res.locals['requestId']),
     });
 
   /** Who may frame a card: the key's origins, else the `partner` named in the URL, else the default. */

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Database } from '../db/database.ts';
+import type { Database } from './database.ts';
 
 /**
  * Timestamp columns of the tables whose rows a query may carry as JSON (`to_json(row)`, to prime a

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { CONTENT_CHANGED_CHANNEL, decodeContentChange, type ContentChange } from '../shared/cache-tags.ts';
 import type { Logger } from '../shared/logger.ts';
-import { databaseErrorFields } from './format-error.ts';
+import { databaseErrorFields } from '../graphql/format-error.ts';
 
 /**
  * What the response cache needs to know about content changes: a Postgres connection listening on

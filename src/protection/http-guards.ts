@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { getOperationAST, parse } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { sendHttpError } from '../send-http-error.ts';
+import { sendHttpError } from '../shared/send-http-error.ts';
 import { variablesTextProblem, variablesValueProblem } from './variables-limits.ts';
 
 function sendError(
@@ -18,7 +18,7 @@ function sendError(
  * Refuses, with a JSON error, what GraphQL over HTTP does not allow before any work is done: methods
  * other than GET and POST, operations other than queries over GET (a GET must be safe to
  * repeat and to cache: https://graphql.github.io/graphql-over-http/draft/#sec-GET), and GET
- * variables too large or too deeply nested to walk safely (src/server/protection/variables-limits.ts).
+ * variables too large or too deeply nested to walk safely (src/protection/variables-limits.ts).
  */
 export function methodGuard(maxTokens: number, maxVariablesBytes: number): RequestHandler {
   // Clients repeat the same few documents: parse each (document, operation name) once, not per GET.

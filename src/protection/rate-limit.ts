@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { LRUCache } from 'lru-cache';
-import { viewerOf, type Viewer } from '../../shared/viewer.ts';
-import type { RedisConnection } from '../redis-connection.ts';
-import { sendHttpError } from '../send-http-error.ts';
+import { viewerOf, type Viewer } from '../shared/viewer.ts';
+import type { RedisConnection } from '../db/redis-connection.ts';
+import { sendHttpError } from '../shared/send-http-error.ts';
 
 export interface TakeResult {
   readonly allowed: boolean;
@@ -70,7 +70,7 @@ return {allowed, tostring(tokens)}
 `;
 
 /**
- * Buckets in Redis, shared by every gateway. The connection fails fast (src/server/redis-connection.ts):
+ * Buckets in Redis, shared by every gateway. The connection fails fast (src/db/redis-connection.ts):
  * while Redis is away `take` rejects at once or after the command timeout, and callers let the request through.
  */
 export function redisRateLimitStore(redis: RedisConnection, prefix = 'byline:ratelimit:'): RateLimitStore {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Kind, parse } from 'graphql';
 
 /** Where the repository keeps its registered operations and the manifest generated from them. */
-export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const operationsDir = path.join(repositoryRoot, 'operations/examples');
 export const defaultManifestPath = path.join(repositoryRoot, 'operations/manifest.json');
 

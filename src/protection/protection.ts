@@ -1,8 +1,8 @@
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import express, { type RequestHandler } from 'express';
-import { introspectionEnabled, type Config } from '../../config.ts';
-import type { Logger } from '../../shared/logger.ts';
-import type { GraphQLContext } from '../graphql-context.ts';
+import { introspectionEnabled, type Config } from '../config.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { GraphQLContext } from '../modules/context.ts';
 import { bodyGuard, methodGuard } from './http-guards.ts';
 import { loadOperationsManifest } from './operations-manifest.ts';
 import { persistedQueryCache } from './persisted-queries.ts';
@@ -17,10 +17,10 @@ import {
   type Admit,
   type FailedAuthLimit,
 } from './rate-limit.ts';
-import { requestLog } from './request-log.ts';
+import { requestLog } from '../observability/request-log.ts';
 import { resolveAnonymous, viewerMiddleware, type ViewerResolver } from './viewer-seam.ts';
-import type { GatewayMetrics } from '../metrics.ts';
-import type { RedisConnection } from '../redis-connection.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { RedisConnection } from '../db/redis-connection.ts';
 
 type ProtectionApolloOptions = Pick<
   ApolloServerOptions<GraphQLContext>,

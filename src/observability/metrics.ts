@@ -4,7 +4,7 @@ import { Kind, type DocumentNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
-import type { GraphQLContext } from './graphql-context.ts';
+import type { GraphQLContext } from '../modules/context.ts';
 
 /** Operation names come from clients: past this many distinct ones, new names are counted as `(other)`. */
 const MAX_OPERATION_NAMES = 200;

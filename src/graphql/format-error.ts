@@ -1,8 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { RequestFinishedError } from '../db/request-database.ts';
-import { describeLimitError } from './protection/limit-messages.ts';
-import { LIMIT_CODES } from './protection/query-limits.ts';
+import { describeLimitError } from '../protection/limit-messages.ts';
+import { LIMIT_CODES } from '../protection/query-limits.ts';
 
 /**
  * Error codes whose messages are written for clients and pass through as they are. Anything else

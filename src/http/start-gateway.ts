@@ -6,7 +6,7 @@ import { countArticles } from '../ingest/ingest.repository.ts';
 import { ingestPaths } from '../ingest/ingest-paths.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createGateway, type Gateway, type Readiness } from './create-gateway.ts';
-import { databaseErrorFields, isDatabaseUnavailable } from './format-error.ts';
+import { databaseErrorFields, isDatabaseUnavailable } from '../graphql/format-error.ts';
 
 export const demoContentDir = fileURLToPath(new URL('../../content/demo/', import.meta.url));
 

@@ -1,6 +1,6 @@
 import type express from 'express';
 import type { RequestHandler } from 'express';
-import { anonymousViewer, type Viewer } from '../../shared/viewer.ts';
+import { anonymousViewer, type Viewer } from '../shared/viewer.ts';
 
 /**
  * Turns a request's credentials into a `Viewer`. Partner-key authentication plugs in here; until it

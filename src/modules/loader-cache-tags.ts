@@ -1,11 +1,11 @@
 import type DataLoader from 'dataloader';
-import type { ArticlePartKey } from '../modules/articles/articles.loaders.ts';
-import type { ArticleParts } from '../modules/articles/articles.mappers.ts';
-import type { ArticleListFilter, ArticlePart } from '../modules/articles/articles.repository.ts';
-import type { QuoteListFilter } from '../modules/quotes/quotes.repository.ts';
+import type { ArticlePartKey } from './articles/articles.loaders.ts';
+import type { ArticleParts } from './articles/articles.mappers.ts';
+import type { ArticleListFilter, ArticlePart } from './articles/articles.repository.ts';
+import type { QuoteListFilter } from './quotes/quotes.repository.ts';
 import { cacheTags as tag, type TermKind } from '../shared/cache-tags.ts';
 import { currentCacheTags } from '../shared/request-scope.ts';
-import type { Loaders } from './loaders.ts';
+import type { Loaders } from './loader-types.ts';
 
 /**
  * Where the response cache learns what an answer was built from: every read of a GraphQL request

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { Logger } from '../../shared/logger.ts';
-import { viewerOf, type Viewer } from '../../shared/viewer.ts';
+import type { Logger } from '../shared/logger.ts';
+import { viewerOf, type Viewer } from '../shared/viewer.ts';
 
 export interface RequestLogLine {
   readonly requestId: string;

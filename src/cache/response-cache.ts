@@ -11,12 +11,12 @@ import { viewerOf, type Viewer } from '../shared/viewer.ts';
 import { visibilityKey } from '../shared/visibility.ts';
 import { CacheHints, CachePolicies, type CachePolicy } from './cache-policy.ts';
 import { listenForContentChanges, type ContentChanges } from './content-changes.ts';
-import type { GraphQLContext } from './graphql-context.ts';
-import type { GatewayMetrics } from './metrics.ts';
-import { variablesTextProblem } from './protection/variables-limits.ts';
-import type { RedisConnection } from './redis-connection.ts';
+import type { GraphQLContext } from '../modules/context.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import { variablesTextProblem } from '../protection/variables-limits.ts';
+import type { RedisConnection } from '../db/redis-connection.ts';
 import { memoryStore, redisPrefix, redisStore, type CacheEntry } from './response-cache-store.ts';
-import { buildCurrentSchema } from './schema-snapshot.ts';
+import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
 
 /**
  * Full-response cache (issue 6; docs/performance.md). GET requests (a query or an APQ hash, with
@@ -26,7 +26,7 @@ import { buildCurrentSchema } from './schema-snapshot.ts';
  * - Key: the document's sha256 (the APQ hash is that same value), operation name, variables in
  *   canonical form, and who asks as far as the answer can differ: anonymous or partner, visibility
  *   (public or preview) and, only when the operation selects fields that depend on them, the `body`
- *   right and the partner's identity (`@cacheControl` hints, src/server/cache-policy.ts). Viewers are
+ *   right and the partner's identity (`@cacheControl` hints, src/cache/cache-policy.ts). Viewers are
  *   resolved before this middleware (partner keys: a bad one got its 401); requests with cookies
  *   bypass the cache.
  * - Lifetime: the operation's `maxAge`, at most BYLINE_RESPONSE_CACHE_TTL_SECONDS, and for public

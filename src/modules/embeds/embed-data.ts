@@ -5,7 +5,7 @@ import type { ImageParent } from '../images/images.mappers.ts';
 import type { PersonParent } from '../people/people.mappers.ts';
 import type { QuoteParent } from '../quotes/quotes.mappers.ts';
 import type { SectionParent } from '../taxonomy/taxonomy.mappers.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
+import type { GraphQLContext } from '../context.ts';
 
 /** Everything an article card, its oEmbed answer and its JSON-LD show. */
 export interface ArticleCard {

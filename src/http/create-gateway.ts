@@ -20,26 +20,26 @@ import { migrationStatus } from '../db/migrate.ts';
 import type { Logger } from '../shared/logger.ts';
 import { currentRequestScope, newRequestScope, runInRequestScope } from '../shared/request-scope.ts';
 import { viewerOf } from '../shared/viewer.ts';
-import { createEmbedRouter } from '../modules/embedding/embed-routes.ts';
-import { createAuthenticate } from '../modules/partners/authenticate.ts';
-import { createCors } from '../modules/partners/cors.ts';
+import { createEmbedRouter } from './embed-routes.ts';
+import { createAuthenticate } from './authenticate.ts';
+import { createCors } from './cors.ts';
 import {
   createFormatError,
   databaseErrorFields,
   isDatabaseUnavailable,
   RETRY_AFTER_SECONDS,
   unavailableMessage,
-} from './format-error.ts';
-import { createGraphQLContext, type GraphQLContext } from './graphql-context.ts';
-import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
+} from '../graphql/format-error.ts';
+import { createGraphQLContext, type GraphQLContext } from '../graphql/graphql-context.ts';
+import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.ts';
 import { mountPlayground } from './playground/playground.ts';
-import { createProtection } from './protection/protection.ts';
-import type { ViewerResolver } from './protection/viewer-seam.ts';
-import { mergeResolvers, readTypeDefs } from './schema.ts';
-import { createResponseCache } from './response-cache.ts';
-import { createCacheFastLane, REQUEST_ID } from './cache-fast-lane.ts';
-import { openRedisConnection } from './redis-connection.ts';
-import { httpErrorBody, sendHttpError } from './send-http-error.ts';
+import { createProtection } from '../protection/protection.ts';
+import type { ViewerResolver } from '../protection/viewer-seam.ts';
+import { mergeResolvers, readTypeDefs } from '../graphql/schema.ts';
+import { createResponseCache } from '../cache/response-cache.ts';
+import { createCacheFastLane, REQUEST_ID } from '../cache/cache-fast-lane.ts';
+import { openRedisConnection } from '../db/redis-connection.ts';
+import { httpErrorBody, sendHttpError } from '../shared/send-http-error.ts';
 
 export { sendHttpError };
 
@@ -67,7 +67,7 @@ export interface GatewayOptions {
   readonly readiness?: Readiness;
 }
 
-/** Set by whoever prepares the database (src/server/start-gateway.ts); read on every request. */
+/** Set by whoever prepares the database (src/http/start-gateway.ts); read on every request. */
 export interface Readiness {
   ready: boolean;
   /** Why not ready, for /readyz. */
@@ -240,7 +240,7 @@ export async function createGateway({
       // Requests in flight get the shutdown grace period, not the plugin's default 10 s.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
-      // No per-field hooks: cache hints are read from the document once (src/server/cache-policy.ts),
+      // No per-field hooks: cache hints are read from the document once (src/cache/cache-policy.ts),
       // and nothing traces fields or reports usage to Apollo, whatever APOLLO_KEY or headers say.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -347,7 +347,6 @@ export async function createGateway({
           viewer: viewerOf(res),
           publicUrl: config.publicUrl,
           providerName: config.providerName,
-          requestId: res.locals['requestId'] as string,
           loaderHooks: { onBatch: metrics.observeBatch },
         });
         snapshots.set(context, requestDb);

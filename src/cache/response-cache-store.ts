@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../shared/logger.ts';
-import type { RedisConnection } from './redis-connection.ts';
+import type { RedisConnection } from '../db/redis-connection.ts';
 
 /** One cached answer. */
 export interface CacheEntry {
@@ -98,7 +98,7 @@ end`;
  * invalidation, which Redis then runs after it and which finds it. Entry keys also carry a
  * generation, so "everything" (a notification too large, a listener that reconnects, a failed
  * invalidation) makes all of them unreachable without a scan. A Redis failure is a miss and the answer
- * is not stored, never an error: the connection fails fast (src/server/redis-connection.ts) and logs
+ * is not stored, never an error: the connection fails fast (src/db/redis-connection.ts) and logs
  * the outage once.
  */
 export function redisStore(

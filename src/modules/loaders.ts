@@ -1,15 +1,18 @@
 import type DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { createArticleLoaders } from '../modules/articles/articles.loaders.ts';
-import { createImageLoaders } from '../modules/images/images.loaders.ts';
-import { createPeopleLoaders } from '../modules/people/people.loaders.ts';
-import { createQuoteLoaders } from '../modules/quotes/quotes.loaders.ts';
-import { createSearchLoaders } from '../modules/search/search.loaders.ts';
-import { createRelatedLinkLoaders } from '../modules/related-links/related-links.loaders.ts';
-import { createTaxonomyLoaders } from '../modules/taxonomy/taxonomy.loaders.ts';
+import { createArticleLoaders } from './articles/articles.loaders.ts';
+import { createImageLoaders } from './images/images.loaders.ts';
+import { createPeopleLoaders } from './people/people.loaders.ts';
+import { createQuoteLoaders } from './quotes/quotes.loaders.ts';
+import { createSearchLoaders } from './search/search.loaders.ts';
+import { createRelatedLinkLoaders } from './related-links/related-links.loaders.ts';
+import { createTaxonomyLoaders } from './taxonomy/taxonomy.loaders.ts';
 import { anonymousViewer, type Viewer } from '../shared/viewer.ts';
 import { withCacheTags } from './loader-cache-tags.ts';
+import type { Loaders } from './loader-types.ts';
+
+export type { Loaders };
 
 /** What a module's loaders are built from: the request's database and viewer, and every other loader. */
 interface Scope {
@@ -31,15 +34,6 @@ const MODULES = {
   search: ({ db, viewer }: Scope) => createSearchLoaders(db, viewer),
 };
 type ModuleName = keyof typeof MODULES;
-
-// From the factories themselves (not from MODULES, whose scope refers back to this type).
-export type Loaders = ReturnType<typeof createArticleLoaders> &
-  ReturnType<typeof createImageLoaders> &
-  ReturnType<typeof createPeopleLoaders> &
-  ReturnType<typeof createQuoteLoaders> &
-  ReturnType<typeof createRelatedLinkLoaders> &
-  ReturnType<typeof createTaxonomyLoaders> &
-  ReturnType<typeof createSearchLoaders>;
 
 export interface LoaderHooks {
   /** Called with each batch's loader name and size (metrics). */
