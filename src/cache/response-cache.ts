@@ -5,9 +5,10 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { hasFieldRight } from '../modules/partners/field-rights.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
 import type { Logger } from '../shared/logger.ts';
-import { currentRequestScope } from '../shared/request-scope.ts';
-import { viewerOf, type Viewer } from '../shared/viewer.ts';
+import { currentRequestScope, requestScopeOf } from '../shared/request-scope.ts';
+import type { Viewer } from '../shared/viewer.ts';
 import { visibilityKey } from '../shared/visibility.ts';
 import { CacheHints, CachePolicies, type CachePolicy } from './cache-policy.ts';
 import { listenForContentChanges, type ContentChanges } from './content-changes.ts';
@@ -19,7 +20,7 @@ import { memoryStore, redisPrefix, redisStore, type CacheEntry } from './respons
 import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
 
 /**
- * Full-response cache (issue 6; docs/performance.md). GET requests (a query or an APQ hash, with
+ * Full-response cache (docs/performance.md). GET requests (a query or an APQ hash, with
  * variables) are answered from the cache before Express parses a body or Apollo runs; misses go
  * through Apollo, whose successful answers are stored by the plugin.
  *
@@ -38,15 +39,6 @@ import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
  */
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same key. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  );
-}
 
 function parseJsonParam(value: unknown): { ok: true; value: unknown } | { ok: false } {
   if (value === undefined || value === '') return { ok: true, value: undefined };
@@ -266,7 +258,7 @@ export async function createResponseCache(options: {
     // Answers differ by partner key: HTTP caches must keep them apart.
     res.vary('Authorization');
     res.vary('X-Api-Key');
-    serveHit(req.originalUrl, (name) => req.get(name), viewerOf(res), res).then(
+    serveHit(req.originalUrl, (name) => req.get(name), requestScopeOf(res).viewer, res).then(
       (served) => served || next(),
       next,
     );

@@ -18,7 +18,6 @@ import {
   type FailedAuthLimit,
 } from './rate-limit.ts';
 import { requestLog } from '../observability/request-log.ts';
-import { resolveAnonymous, viewerMiddleware, type ViewerResolver } from './viewer-seam.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { RedisConnection } from '../db/redis-connection.ts';
 
@@ -39,13 +38,13 @@ export interface Protection {
   /** Spread into the ApolloServer constructor. */
   readonly apollo: ProtectionApolloOptions;
   readonly plugins: ApolloServerPlugin<GraphQLContext>[];
-  /** Mounted on every route, first: request log and the caller's viewer. */
+  /** Mounted on every route, first: the request log. */
   readonly everyRequest: RequestHandler[];
   /** Before anything else on /graphql: method checks and the rate limit (cache hits count too). */
   readonly graphqlGuards: RequestHandler[];
   /** The rate limit as a function, for the response cache's fast lane (it runs before Express). */
   readonly admit: Admit;
-  /** `admit` as middleware, for the embedding routes (/oembed, /embed, /articles, /quotes). */
+  /** `admit` as middleware, for the embed routes (/oembed, /embed, /articles, /quotes). */
   readonly rateLimit: RequestHandler;
   /** Failed partner keys per client address, checked before a key is looked up. */
   readonly failedAuth: FailedAuthLimit;
@@ -58,7 +57,6 @@ export interface Protection {
 export function createProtection(
   config: Config,
   logger: Logger,
-  resolveViewer: ViewerResolver = resolveAnonymous,
   metrics?: Pick<GatewayMetrics, 'rateLimitRejections' | 'rateLimitFailOpen'>,
   redis?: RedisConnection,
 ): Protection {
@@ -93,7 +91,7 @@ export function createProtection(
       stopOnTerminationSignals: false,
     },
     plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
-    everyRequest: [requestLog(logger), viewerMiddleware(resolveViewer)],
+    everyRequest: [requestLog(logger)],
     graphqlGuards: [methodGuard(config.maxTokens, config.maxBodyBytes), rateLimit],
     graphqlBody: [express.json({ limit: config.maxBodyBytes }), bodyGuard],
     close: () => rateLimits.close(),
