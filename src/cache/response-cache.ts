@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request, RequestHandler, Response } from 'express';
@@ -7,6 +6,7 @@ import type { DatabaseHandle } from '../db/open-database.ts';
 import { hasFieldRight } from '../modules/partners/field-rights.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import type { Logger } from '../shared/logger.ts';
+import { sha256 } from '../shared/sha256.ts';
 import { currentRequestScope, requestScopeOf } from '../shared/request-scope.ts';
 import type { Viewer } from '../shared/viewer.ts';
 import { visibilityKey } from '../shared/visibility.ts';
@@ -14,6 +14,7 @@ import { CacheHints, CachePolicies, type CachePolicy } from './cache-policy.ts';
 import { listenForContentChanges, type ContentChanges } from './content-changes.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
+import { parsedDocuments, type ParsedDocuments } from '../protection/parsed-documents.ts';
 import { variablesTextProblem } from '../protection/variables-limits.ts';
 import type { RedisConnection } from '../db/redis-connection.ts';
 import { memoryStore, redisPrefix, redisStore, type CacheEntry } from './response-cache-store.ts';
@@ -37,8 +38,6 @@ import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
  *   one. An answer whose tags changed while it was computed is not stored, and while the listener is
  *   down nothing is served or stored. Off on PGlite: no other process to hear from.
  */
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function parseJsonParam(value: unknown): { ok: true; value: unknown } | { ok: false } {
   if (value === undefined || value === '') return { ok: true, value: undefined };
@@ -171,6 +170,8 @@ export async function createResponseCache(options: {
   readonly database: DatabaseHandle;
   readonly logger: Logger;
   readonly metrics?: Pick<GatewayMetrics, 'cacheLookups'>;
+  /** GET documents parsed once, shared with the method guard; a cache of its own when absent. */
+  readonly documents?: ParsedDocuments;
   /** Where entries live when REDIS_URL is set; in process memory otherwise. */
   readonly redis?: RedisConnection | undefined;
 }): Promise<ResponseCache> {
@@ -192,7 +193,10 @@ export async function createResponseCache(options: {
     : memoryStore(config.responseCacheMaxEntries);
   // Responses whose request the fast lane already looked up and missed: Express must not ask again.
   const missed = new WeakSet<ServerResponse>();
-  const policies = new CachePolicies(new CacheHints(buildCurrentSchema()), config.maxTokens);
+  const policies = new CachePolicies(
+    new CacheHints(buildCurrentSchema()),
+    options.documents ?? parsedDocuments(config.maxTokens),
+  );
   const changes: ContentChanges = await listenForContentChanges({
     databaseUrl: String(config.databaseUrl),
     logger,

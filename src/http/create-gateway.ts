@@ -223,7 +223,14 @@ export async function createGateway({
     },
   };
 
-  const responseCache = await createResponseCache({ config, database, logger, metrics, redis });
+  const responseCache = await createResponseCache({
+    config,
+    database,
+    logger,
+    metrics,
+    redis,
+    documents: protection.documents,
+  });
   // Only when there is a cache to answer from, and where every caller without a key is the anonymous
   // public (tests may resolve viewers otherwise).
   if (responseCache.enabled && !resolveViewer)

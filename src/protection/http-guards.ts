@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
-import { getOperationAST, parse } from 'graphql';
-import { LRUCache } from 'lru-cache';
+import { getOperationAST } from 'graphql';
 import { sendHttpError } from '../shared/send-http-error.ts';
+import { sha256 } from '../shared/sha256.ts';
+import type { ParsedDocuments } from './parsed-documents.ts';
 import { variablesTextProblem, variablesValueProblem } from './variables-limits.ts';
 
 /**
@@ -10,22 +11,11 @@ import { variablesTextProblem, variablesValueProblem } from './variables-limits.
  * repeat and to cache: https://graphql.github.io/graphql-over-http/draft/#sec-GET), and GET
  * variables too large or too deeply nested to walk safely (src/protection/variables-limits.ts).
  */
-export function methodGuard(maxTokens: number, maxVariablesBytes: number): RequestHandler {
-  // Clients repeat the same few documents: parse each (document, operation name) once, not per GET.
-  const kinds = new LRUCache<string, { kind: string | undefined }>({ max: 1000 });
+export function methodGuard(documents: ParsedDocuments, maxVariablesBytes: number): RequestHandler {
+  // A syntax error is reported by the GraphQL pipeline, as for POST.
   const operationKind = (query: string, name: string | undefined) => {
-    const key = `${name ?? ''}\n${query}`;
-    let found = kinds.get(key);
-    if (!found) {
-      try {
-        found = { kind: getOperationAST(parse(query, { maxTokens }), name)?.operation };
-      } catch {
-        // A syntax error is reported by the GraphQL pipeline, as for POST.
-        found = { kind: undefined };
-      }
-      kinds.set(key, found);
-    }
-    return found.kind;
+    const document = documents.parsed(sha256(query), query);
+    return document && getOperationAST(document, name)?.operation;
   };
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'POST') {

@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 import { bodyGuard, methodGuard } from './http-guards.ts';
 import { loadOperationsManifest } from './operations-manifest.ts';
+import { parsedDocuments, type ParsedDocuments } from './parsed-documents.ts';
 import { persistedQueryCache } from './persisted-queries.ts';
 import { protectionPlugin } from './protection-plugin.ts';
 import { queryLimitRules } from './query-limits.ts';
@@ -46,6 +47,8 @@ export interface Protection {
   readonly admit: Admit;
   /** `admit` as middleware, for the embed routes (/oembed, /embed, /articles, /quotes). */
   readonly rateLimit: RequestHandler;
+  /** GET documents parsed once per distinct text, shared by the method guard and the response cache. */
+  readonly documents: ParsedDocuments;
   /** Failed partner keys per client address, checked before a key is looked up. */
   readonly failedAuth: FailedAuthLimit;
   /** Then, for requests the response cache did not answer: the body, parsed and checked. */
@@ -71,8 +74,10 @@ export function createProtection(
   };
   const admit = createAdmit(rateLimits, config.rateLimitPerMinute, hooks);
   const rateLimit = rateLimitMiddleware(admit);
+  const documents = parsedDocuments(config.maxTokens);
   return {
     admit,
+    documents,
     rateLimit,
     failedAuth: createFailedAuthLimit(rateLimits, config.failedAuthPerMinute, hooks),
     apollo: {
@@ -92,7 +97,7 @@ export function createProtection(
     },
     plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
     everyRequest: [requestLog(logger)],
-    graphqlGuards: [methodGuard(config.maxTokens, config.maxBodyBytes), rateLimit],
+    graphqlGuards: [methodGuard(documents, config.maxBodyBytes), rateLimit],
     graphqlBody: [express.json({ limit: config.maxBodyBytes }), bodyGuard],
     close: () => rateLimits.close(),
   };
