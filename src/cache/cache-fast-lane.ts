@@ -1,18 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.ts';
+import { chooseRequestId } from '../shared/request-scope.ts';
 import { anonymousViewer } from '../shared/viewer.ts';
 import type { Admit } from '../protection/rate-limit.ts';
 import { logRequest } from '../observability/request-log.ts';
 import { cacheableHeaders, type ResponseCache } from './response-cache.ts';
 
-/** What `x-request-id` may carry from the caller; anything else is replaced by a fresh id. */
-export const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 /**
- * Serves anonymous cache hits straight from Node's HTTP server, before Express (issue 6: a hit that
- * still walked Express's router, body parser and the protection middleware cost several times the
- * lookup). It does what those layers would do for such a request: request id, CORS for an anonymous
+ * Serves anonymous cache hits straight from Node's HTTP server, before Express: a hit that
+ * walked Express's router, body parser and the protection middleware cost several times the lookup
+ * (docs/performance.md). It does what those layers would do for such a request: request id, CORS for an anonymous
  * GET, the per-IP rate limit (counted once: Express skips a request already admitted here) and the
  * request log line. Anything else — a key, a miss, another path or method — resolves false and goes
  * to Express untouched but for the request id it keeps.
@@ -34,8 +31,7 @@ export function createCacheFastLane(options: {
     if (header('authorization') !== undefined || header('x-api-key') !== undefined) return false;
     if (!cacheableHeaders(header)) return false;
     const started = performance.now();
-    const incoming = header('x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = chooseRequestId(header('x-request-id'));
     // Express, should it take over, keeps this id.
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);

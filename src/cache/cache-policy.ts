@@ -5,7 +5,6 @@ import {
   isCompositeType,
   isInterfaceType,
   isObjectType,
-  parse,
   TypeInfo,
   valueFromASTUntyped,
   visit,
@@ -16,6 +15,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import type { ParsedDocuments } from '../protection/parsed-documents.ts';
 
 /**
  * Cache policies from the schema's `@cacheControl` hints (schema/base.graphql describes the rules),
@@ -169,11 +169,11 @@ export class CachePolicies {
   private readonly known = new LRUCache<string, CachePolicy>({ max: 5000 });
 
   private readonly hints: CacheHints;
-  private readonly maxTokens: number;
+  private readonly documents: ParsedDocuments;
 
-  constructor(hints: CacheHints, maxTokens: number) {
+  constructor(hints: CacheHints, documents: ParsedDocuments) {
     this.hints = hints;
-    this.maxTokens = maxTokens;
+    this.documents = documents;
   }
 
   forDocument(documentHash: string, operationName: string, document: DocumentNode): CachePolicy {
@@ -194,12 +194,7 @@ export class CachePolicies {
   ): CachePolicy | undefined {
     const policy = this.known.get(`${documentHash}:${operationName}`);
     if (policy || query === undefined) return policy;
-    let document: DocumentNode;
-    try {
-      document = parse(query, { maxTokens: this.maxTokens });
-    } catch {
-      return undefined;
-    }
-    return this.forDocument(documentHash, operationName, document);
+    const document = this.documents.parsed(documentHash, query);
+    return document && this.forDocument(documentHash, operationName, document);
   }
 }

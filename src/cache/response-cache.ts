@@ -1,25 +1,27 @@
-import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { hasFieldRight } from '../modules/partners/field-rights.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
 import type { Logger } from '../shared/logger.ts';
-import { currentRequestScope } from '../shared/request-scope.ts';
-import { viewerOf, type Viewer } from '../shared/viewer.ts';
+import { sha256 } from '../shared/sha256.ts';
+import { currentRequestScope, requestScopeOf } from '../shared/request-scope.ts';
+import type { Viewer } from '../shared/viewer.ts';
 import { visibilityKey } from '../shared/visibility.ts';
 import { CacheHints, CachePolicies, type CachePolicy } from './cache-policy.ts';
 import { listenForContentChanges, type ContentChanges } from './content-changes.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
+import { parsedDocuments, type ParsedDocuments } from '../protection/parsed-documents.ts';
 import { variablesTextProblem } from '../protection/variables-limits.ts';
 import type { RedisConnection } from '../db/redis-connection.ts';
 import { memoryStore, redisPrefix, redisStore, type CacheEntry } from './response-cache-store.ts';
 import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
 
 /**
- * Full-response cache (issue 6; docs/performance.md). GET requests (a query or an APQ hash, with
+ * Full-response cache (docs/performance.md). GET requests (a query or an APQ hash, with
  * variables) are answered from the cache before Express parses a body or Apollo runs; misses go
  * through Apollo, whose successful answers are stored by the plugin.
  *
@@ -36,17 +38,6 @@ import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
  *   one. An answer whose tags changed while it was computed is not stored, and while the listener is
  *   down nothing is served or stored. Off on PGlite: no other process to hear from.
  */
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same key. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  );
-}
 
 function parseJsonParam(value: unknown): { ok: true; value: unknown } | { ok: false } {
   if (value === undefined || value === '') return { ok: true, value: undefined };
@@ -179,6 +170,8 @@ export async function createResponseCache(options: {
   readonly database: DatabaseHandle;
   readonly logger: Logger;
   readonly metrics?: Pick<GatewayMetrics, 'cacheLookups'>;
+  /** GET documents parsed once, shared with the method guard; a cache of its own when absent. */
+  readonly documents?: ParsedDocuments;
   /** Where entries live when REDIS_URL is set; in process memory otherwise. */
   readonly redis?: RedisConnection | undefined;
 }): Promise<ResponseCache> {
@@ -200,7 +193,10 @@ export async function createResponseCache(options: {
     : memoryStore(config.responseCacheMaxEntries);
   // Responses whose request the fast lane already looked up and missed: Express must not ask again.
   const missed = new WeakSet<ServerResponse>();
-  const policies = new CachePolicies(new CacheHints(buildCurrentSchema()), config.maxTokens);
+  const policies = new CachePolicies(
+    new CacheHints(buildCurrentSchema()),
+    options.documents ?? parsedDocuments(config.maxTokens),
+  );
   const changes: ContentChanges = await listenForContentChanges({
     databaseUrl: String(config.databaseUrl),
     logger,
@@ -266,7 +262,7 @@ export async function createResponseCache(options: {
     // Answers differ by partner key: HTTP caches must keep them apart.
     res.vary('Authorization');
     res.vary('X-Api-Key');
-    serveHit(req.originalUrl, (name) => req.get(name), viewerOf(res), res).then(
+    serveHit(req.originalUrl, (name) => req.get(name), requestScopeOf(res).viewer, res).then(
       (served) => served || next(),
       next,
     );

@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Database } from '../db/database.ts';
 import type { FailedAuthLimit } from '../protection/rate-limit.ts';
-import { anonymousViewer } from '../shared/viewer.ts';
+import type { ViewerResolver } from '../protection/viewer-seam.ts';
+import { requestScopeOf } from '../shared/request-scope.ts';
+import { sendHttpError } from '../shared/send-http-error.ts';
 import { parsePartnerKey, partnerKeyMatches } from '../modules/partners/partner-key.ts';
 import {
   findPartnerByKeyPrefix,
@@ -17,9 +19,10 @@ async function refuse(db: Kysely<Database>, req: Request, res: Response, message
   if (origin && (await originBelongsToActivePartner(db, origin))) {
     res.setHeader('Access-Control-Allow-Origin', origin);
   }
-  // https://www.rfc-editor.org/rfc/rfc6750#section-3
-  res.setHeader('WWW-Authenticate', 'Bearer realm="byline", error="invalid_token"');
-  res.status(401).json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+  sendHttpError(res, 401, 'UNAUTHENTICATED', message, {
+    // https://www.rfc-editor.org/rfc/rfc6750#section-3
+    headers: { 'www-authenticate': 'Bearer realm="byline", error="invalid_token"' },
+  });
 }
 
 /** The key a request carries, or null for none; a header that is there but empty or odd is an error. */
@@ -37,19 +40,28 @@ function presentedKey(authorization: string | undefined, apiKey: string | undefi
 }
 
 /**
- * Turns a partner key (`Authorization: Bearer <key>` or `x-api-key`) into `res.locals.viewer`.
- * No key: anonymous. A key that is malformed, unknown or revoked: 401, never a silent fallback to
- * anonymous. The partner row is read on every keyed request (one lookup on a unique index), so a
+ * The one step that decides who asks, on the paths where a partner key counts: a partner key
+ * (`Authorization: Bearer <key>` or `x-api-key`) becomes the request scope's viewer; no key leaves it
+ * anonymous (or asks `withoutKey`, the tests' seam). A key that is malformed, unknown or revoked:
+ * 401, never a silent fallback to anonymous. The partner row is read on every keyed request (one lookup on a unique index), so a
  * revocation or rotation — even from the CLI in another process — takes effect on the next request.
  * A client address whose keys keep failing gets 429 before any lookup (`failedAuth`).
  */
-export function createAuthenticate(db: Kysely<Database>, failedAuth?: FailedAuthLimit): RequestHandler {
+export function createAuthenticate(
+  db: Kysely<Database>,
+  options: { readonly failedAuth?: FailedAuthLimit; readonly withoutKey?: ViewerResolver | undefined } = {},
+): RequestHandler {
+  const { failedAuth, withoutKey } = options;
   return async (req, res, next) => {
     const key = presentedKey(req.get('authorization'), req.get('x-api-key'));
     if (key === null) {
-      // No key: the viewer the gateway's seam set (anonymous, or a test's) stands.
-      res.locals['viewer'] ??= anonymousViewer;
-      return next();
+      if (!withoutKey) return next();
+      try {
+        requestScopeOf(res).viewer = await withoutKey(req);
+        return next();
+      } catch (error) {
+        return next(error);
+      }
     }
     if (failedAuth && (await failedAuth.refuse(req, res))) return;
     const unauthenticated = async (db: Kysely<Database>, req: Request, res: Response, message: string) => {
@@ -74,7 +86,7 @@ export function createAuthenticate(db: Kysely<Database>, failedAuth?: FailedAuth
       if (partner.revoked_at !== null) {
         return await unauthenticated(db, req, res, 'Partner key has been revoked');
       }
-      res.locals['viewer'] = viewerForPartner(partner);
+      requestScopeOf(res).viewer = viewerForPartner(partner);
       next();
     } catch (error) {
       next(error);

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RequestHandler } from 'express';
 import type { Database } from '../db/database.ts';
-import { viewerOf } from '../shared/viewer.ts';
+import { requestScopeOf } from '../shared/request-scope.ts';
 import { originBelongsToActivePartner } from '../modules/partners/partners.repository.ts';
 
 const PARTNER_HEADERS = 'authorization, x-api-key, content-type, apollo-require-preflight';
@@ -39,7 +39,7 @@ export function createCors(db: Kysely<Database>): RequestHandler {
       return;
     }
     if (origin) {
-      const viewer = viewerOf(res);
+      const { viewer } = requestScopeOf(res);
       if (viewer.kind === 'partner') {
         if (viewer.origins.includes(origin)) res.setHeader('Access-Control-Allow-Origin', origin);
       } else if (req.method === 'GET' || req.method === 'HEAD') {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -18,8 +17,14 @@ import type { DatabaseHandle } from '../db/open-database.ts';
 import { RequestFinishedError, type RequestDatabase } from '../db/request-database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import type { Logger } from '../shared/logger.ts';
-import { currentRequestScope, newRequestScope, runInRequestScope } from '../shared/request-scope.ts';
-import { viewerOf } from '../shared/viewer.ts';
+import {
+  chooseRequestId,
+  currentRequestScope,
+  openRequestScope,
+  requestScopeOf,
+  runInRequestScope,
+  type RequestScope,
+} from '../shared/request-scope.ts';
 import { createEmbedRouter } from './embed-routes.ts';
 import { createAuthenticate } from './authenticate.ts';
 import { createCors } from './cors.ts';
@@ -37,11 +42,9 @@ import { createProtection } from '../protection/protection.ts';
 import type { ViewerResolver } from '../protection/viewer-seam.ts';
 import { mergeResolvers, readTypeDefs } from '../graphql/schema.ts';
 import { createResponseCache } from '../cache/response-cache.ts';
-import { createCacheFastLane, REQUEST_ID } from '../cache/cache-fast-lane.ts';
+import { createCacheFastLane } from '../cache/cache-fast-lane.ts';
 import { openRedisConnection } from '../db/redis-connection.ts';
 import { httpErrorBody, sendHttpError } from '../shared/send-http-error.ts';
-
-export { sendHttpError };
 
 export interface Gateway {
   /** This gateway's Prometheus registry and the counters other parts increment (cache, rate limits). */
@@ -76,7 +79,7 @@ export interface Readiness {
 
 /** Paths where a partner key counts: the API and everything partners embed. */
 const EMBED_ROUTES = ['/oembed', '/embed', '/articles', '/quotes'];
-const EMBEDDING_PATHS = ['/graphql', ...EMBED_ROUTES];
+const PARTNER_KEY_PATHS = ['/graphql', ...EMBED_ROUTES];
 
 /**
  * What Node's HTTP parser refuses before any handler runs, answered in the JSON error shape instead
@@ -117,20 +120,24 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, config:
  * (https://www.rfc-editor.org/rfc/rfc9110#name-503-service-unavailable). GraphQL answers the same
  * way through formatError and the protection plugin.
  */
-export function sendServiceUnavailable(res: express.Response): void {
-  const requestId = res.locals['requestId'] as string | undefined;
-  res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
-  res.setHeader('cache-control', 'no-store');
-  res.status(503).json({
-    errors: [
-      { message: unavailableMessage(requestId), extensions: { code: 'SERVICE_UNAVAILABLE', requestId } },
-    ],
+function sendServiceUnavailable(res: express.Response): void {
+  const { requestId } = requestScopeOf(res);
+  sendHttpError(res, 503, 'SERVICE_UNAVAILABLE', unavailableMessage(requestId), {
+    headers: { 'retry-after': String(RETRY_AFTER_SECONDS), 'cache-control': 'no-store' },
+    extensions: { requestId },
   });
 }
 
-/** The request's database (src/db/request-database.ts), made for every request on EMBEDDING_PATHS. */
+/** Each request's database (src/db/request-database.ts), made for every request on PARTNER_KEY_PATHS. */
+const requestDatabases = new WeakMap<RequestScope, RequestDatabase>();
+
 function requestDatabaseOf(res: express.Response): RequestDatabase {
-  return res.locals['requestDatabase'] as RequestDatabase;
+  const requestDb = requestDatabases.get(requestScopeOf(res));
+  if (!requestDb)
+    throw new Error(
+      `Expected a request database for ${res.req.path}; it is made on ${PARTNER_KEY_PATHS.join(', ')}`,
+    );
+  return requestDb;
 }
 
 export async function createGateway({
@@ -181,7 +188,7 @@ export async function createGateway({
     metrics.registry.registerMetric(metrics.redisUp);
     await redis.settled(Math.max(1000, config.redisCommandTimeoutMs));
   }
-  const protection = createProtection(config, logger, resolveViewer, metrics, redis);
+  const protection = createProtection(config, logger, metrics, redis);
   const debugExtensions = config.nodeEnv !== 'production';
 
   const debugPlugin: ApolloServerPlugin<GraphQLContext> = {
@@ -205,18 +212,25 @@ export async function createGateway({
   };
 
   // The request's snapshot ends once the answer is computed, before it is written to the client.
-  const snapshots = new WeakMap<GraphQLContext, RequestDatabase>();
   const snapshotPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
       return {
-        async willSendResponse({ contextValue }) {
-          void snapshots.get(contextValue)?.finish();
+        async willSendResponse() {
+          const scope = currentRequestScope();
+          if (scope) void requestDatabases.get(scope)?.finish();
         },
       };
     },
   };
 
-  const responseCache = await createResponseCache({ config, database, logger, metrics, redis });
+  const responseCache = await createResponseCache({
+    config,
+    database,
+    logger,
+    metrics,
+    redis,
+    documents: protection.documents,
+  });
   // Only when there is a cache to answer from, and where every caller without a key is the anonymous
   // public (tests may resolve viewers otherwise).
   if (responseCache.enabled && !resolveViewer)
@@ -255,14 +269,13 @@ export async function createGateway({
   });
   await apollo.start();
 
-  const requestId: RequestHandler = (req, res, next) => {
-    const incoming = req.get('x-request-id');
-    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('x-request-id', id);
-    res.locals['requestId'] = id;
+  // The request's scope, created once (the fast lane, when it passed the request on, chose the id).
+  const openScope: RequestHandler = (req, res, next) => {
+    const { requestId } = openRequestScope(res, chooseRequestId(req.get('x-request-id')));
+    res.setHeader('x-request-id', requestId);
     next();
   };
-  app.use(requestId);
+  app.use(openScope);
   app.use(...protection.everyRequest);
 
   app.get('/healthz', (_req, res) => {
@@ -303,21 +316,21 @@ export async function createGateway({
   if (config.metrics) app.get('/metrics', metrics.handler);
   app.use((_req, res, next) => (readiness.ready ? next() : sendServiceUnavailable(res)));
   if (playgroundEnabled(config)) mountPlayground(app, { htmlAtEndpoint: config.nodeEnv === 'development' });
-  // Partner keys -> res.locals.viewer (kept as the seam set it without a key), then CORS for that viewer.
+  // The viewer step (partner key, else anonymous or the tests' seam), then CORS for that viewer.
   // Every statement of a request on these paths goes through its request database, ended on every path
   // (answer sent, error, client gone) when the response closes, or earlier once all is read.
   const requestDatabase: RequestHandler = (_req, res, next) => {
     const requestDb = database.forRequest(config.requestSnapshot);
-    res.locals['requestDatabase'] = requestDb;
+    requestDatabases.set(requestScopeOf(res), requestDb);
     res.once('close', () => void requestDb.finish());
     next();
   };
   // Partner keys are read outside the request's snapshot: they are not part of the answer, and a
   // snapshot opened before a slow body arrives would hold its connection meanwhile.
   app.use(
-    EMBEDDING_PATHS,
+    PARTNER_KEY_PATHS,
     requestDatabase,
-    createAuthenticate(database.db, protection.failedAuth),
+    createAuthenticate(database.db, { failedAuth: protection.failedAuth, withoutKey: resolveViewer }),
     createCors(database.db),
   );
   app.use(EMBED_ROUTES, protection.rateLimit);
@@ -329,34 +342,33 @@ export async function createGateway({
     }),
   );
 
+  // The same scope, entered as the async context: resolvers, loaders and SQL counting read it there.
   const scoped: RequestHandler = (_req, res, next) => {
-    runInRequestScope(newRequestScope(res.locals['requestId'] as string), next);
+    runInRequestScope(requestScopeOf(res), next);
   };
   app.use(
     '/graphql',
     ...protection.graphqlGuards,
-    // Hits are answered here, once the viewer is known, before the body is parsed and before Apollo (issue 6).
+    // Hits are answered here, once the viewer is known, before the body is parsed and before Apollo.
     responseCache.middleware,
     ...protection.graphqlBody,
     scoped,
     expressMiddleware(apollo, {
       context: async ({ res }) => {
-        const requestDb = requestDatabaseOf(res);
-        const context = createGraphQLContext({
-          db: requestDb.db,
-          viewer: viewerOf(res),
+        return createGraphQLContext({
+          db: requestDatabaseOf(res).db,
+          viewer: requestScopeOf(res).viewer,
           publicUrl: config.publicUrl,
           providerName: config.providerName,
           loaderHooks: { onBatch: metrics.observeBatch },
         });
-        snapshots.set(context, requestDb);
-        return context;
       },
     }),
   );
 
   app.use((_req, res) => sendHttpError(res, 404, 'NOT_FOUND', 'Not found'));
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    const { requestId } = requestScopeOf(res);
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') {
       const limit =
@@ -382,23 +394,15 @@ export async function createGateway({
     }
     if (error instanceof RequestFinishedError) {
       // The client went away before the answer was read; there is no one to answer.
-      logger.debug({ requestId: res.locals['requestId'] }, 'statement after the client went away');
+      logger.debug({ requestId }, 'statement after the client went away');
       return sendServiceUnavailable(res);
     }
     if (isDatabaseUnavailable(error)) {
-      logger.warn(
-        { requestId: res.locals['requestId'], ...databaseErrorFields(error) },
-        'database unavailable',
-      );
+      logger.warn({ requestId, ...databaseErrorFields(error) }, 'database unavailable');
       return sendServiceUnavailable(res);
     }
-    logger.error({ requestId: res.locals['requestId'], err: error }, 'unexpected error outside GraphQL');
-    sendHttpError(
-      res,
-      500,
-      'INTERNAL_SERVER_ERROR',
-      `Internal server error (request id ${String(res.locals['requestId'])})`,
-    );
+    logger.error({ requestId, err: error }, 'unexpected error outside GraphQL');
+    sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', `Internal server error (request id ${requestId})`);
   };
   app.use(onError);
 

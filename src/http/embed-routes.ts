@@ -6,7 +6,7 @@ import { tryFromGlobalId } from '../shared/global-id.ts';
 import { editorViewer, hasScope, type Viewer } from '../shared/viewer.ts';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/graphql-context.ts';
 import { sendHttpError } from '../shared/send-http-error.ts';
-import { viewerOf } from '../shared/viewer.ts';
+import { requestScopeOf } from '../shared/request-scope.ts';
 import { hasFieldRight } from '../modules/partners/field-rights.ts';
 import { findPartnerById } from '../modules/partners/partners.repository.ts';
 import {
@@ -27,7 +27,8 @@ import {
   type PageSettings,
   type RenderedPage,
 } from '../modules/embeds/embed-pages.ts';
-import { etagMatches, etagOf, escapeHtml } from '../modules/embeds/html.ts';
+import { etagMatches, etagOf } from '../modules/embeds/html.ts';
+import { escapeHtml } from '../shared/escape-html.ts';
 import { articleJsonLd, quoteJsonLd } from '../modules/embeds/json-ld.ts';
 import {
   articleOEmbed,
@@ -77,7 +78,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
   const router = express.Router();
   const settings: PageSettings = { publicUrl: config.publicUrl, providerName: config.providerName };
 
-  const contextFor = (res: Response, viewer: Viewer = viewerOf(res)): GraphQLContext =>
+  const contextFor = (res: Response, viewer: Viewer = requestScopeOf(res).viewer): GraphQLContext =>
     createGraphQLContext({
       db: dbOf(res),
       viewer,
@@ -182,7 +183,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
   router.get(
     '/embed/articles/:slug',
     handle(async (req, res) => {
-      const viewer = viewerOf(res);
+      const viewer = requestScopeOf(res).viewer;
       const card = await articleOrThrow(res, pathParam(req, 'slug'));
       const ancestors = await frameAncestors(req, res, viewer);
       sendPage(req, res, renderArticleEmbed(card, settings, articleJsonLd(card, settings)), {
@@ -195,7 +196,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
   router.get(
     '/embed/quotes/:id',
     handle(async (req, res) => {
-      const viewer = viewerOf(res);
+      const viewer = requestScopeOf(res).viewer;
       const card = await quoteOrThrow(res, pathParam(req, 'id'));
       const ancestors = await frameAncestors(req, res, viewer);
       sendPage(req, res, renderQuoteEmbed(card, settings, quoteJsonLd(card, settings)), {
@@ -208,11 +209,12 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
   router.get(
     '/articles/:slug',
     handle(async (req, res) => {
+      const viewer = requestScopeOf(res).viewer;
       const card = await articleOrThrow(res, pathParam(req, 'slug'));
       // The page carries the article's text: only for callers with the `body` right.
-      const withBody = hasFieldRight(viewerOf(res), 'body');
+      const withBody = hasFieldRight(viewer, 'body');
       sendPage(req, res, renderArticlePage(card, settings, articleJsonLd(card, settings), withBody), {
-        shared: isPublic(card.article) && viewerOf(res).kind === 'anonymous',
+        shared: isPublic(card.article) && viewer.kind === 'anonymous',
         frameAncestors: ["'self'"],
       });
     }),
@@ -221,9 +223,10 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
   router.get(
     '/quotes/:id',
     handle(async (req, res) => {
+      const viewer = requestScopeOf(res).viewer;
       const card = await quoteOrThrow(res, pathParam(req, 'id'));
       sendPage(req, res, renderQuotePage(card, settings, quoteJsonLd(card, settings)), {
-        shared: isPublic(card.article.article) && viewerOf(res).kind === 'anonymous',
+        shared: isPublic(card.article.article) && viewer.kind === 'anonymous',
         frameAncestors: ["'self'"],
       });
     }),
@@ -233,7 +236,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
     '/oembed',
     handle(async (req, res) => {
       const params = oembedParams(req);
-      const viewer = viewerOf(res);
+      const viewer = requestScopeOf(res).viewer;
       const context = contextFor(res);
       const target = parseEmbedTarget(config.publicUrl, params.url);
       if (!target) throw new HttpError(404, 'NOT_FOUND', `No embeddable resource at ${params.url}`);

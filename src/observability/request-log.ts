@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../shared/logger.ts';
-import { viewerOf, type Viewer } from '../shared/viewer.ts';
+import { requestScopeOf } from '../shared/request-scope.ts';
+import type { Viewer } from '../shared/viewer.ts';
 
 export interface RequestLogLine {
   readonly requestId: string;
@@ -37,13 +38,14 @@ export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
+      const { requestId, viewer } = requestScopeOf(res);
       logRequest(logger, {
-        requestId: res.locals['requestId'] as string,
+        requestId,
         method: req.method,
         path: req.originalUrl.split('?')[0]!,
         status: res.statusCode,
         durationMs: performance.now() - started,
-        viewer: viewerOf(res),
+        viewer,
       });
     });
     next();

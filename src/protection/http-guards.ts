@@ -1,18 +1,9 @@
 import type { RequestHandler } from 'express';
-import { getOperationAST, parse } from 'graphql';
-import { LRUCache } from 'lru-cache';
+import { getOperationAST } from 'graphql';
 import { sendHttpError } from '../shared/send-http-error.ts';
+import { sha256 } from '../shared/sha256.ts';
+import type { ParsedDocuments } from './parsed-documents.ts';
 import { variablesTextProblem, variablesValueProblem } from './variables-limits.ts';
-
-function sendError(
-  res: Parameters<RequestHandler>[1],
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  sendHttpError(res, status, code, message, { headers });
-}
 
 /**
  * Refuses, with a JSON error, what GraphQL over HTTP does not allow before any work is done: methods
@@ -20,50 +11,39 @@ function sendError(
  * repeat and to cache: https://graphql.github.io/graphql-over-http/draft/#sec-GET), and GET
  * variables too large or too deeply nested to walk safely (src/protection/variables-limits.ts).
  */
-export function methodGuard(maxTokens: number, maxVariablesBytes: number): RequestHandler {
-  // Clients repeat the same few documents: parse each (document, operation name) once, not per GET.
-  const kinds = new LRUCache<string, { kind: string | undefined }>({ max: 1000 });
+export function methodGuard(documents: ParsedDocuments, maxVariablesBytes: number): RequestHandler {
+  // A syntax error is reported by the GraphQL pipeline, as for POST.
   const operationKind = (query: string, name: string | undefined) => {
-    const key = `${name ?? ''}\n${query}`;
-    let found = kinds.get(key);
-    if (!found) {
-      try {
-        found = { kind: getOperationAST(parse(query, { maxTokens }), name)?.operation };
-      } catch {
-        // A syntax error is reported by the GraphQL pipeline, as for POST.
-        found = { kind: undefined };
-      }
-      kinds.set(key, found);
-    }
-    return found.kind;
+    const document = documents.parsed(sha256(query), query);
+    return document && getOperationAST(document, name)?.operation;
   };
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'POST') {
-      return sendError(
+      return sendHttpError(
         res,
         405,
         'METHOD_NOT_ALLOWED',
         `Method ${req.method} is not allowed on /graphql; use GET for queries or POST.`,
-        { allow: 'GET, POST' },
+        { headers: { allow: 'GET, POST' } },
       );
     }
     if (req.method === 'GET') {
       const raw = req.query['variables'];
       for (const text of Array.isArray(raw) ? raw : [raw]) {
         const problem = typeof text === 'string' ? variablesTextProblem(text, maxVariablesBytes) : undefined;
-        if (problem) return sendError(res, 400, 'BAD_REQUEST', problem);
+        if (problem) return sendHttpError(res, 400, 'BAD_REQUEST', problem);
       }
     }
     if (req.method === 'GET' && typeof req.query['query'] === 'string') {
       const name = typeof req.query['operationName'] === 'string' ? req.query['operationName'] : undefined;
       const kind = operationKind(req.query['query'], name);
       if (kind && kind !== 'query') {
-        return sendError(
+        return sendHttpError(
           res,
           405,
           'METHOD_NOT_ALLOWED',
           `A ${kind} cannot be sent with GET; GET accepts queries only. Use POST.`,
-          { allow: 'POST' },
+          { headers: { allow: 'POST' } },
         );
       }
     }
@@ -74,7 +54,7 @@ export function methodGuard(maxTokens: number, maxVariablesBytes: number): Reque
 /** After body parsing: one operation per request (no JSON arrays), and a body Apollo can read. */
 export const bodyGuard: RequestHandler = (req, res, next) => {
   if (Array.isArray(req.body)) {
-    return sendError(
+    return sendHttpError(
       res,
       400,
       'BATCHING_NOT_SUPPORTED',
@@ -83,7 +63,7 @@ export const bodyGuard: RequestHandler = (req, res, next) => {
   }
   const variables = (req.body as { variables?: unknown } | undefined)?.variables;
   const problem = variables === undefined ? undefined : variablesValueProblem(variables);
-  if (problem) return sendError(res, 400, 'BAD_REQUEST', problem);
+  if (problem) return sendHttpError(res, 400, 'BAD_REQUEST', problem);
   // Express 5 leaves `req.body` unset when no parser matched (GET, text/plain); Apollo then answers
   // its own JSON errors (CSRF, missing query) instead of complaining about middleware.
   if (!('body' in req)) (req as { body?: unknown }).body = undefined;

@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kind, parse } from 'graphql';
+import { sha256 } from '../shared/sha256.ts';
+
+export { sha256 };
 
 /** Where the repository keeps its registered operations and the manifest generated from them. */
 export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,10 +25,6 @@ export interface OperationsManifest {
   readonly format: 'apollo-persisted-query-manifest';
   readonly version: 1;
   readonly operations: readonly ManifestOperation[];
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Builds the manifest from every `*.graphql` file in `dir`: one named operation per file. */

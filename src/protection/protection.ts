@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 import { bodyGuard, methodGuard } from './http-guards.ts';
 import { loadOperationsManifest } from './operations-manifest.ts';
+import { parsedDocuments, type ParsedDocuments } from './parsed-documents.ts';
 import { persistedQueryCache } from './persisted-queries.ts';
 import { protectionPlugin } from './protection-plugin.ts';
 import { queryLimitRules } from './query-limits.ts';
@@ -18,7 +19,6 @@ import {
   type FailedAuthLimit,
 } from './rate-limit.ts';
 import { requestLog } from '../observability/request-log.ts';
-import { resolveAnonymous, viewerMiddleware, type ViewerResolver } from './viewer-seam.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { RedisConnection } from '../db/redis-connection.ts';
 
@@ -39,14 +39,16 @@ export interface Protection {
   /** Spread into the ApolloServer constructor. */
   readonly apollo: ProtectionApolloOptions;
   readonly plugins: ApolloServerPlugin<GraphQLContext>[];
-  /** Mounted on every route, first: request log and the caller's viewer. */
+  /** Mounted on every route, first: the request log. */
   readonly everyRequest: RequestHandler[];
   /** Before anything else on /graphql: method checks and the rate limit (cache hits count too). */
   readonly graphqlGuards: RequestHandler[];
   /** The rate limit as a function, for the response cache's fast lane (it runs before Express). */
   readonly admit: Admit;
-  /** `admit` as middleware, for the embedding routes (/oembed, /embed, /articles, /quotes). */
+  /** `admit` as middleware, for the embed routes (/oembed, /embed, /articles, /quotes). */
   readonly rateLimit: RequestHandler;
+  /** GET documents parsed once per distinct text, shared by the method guard and the response cache. */
+  readonly documents: ParsedDocuments;
   /** Failed partner keys per client address, checked before a key is looked up. */
   readonly failedAuth: FailedAuthLimit;
   /** Then, for requests the response cache did not answer: the body, parsed and checked. */
@@ -58,7 +60,6 @@ export interface Protection {
 export function createProtection(
   config: Config,
   logger: Logger,
-  resolveViewer: ViewerResolver = resolveAnonymous,
   metrics?: Pick<GatewayMetrics, 'rateLimitRejections' | 'rateLimitFailOpen'>,
   redis?: RedisConnection,
 ): Protection {
@@ -73,8 +74,10 @@ export function createProtection(
   };
   const admit = createAdmit(rateLimits, config.rateLimitPerMinute, hooks);
   const rateLimit = rateLimitMiddleware(admit);
+  const documents = parsedDocuments(config.maxTokens);
   return {
     admit,
+    documents,
     rateLimit,
     failedAuth: createFailedAuthLimit(rateLimits, config.failedAuthPerMinute, hooks),
     apollo: {
@@ -93,8 +96,8 @@ export function createProtection(
       stopOnTerminationSignals: false,
     },
     plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
-    everyRequest: [requestLog(logger), viewerMiddleware(resolveViewer)],
-    graphqlGuards: [methodGuard(config.maxTokens, config.maxBodyBytes), rateLimit],
+    everyRequest: [requestLog(logger)],
+    graphqlGuards: [methodGuard(documents, config.maxBodyBytes), rateLimit],
     graphqlBody: [express.json({ limit: config.maxBodyBytes }), bodyGuard],
     close: () => rateLimits.close(),
   };

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { LRUCache } from 'lru-cache';
-import { viewerOf, type Viewer } from '../shared/viewer.ts';
+import { requestScopeOf } from '../shared/request-scope.ts';
+import type { Viewer } from '../shared/viewer.ts';
 import type { RedisConnection } from '../db/redis-connection.ts';
 import { sendHttpError } from '../shared/send-http-error.ts';
 
@@ -203,6 +204,6 @@ export function createFailedAuthLimit(
 /** `admit` as Express middleware, for the requests the fast lane did not take. */
 export function rateLimitMiddleware(admit: Admit): RequestHandler {
   return (req, res, next) => {
-    admit(req, res, viewerOf(res)).then((allowed) => allowed && next(), next);
+    admit(req, res, requestScopeOf(res).viewer).then((allowed) => allowed && next(), next);
   };
 }

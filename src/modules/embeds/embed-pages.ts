@@ -1,6 +1,7 @@
 import type { ArticleCard, QuoteCard } from './embed-data.ts';
 import { embedUrls } from './embed-urls.ts';
-import { cspHash, escapeHtml, jsonForScript, safeHttpUrl } from './html.ts';
+import { escapeHtml } from '../../shared/escape-html.ts';
+import { cspHash, jsonForScript, safeHttpUrl } from './html.ts';
 
 /**
  * The HTML Byline serves for embedding: the cards partners frame and the minimal article and quote

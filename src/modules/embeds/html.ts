@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
 
-/** Escapes text for an HTML text node or a quoted attribute value (both quote kinds). */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
-
 /** An absolute http(s) URL, normalized, or null: `javascript:`, `data:` and the rest never reach an href or src. */
 export function safeHttpUrl(value: string | null | undefined): string | null {
   if (!value || !URL.canParse(value)) return null;

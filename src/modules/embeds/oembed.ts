@@ -1,7 +1,8 @@
 import type { ArticleCard, QuoteCard } from './embed-data.ts';
 import { personUrl } from './json-ld.ts';
 import { embedUrls } from './embed-urls.ts';
-import { escapeHtml, safeHttpUrl } from './html.ts';
+import { escapeHtml } from '../../shared/escape-html.ts';
+import { safeHttpUrl } from './html.ts';
 import { truncate } from './embed-pages.ts';
 
 /** oEmbed 1.0 (https://oembed.com/#section2.3): a `rich` response whose html frames our card. */

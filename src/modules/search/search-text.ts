@@ -1,4 +1,5 @@
 import { badUserInput, describeValue } from '../../shared/errors.ts';
+import { escapeHtml } from '../../shared/escape-html.ts';
 
 /** Longest query accepted, in characters (code points). */
 export const MAX_QUERY_LENGTH = 500;
@@ -22,18 +23,6 @@ const SELECTORS = `StartSel=${START}, StopSel=${STOP}`;
 /** ts_headline options (https://www.postgresql.org/docs/15/textsearch-controls.html#TEXTSEARCH-HEADLINE). */
 export const WHOLE_TEXT_HEADLINE = `${SELECTORS}, HighlightAll=true`;
 export const FRAGMENTS_HEADLINE = `${SELECTORS}, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=" … "`;
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
 
 /** ts_headline output to HTML: everything escaped, then the sentinels turned into `<mark>` tags. */
 export function toHighlightHtml(headline: string): string;
