@@ -10,7 +10,7 @@ import { cacheableHeaders, type ResponseCache } from './response-cache.ts';
 export const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * Serves anonymous cache hits straight from Node's HTTP server, before Express (issue 6: a hit that
+ * Serves anonymous cache hits straight from Node's HTTP server, before Express (a hit that
  * still walked Express's router, body parser and the protection middleware cost several times the
  * lookup). It does what those layers would do for such a request: request id, CORS for an anonymous
  * GET, the per-IP rate limit (counted once: Express skips a request already admitted here) and the

@@ -19,7 +19,7 @@ import { memoryStore, redisPrefix, redisStore, type CacheEntry } from './respons
 import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
 
 /**
- * Full-response cache (issue 6; docs/performance.md). GET requests (a query or an APQ hash, with
+ * Full-response cache (docs/performance.md). GET requests (a query or an APQ hash, with
  * variables) are answered from the cache before Express parses a body or Apollo runs; misses go
  * through Apollo, whose successful answers are stored by the plugin.
  *

@@ -335,7 +335,7 @@ export async function createGateway({
   app.use(
     '/graphql',
     ...protection.graphqlGuards,
-    // Hits are answered here, once the viewer is known, before the body is parsed and before Apollo (issue 6).
+    // Hits are answered here, once the viewer is known, before the body is parsed and before Apollo.
     responseCache.middleware,
     ...protection.graphqlBody,
     scoped,

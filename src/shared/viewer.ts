@@ -1,6 +1,6 @@
 /**
- * Who is asking. Built once per request from its credentials (anonymous until partner keys land)
- * and carried in the GraphQL context; every rule about what a caller may see reads it.
+ * Who is asking. Built once per request from its credentials (a partner key, else
+ * anonymous) and carried in the GraphQL context; every rule about what a caller may see reads it.
  */
 export type Scope = 'preview' | 'body' | 'developer';
 

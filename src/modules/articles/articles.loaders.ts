@@ -159,7 +159,7 @@ export interface ArticlePartKey {
  * leave the list if it had or has that section, tag, person or organization, and ingest announces
  * all of those, before and after. A list narrowed only by dates depends on every article.
  */
-export function articleListTag(filter: repository.ArticleListFilter): string {
+function articleListTag(filter: repository.ArticleListFilter): string {
   if (filter.tagId !== undefined) return tag.articlesOf('tag', filter.tagId);
   if (filter.tagSlug !== undefined) return tag.articlesOfSlug('tag', filter.tagSlug);
   if (filter.authorId !== undefined) return tag.articlesOf('person', filter.authorId);
