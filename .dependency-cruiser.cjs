@@ -30,6 +30,29 @@ module.exports = {
   forbidden: [
     ...upward,
     {
+      name: 'module-only-through-its-index',
+      comment:
+        "Outside a module, only its index.ts: the rest of a module (resolvers, repository, loaders, mappers) is its own. The files at src/modules/*.ts are the modules' shared frame (list, context, loaders, parents).",
+      severity: 'error',
+      from: { path: '^(src|scripts|bin)/', pathNot: ['^src/modules/[^/]+/', '^src/generated/'] },
+      to: { path: '^src/modules/[^/]+/', pathNot: '^src/modules/[^/]+/index\\.ts$' },
+    },
+    {
+      name: 'module-to-module-only-through-index',
+      comment: 'A module imports another module only through its index.ts.',
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/' },
+      to: { path: '^src/modules/[^/]+/', pathNot: ['^src/modules/$1/', '^src/modules/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'generated-types-only-to-mappers',
+      comment:
+        'The generated resolver types name the rows modules map types to (codegen mappers), nothing else of a module.',
+      severity: 'error',
+      from: { path: '^src/generated/' },
+      to: { path: '^src/modules/[^/]+/', pathNot: '\\.mappers\\.ts$' },
+    },
+    {
       name: 'no-circular',
       comment: 'No import cycles: a cycle makes load order, and so initialisation, depend on who came first.',
       severity: 'error',

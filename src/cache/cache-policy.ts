@@ -18,7 +18,7 @@ import { LRUCache } from 'lru-cache';
 import type { ParsedDocuments } from '../protection/parsed-documents.ts';
 
 /**
- * Cache policies from the schema's `@cacheControl` hints (schema/base.graphql describes the rules),
+ * Cache policies from the schema's `@cacheControl` hints (src/modules/node/node.graphql describes the rules),
  * computed once per document from its selections with graphql-js's TypeInfo — never per field at
  * run time, which is why Apollo's own cache-control plugin is disabled.
  */

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { CONTENT_CHANGED_CHANNEL, decodeContentChange, type ContentChange } from '../shared/cache-tags.ts';
 import type { Logger } from '../shared/logger.ts';
 import { databaseErrorFields } from '../graphql/format-error.ts';
+import { NEXT_EMBARGO_LIFT_SQL } from '../modules/articles/index.ts';
 
 /**
  * What the response cache needs to know about content changes: a Postgres connection listening on
@@ -70,18 +71,14 @@ export async function listenForContentChanges(options: {
   };
 
   // One read at a time, on the listening connection (outside any pool and any request's SQL count); a
-  // change seen while it ran makes it read again, as its answer may predate that change. `listed_at`
-  // equals a dated article's `published_at`, and its index finds the few future ones.
+  // change seen while it ran makes it read again, as its answer may predate that change.
   const readNextLift = (): Promise<number | null | undefined> => {
     const client = listener;
     if (reading) return reading;
     if (!listening || !client) return Promise.resolve(undefined);
     const asked = seen;
     reading = client
-      .query<{ at: number | null }>(
-        `select (extract(epoch from min(published_at)) * 1000)::float8 as at from articles
-         where status = 'published' and published_at > now() and listed_at > now()`,
-      )
+      .query<{ at: number | null }>(NEXT_EMBARGO_LIFT_SQL)
       .then(
         ({ rows }) => rows[0]?.at ?? null,
         () => undefined,

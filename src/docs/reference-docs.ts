@@ -136,12 +136,12 @@ export function renderSchemaReference(schema: GraphQLSchema): string {
     ['Scalars', isScalarType],
   ];
   const lines = [
-    GENERATED('schema/*.graphql'),
+    GENERATED('src/modules/<module>/<module>.graphql'),
     '',
     '# Schema reference',
     '',
     'Every type, field and argument of the Byline GraphQL API, with the descriptions written in the SDL',
-    '(`schema/*.graphql`). The same descriptions appear in the playground’s documentation explorer',
+    '(`src/modules/<module>/<module>.graphql`). The same descriptions appear in the playground’s documentation explorer',
     '(`/playground`). Everything is read-only: content arrives through ingest (see',
     '[content-format.md](content-format.md)).',
     '',

@@ -5,12 +5,13 @@ import type { FailedAuthLimit } from '../protection/rate-limit.ts';
 import type { ViewerResolver } from '../protection/viewer-seam.ts';
 import { requestScopeOf } from '../shared/request-scope.ts';
 import { sendHttpError } from '../shared/send-http-error.ts';
-import { parsePartnerKey, partnerKeyMatches } from '../modules/partners/partner-key.ts';
 import {
   findPartnerByKeyPrefix,
   originBelongsToActivePartner,
-} from '../modules/partners/partners.repository.ts';
-import { viewerForPartner } from '../modules/partners/partners.service.ts';
+  parsePartnerKey,
+  partnerKeyMatches,
+  viewerForPartner,
+} from '../modules/partners/index.ts';
 
 async function refuse(db: Kysely<Database>, req: Request, res: Response, message: string): Promise<void> {
   // A partner's page may read why its key failed (CORS would otherwise hide the 401 body).

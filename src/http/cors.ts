@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { RequestHandler } from 'express';
 import type { Database } from '../db/database.ts';
 import { requestScopeOf } from '../shared/request-scope.ts';
-import { originBelongsToActivePartner } from '../modules/partners/partners.repository.ts';
+import { originBelongsToActivePartner } from '../modules/partners/index.ts';
 
 const PARTNER_HEADERS = 'authorization, x-api-key, content-type, apollo-require-preflight';
 const PUBLIC_HEADERS = 'content-type, apollo-require-preflight';

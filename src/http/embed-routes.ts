@@ -7,36 +7,33 @@ import { editorViewer, hasScope, type Viewer } from '../shared/viewer.ts';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/graphql-context.ts';
 import { sendHttpError } from '../shared/send-http-error.ts';
 import { requestScopeOf } from '../shared/request-scope.ts';
-import { hasFieldRight } from '../modules/partners/field-rights.ts';
-import { findPartnerById } from '../modules/partners/partners.repository.ts';
+import { escapeHtml } from '../shared/escape-html.ts';
+import { findPartnerById, hasFieldRight } from '../modules/partners/index.ts';
+import { isPublic } from '../modules/articles/index.ts';
 import {
+  articleJsonLd,
+  articleOEmbed,
+  etagMatches,
+  etagOf,
   findArticleCardBySlug,
   findArticleCardByUrl,
   findQuoteCard,
-  isPublic,
-  type ArticleCard,
-  type QuoteCard,
-} from '../modules/embeds/embed-data.ts';
-import { parseEmbedTarget } from '../modules/embeds/embed-urls.ts';
-import {
+  oembedXml,
+  parseEmbedTarget,
+  quoteJsonLd,
+  quoteOEmbed,
   renderArticleEmbed,
   renderArticlePage,
   renderQuoteEmbed,
   renderQuotePage,
   styleHash,
-  type PageSettings,
-  type RenderedPage,
-} from '../modules/embeds/embed-pages.ts';
-import { etagMatches, etagOf } from '../modules/embeds/html.ts';
-import { escapeHtml } from '../shared/escape-html.ts';
-import { articleJsonLd, quoteJsonLd } from '../modules/embeds/json-ld.ts';
-import {
-  articleOEmbed,
-  oembedXml,
-  quoteOEmbed,
+  type ArticleCard,
   type OEmbedResponse,
+  type PageSettings,
+  type QuoteCard,
+  type RenderedPage,
   type SizeLimits,
-} from '../modules/embeds/oembed.ts';
+} from '../modules/embeds/index.ts';
 
 export interface EmbedRouterOptions {
   /** The request's database (one snapshot for all its reads) and how to end it once all is read. */

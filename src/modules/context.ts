@@ -1,5 +1,5 @@
 import type { Viewer } from '../shared/viewer.ts';
-import type { Loaders } from './loaders.ts';
+import type { Loaders } from './loader-types.ts';
 
 /** What every resolver receives, built once per request (src/graphql/graphql-context.ts). */
 export interface GraphQLContext {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * The names of what a cached response was built from. Reads record them while a response
- * is computed (`src/modules/loader-cache-tags.ts`); ingest announces the ones it changed, after commit,
+ * is computed (`createLoader` in `src/modules/create-loader.ts`, each module naming its loaders' tags); ingest announces the ones it changed, after commit,
  * on `CONTENT_CHANGED_CHANNEL` (`src/ingest/ingest-article.ts`); each gateway then drops exactly the
  * entries carrying one of them (`src/cache/response-cache.ts`). One vocabulary for both sides:
  *

@@ -1,11 +1,7 @@
 import type { StoredBlock } from '../../db/database.ts';
-import type { ArticleParent } from '../articles/articles.mappers.ts';
-import { canonicalUrl, loadArticlePart } from '../articles/articles.resolvers.ts';
-import type { ImageParent } from '../images/images.mappers.ts';
-import type { PersonParent } from '../people/people.mappers.ts';
-import type { QuoteParent } from '../quotes/quotes.mappers.ts';
-import type { SectionParent } from '../taxonomy/taxonomy.mappers.ts';
+import { canonicalUrl, loadArticlePart } from '../articles/index.ts';
 import type { GraphQLContext } from '../context.ts';
+import type { ArticleParent, ImageParent, PersonParent, QuoteParent, SectionParent } from '../parents.ts';
 
 /** Everything an article card, its oEmbed answer and its JSON-LD show. */
 export interface ArticleCard {
@@ -89,9 +85,4 @@ export async function loadQuoteCard(context: GraphQLContext, quote: QuoteParent)
 export async function findQuoteCard(context: GraphQLContext, id: number): Promise<QuoteCard | null> {
   const quote = await context.loaders.quoteById.load(id);
   return quote ? loadQuoteCard(context, quote) : null;
-}
-
-/** Public: anyone may see it and caches may share it (published, embargo passed). */
-export function isPublic(article: ArticleParent, now = new Date()): boolean {
-  return article.status === 'published' && article.published_at !== null && article.published_at <= now;
 }

@@ -2,7 +2,7 @@ import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { badUserInput } from '../../shared/errors.ts';
 import { fromGlobalId, type NodeType } from '../../shared/global-id.ts';
 import type { GraphQLContext } from '../context.ts';
-import type { Loaders } from '../loaders.ts';
+import type { Loaders } from '../loader-types.ts';
 
 const MAX_NODES = 100;
 

@@ -1,11 +1,11 @@
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import type { GraphQLContext } from '../context.ts';
-import type { QuoteParent } from '../quotes/quotes.mappers.ts';
 import { loadArticleCard, loadQuoteCard, type QuoteCard } from './embed-data.ts';
 import { embedUrls } from './embed-urls.ts';
 import { articleJsonLd, quoteJsonLd } from './json-ld.ts';
 import { articleSize, iframeHtml, quoteSize } from './oembed.ts';
 import { truncate } from './embed-pages.ts';
+import type { QuoteParent } from '../parents.ts';
 
 /** The partner a card's iframe URL names, so only its origins may frame it. */
 function partnerIdOf(context: GraphQLContext): number | null {
@@ -19,7 +19,7 @@ async function quoteCardOf(context: GraphQLContext, quote: QuoteParent): Promise
   return card;
 }
 
-export const embeddingResolvers: Resolvers = {
+export const embedResolvers: Resolvers = {
   Article: {
     embed: async (article, _args, context) => {
       const card = await loadArticleCard(context, article);
