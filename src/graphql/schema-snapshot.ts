@@ -16,7 +16,7 @@ import { readTypeDefs } from './schema.ts';
 /** The reviewed public schema, checked in; `npm run schema:snapshot` rewrites it. */
 export const snapshotPath = fileURLToPath(new URL('../../schema/schema.snapshot.graphql', import.meta.url));
 
-/** The schema from `schema/*.graphql` (extensions applied), without resolvers. */
+/** The schema from every module's SDL (extensions applied), without resolvers. */
 export function buildCurrentSchema(): GraphQLSchema {
   return buildASTSchema(concatAST(readTypeDefs().map((sdl) => parse(sdl))));
 }
