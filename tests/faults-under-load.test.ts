@@ -505,10 +505,11 @@ describe('Byline under load while its dependencies fail', () => {
       // Redis is a cache and a limiter: without it every request is still answered, and right.
       const notGood = run.answers.filter((answer) => !isGood(answer));
       expect(notGood.length, describeAnswers(notGood)).toBe(0);
-      // Normal speed: POSTs within 100 ms of calm (or twice calm, on a machine so loaded that calm is
-      // slow), and no request near the seconds a client retrying Redis would wait.
+      // Normal speed: on an idle machine the POST median moves by a few ms (docs/operations.md); the
+      // bound leaves room for a machine loaded by other work, where two medians taken seconds apart
+      // differ by more than Redis ever adds, and still fails a client that waits on Redis (seconds).
       expect(outagePostMedian).toBeLessThanOrEqual(
-        Math.max(baselinePostMedian + 100, baselinePostMedian * 2),
+        Math.max(baselinePostMedian + 250, baselinePostMedian * 2.5),
       );
       expect(outageMax).toBeLessThanOrEqual(baselineP99 + 1000);
 

@@ -800,5 +800,6 @@ describe('the response cache on PGlite', () => {
       await gateway.close();
       await database.drop();
     }
-  });
+    // A PGlite of its own with the demo: its setup alone outlasts the default timeout on a busy machine.
+  }, 120_000);
 });
