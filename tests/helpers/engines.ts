@@ -47,7 +47,7 @@ function pgliteImage(file: string): Promise<Blob> {
 }
 
 async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresUrl!, connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({ connectionString: postgresUrl!, connectionTimeoutMillis: 30_000 });
   await client.connect();
   try {
     return await run(client);
@@ -108,6 +108,17 @@ const postgres: TestEngine = {
 export const engines: readonly TestEngine[] = postgresUrl ? [pglite, postgres] : [pglite];
 
 export const postgresAvailable = postgresUrl !== null;
+
+/** The Postgres engine, or undefined when no server answered (then `describePostgres` skips). */
+export const postgresEngine: TestEngine | undefined = postgresUrl ? postgres : undefined;
+
+/**
+ * Tests that need a real PostgreSQL server (pool, prepared statements, Redis-backed cache, faults):
+ * skipped, saying so, when none answered.
+ */
+export function describePostgres(name: string, body: (engine: TestEngine) => void): void {
+  describe.runIf(postgresUrl !== null)(`${name} [postgres]`, () => body(postgres));
+}
 
 /** `describe` once per engine, named after it. */
 export function describeEachEngine(name: string, body: (engine: TestEngine) => void): void {

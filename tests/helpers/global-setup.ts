@@ -63,7 +63,7 @@ async function buildPgliteImages(files: DatabaseImages['pglite']): Promise<void>
 }
 
 async function admin<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000 });
   await client.connect();
   try {
     return await run(client);
@@ -78,16 +78,22 @@ function databaseUrl(adminUrl: string, name: string): string {
   return url.href;
 }
 
+// Built while the machine may be busy with a second run: a request-sized timeout would fail setup.
+const SETUP_TIMEOUTS = { acquireTimeoutMs: 30_000, statementTimeoutMs: 120_000 };
+
 async function buildPostgresTemplates(adminUrl: string, names: PostgresTemplates): Promise<void> {
   await admin(adminUrl, (client) => client.query(`create database ${names.migrated}`));
-  const migrated = await openDatabase({ databaseUrl: databaseUrl(adminUrl, names.migrated) });
+  const migrated = await openDatabase({
+    ...SETUP_TIMEOUTS,
+    databaseUrl: databaseUrl(adminUrl, names.migrated),
+  });
   try {
     await migrateToLatest(migrated.db);
   } finally {
     await migrated.close();
   }
   await admin(adminUrl, (client) => client.query(`create database ${names.demo} template ${names.migrated}`));
-  const demo = await openDatabase({ databaseUrl: databaseUrl(adminUrl, names.demo) });
+  const demo = await openDatabase({ ...SETUP_TIMEOUTS, databaseUrl: databaseUrl(adminUrl, names.demo) });
   try {
     await loadDemo(demo.db);
   } finally {
@@ -136,10 +142,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   try {
     const pglite = { migrated: path.join(dir, 'migrated.tar'), demo: path.join(dir, 'demo.tar') };
-    await Promise.all([
+    // allSettled: teardown must not remove what a build still writes.
+    const built = await Promise.allSettled([
       buildPgliteImages(pglite),
       postgresUrl && templates ? buildPostgresTemplates(postgresUrl, templates) : undefined,
     ]);
+    for (const result of built) if (result.status === 'rejected') throw result.reason;
     project.provide('databaseImages', { pglite, postgres: templates });
   } catch (error) {
     await teardown();
