@@ -320,12 +320,22 @@ describeEachEngine('hostile input', (engine) => {
   });
 
   describe('HTTP', () => {
-    it('refuses a 1 MB body with 413 PAYLOAD_TOO_LARGE', async () => {
-      const response = await post(origin, {
-        query: `{ __typename }`,
-        variables: { pad: 'x'.repeat(1_000_000) },
-      });
-      expectError(response, 413, 'PAYLOAD_TOO_LARGE', /^Request body is larger than the 100 kB limit$/);
+    it('refuses a body over 100 kB, just over or 1 MB, with 413 PAYLOAD_TOO_LARGE', async () => {
+      for (const size of [101 * 1024, 1_000_000]) {
+        const response = await post(origin, {
+          query: `{ __typename }`,
+          variables: { pad: 'x'.repeat(size) },
+        });
+        expectError(response, 413, 'PAYLOAD_TOO_LARGE', /^Request body is larger than the 100 kB limit$/);
+        expect(response.json).toEqual({
+          errors: [
+            {
+              message: 'Request body is larger than the 100 kB limit',
+              extensions: { code: 'PAYLOAD_TOO_LARGE' },
+            },
+          ],
+        });
+      }
     });
 
     it('refuses a JSON array of 1,000 operations with 400 BATCHING_NOT_SUPPORTED', async () => {
@@ -393,6 +403,10 @@ describeEachEngine('hostile input', (engine) => {
     it('answers invalid JSON with a JSON error body, not an HTML page', async () => {
       const response = await send(origin, { body: '{"query": "{ __typename }"' });
       expectError(response, 400, 'BAD_REQUEST', /Request body is not valid JSON/);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(response.json).toEqual({
+        errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+      });
     });
 
     it('refuses a body whose query is not a string', async () => {
