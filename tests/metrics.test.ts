@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ArticlePageDocument } from '../src/generated/operations.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from './helpers/gateway.ts';
 import { runOperation } from './helpers/operations.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
 
@@ -34,16 +35,7 @@ const sqlStatements = (response: GraphQLResponse<unknown>) =>
   (response.body.extensions?.['sql'] as { statements: number }).statements;
 
 describeEachEngine('GET /metrics', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    gateway = await startTestGateway(database, { demo: true });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
-  });
+  const gateway = useGateway(engine, { demo: true });
 
   it('counts exactly the queries made between two scrapes: by operation and outcome, with their SQL', async () => {
     const before = await scrape(gateway);
@@ -105,10 +97,10 @@ describeEachEngine('GET /metrics', (engine) => {
 
   it('counts the rate-limit rejections and (on Postgres) response-cache lookups of real requests', async () => {
     // A gateway of its own: a limit of 2 a minute, and the response cache, which runs on Postgres only.
-    const limited = await startTestGateway(database, {
+    const limited = await startTestGateway(gateway.database, {
       env: {
         BYLINE_RATE_LIMIT_PER_MINUTE: '2',
-        ...(database.url ? { DATABASE_URL: database.url } : {}),
+        ...(gateway.database.url ? { DATABASE_URL: gateway.database.url } : {}),
       },
     });
     try {
@@ -141,7 +133,7 @@ describeEachEngine('GET /metrics', (engine) => {
   });
 
   it('keeps each gateway in a registry of its own', async () => {
-    const other = await startTestGateway(database);
+    const other = await startTestGateway(gateway.database);
     try {
       const samples = await scrape(other);
       expect([...samples.keys()].some((key) => key.startsWith('byline_cache_lookups_total'))).toBe(false);
@@ -152,7 +144,7 @@ describeEachEngine('GET /metrics', (engine) => {
   });
 
   it('is not served when BYLINE_METRICS=false', async () => {
-    const off = await startTestGateway(database, { env: { BYLINE_METRICS: 'false' } });
+    const off = await startTestGateway(gateway.database, { env: { BYLINE_METRICS: 'false' } });
     try {
       expect((await fetch(`${off.origin}/metrics`)).status).toBe(404);
     } finally {
