@@ -3,6 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine, engines, type TestDatabase } from './helpers/engines.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 /**
  * What an attacker on the open internet sends, one case per test: each asserts the exact status,
@@ -85,20 +86,13 @@ function nested(depth: number): string {
 }
 
 describeEachEngine('hostile input', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
+  const gateway = useGateway(engine, { demo: true });
   let origin: string;
   let articleCount: number;
   beforeAll(async () => {
-    database = await engine.open();
-    gateway = await startTestGateway(database, { demo: true });
     origin = gateway.origin;
     const { body } = await gateway.graphql('{ articles { totalCount } }');
     articleCount = body.data!.articles.totalCount as number;
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
   });
 
   describe('query shape limits', () => {
@@ -293,7 +287,7 @@ describeEachEngine('hostile input', (engine) => {
       expect(body.data!.articles.totalCount).toBe(articleCount);
     });
 
-    it('refuses NUL bytes in a string variable with BAD_USER_INPUT before the database sees them', async () => {
+    it('refuses NUL bytes in a string variable with BAD_USER_INPUT before the gateway.database sees them', async () => {
       const response = await post(origin, {
         query: 'query ($s: String!) { article(slug: $s) { id } }',
         variables: { s: 'abc\u0000def' },
