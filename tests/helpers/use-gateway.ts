@@ -27,7 +27,8 @@ export interface DatabaseFixture {
 }
 
 export interface GatewayFixtureOptions extends DatabaseFixtureOptions {
-  readonly env?: Record<string, string>;
+  /** Gateway settings; a function when they name the database (`DATABASE_URL: database.url`). */
+  readonly env?: Record<string, string> | ((database: TestDatabase) => Record<string, string>);
   /** Who each request is, instead of anonymous (tests/helpers/viewers.ts). */
   readonly viewer?: ViewerResolver;
   readonly logger?: Logger;
@@ -88,7 +89,9 @@ export function useGateway(engine: TestEngine, options: GatewayFixtureOptions = 
     const fixture = await openFixtureDatabase(engine, options);
     Object.assign(value, fixture);
     const gateway = await startTestGateway(fixture.database, {
-      ...(options.env ? { env: options.env } : {}),
+      ...(options.env
+        ? { env: typeof options.env === 'function' ? options.env(fixture.database) : options.env }
+        : {}),
       ...(options.viewer ? { resolveViewer: options.viewer } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
