@@ -8,7 +8,7 @@ import {
   defaultManifestPath,
   operationsDir,
   serializeManifest,
-} from '../src/server/protection/operations-manifest.ts';
+} from '../src/protection/operations-manifest.ts';
 
 const [dir = operationsDir, out = defaultManifestPath] = process.argv
   .slice(2)

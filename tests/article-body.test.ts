@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { describeEachEngine } from './helpers/engines.ts';
+import { statementsOf } from './helpers/sql-statements.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 describeEachEngine('Article.body', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    gateway = await startTestGateway(database, { demo: true });
-  });
-  afterAll(async () => {
-    await gateway.close();
-    await database.drop();
-  });
+  const gateway = useGateway(engine, { demo: true });
 
   const BODY = 'body { __typename ... on ParagraphBlock { text } ... on ImageBlock { image { url } } }';
   type Body = { __typename: string }[];
@@ -32,10 +24,8 @@ describeEachEngine('Article.body', (engine) => {
         expect(own.length).toBeGreaterThan(0);
         expect(node.body).toEqual(own);
       }
-      const statements = (response: typeof list) =>
-        (response.body.extensions as { sql: { statements: number } }).sql.statements;
       // The page's bodies, one statement (plus the body images, one more): not one per article.
-      expect(statements(list) - statements(withoutBody)).toBeLessThanOrEqual(2);
+      expect(statementsOf(list) - statementsOf(withoutBody)).toBeLessThanOrEqual(2);
     });
   });
 });

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
 import type { ArticlePart } from '../src/modules/articles/articles.repository.ts';
-import { createLoaders } from '../src/server/loaders.ts';
+import { createLoaders } from '../src/modules/loaders.ts';
 import { newRequestScope, runInRequestScope } from '../src/shared/request-scope.ts';
-import { anonymousViewer, type Viewer } from '../src/shared/viewer.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { anonymousViewer } from '../src/shared/viewer.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, type GraphQLResponse, type TestGateway } from './helpers/gateway.ts';
+import { statementsOf } from './helpers/sql-statements.ts';
+import { useGateway } from './helpers/use-gateway.ts';
+import { previewViewer, viewersByHeader } from './helpers/viewers.ts';
 
 const PAGE_WITH_EVERYTHING = `
   query Page($first: Int!) {
@@ -50,17 +52,6 @@ const SECTION_FRONT = `
 
 const ARTICLE_CONNECTION = 'totalCount pageInfo { hasNextPage endCursor } edges { cursor node { slug } }';
 const QUOTE_CONNECTION = 'totalCount pageInfo { hasNextPage endCursor } edges { cursor node { text } }';
-
-const previewViewer: Viewer = {
-  ...anonymousViewer,
-  kind: 'partner',
-  partnerId: 1,
-  partnerName: 'preview partner',
-  scopes: new Set(['preview']),
-};
-
-const statementsOf = (response: GraphQLResponse<unknown>) =>
-  (response.body.extensions!['sql'] as { statements: number }).statements;
 
 /** An article page with `count` quotes (people, organizations, names) and links (with images and targets). */
 function pageArticle(slug: string, count: number): ArticleDocument {
@@ -107,70 +98,62 @@ function pageArticle(slug: string, count: number): ArticleDocument {
 }
 
 describeEachEngine('batched loading', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    // 60 articles in 3 sections of 20, each linking to the one two before it (outside the page
-    // fetched), with distinct people.
-    for (let i = 0; i < 60; i++) {
-      await ingestArticle(
-        database.handle.db,
+  const gateway = useGateway(engine, {
+    viewer: viewersByHeader({ preview: previewViewer }),
+    async seed({ handle: { db } }) {
+      // 60 articles in 3 sections of 20, each linking to the one two before it (outside the page
+      // fetched), with distinct people.
+      for (let i = 0; i < 60; i++) {
+        await ingestArticle(
+          db,
+          makeArticle({
+            slug: `batch-${i}`,
+            section: { slug: `section-${i % 3}`, name: `Section ${i % 3}` },
+            tags: [
+              { slug: `tag-${i % 11}`, name: `Tag ${i % 11}` },
+              { slug: `tag-${(i + 1) % 11}`, name: `Tag ${(i + 1) % 11}` },
+            ],
+            authors: [{ slug: `author-${i % 5}`, name: `Author ${i % 5}` }],
+            people: [{ slug: `person-${i}`, name: `Person ${i}` }],
+            organizations: [{ slug: `org-${i % 3}`, name: `Org ${i % 3}` }],
+            quotes: [
+              { key: 'a', text: `Said by person ${i}.`, speaker: { person: `person-${i}` } },
+              { key: 'b', text: `Said by org ${i % 3}.`, speaker: { organization: `org-${i % 3}` } },
+              { key: 'c', text: 'Said by someone.', speaker: { name: 'someone' } },
+            ],
+            relatedLinks: [
+              i > 1
+                ? { key: 'l', title: `Earlier ${i - 2}`, article: `batch-${i - 2}` }
+                : { key: 'l', title: 'Elsewhere', url: 'https://example.org/' },
+            ],
+            body: [
+              { type: 'paragraph', text: 'One.', quotes: ['a', 'b'] },
+              { type: 'quote', quote: 'c' },
+              { type: 'relatedLink', link: 'l' },
+            ],
+          }),
+        );
+      }
+      // Listed before the pages above (older), so `articles(first: 50)` stays on the batch articles.
+      const older = { publishedAt: '2020-01-01T00:00:00.000Z' };
+      for (const document of [
+        { ...pageArticle('page-small', 1), ...older },
+        { ...pageArticle('page-large', 7), ...older },
+        makeArticle({ slug: 'hidden-draft', status: 'draft', ...older }),
+        makeArticle({ slug: 'hidden-embargoed', publishedAt: '2099-01-01T00:00:00.000Z' }),
         makeArticle({
-          slug: `batch-${i}`,
-          section: { slug: `section-${i % 3}`, name: `Section ${i % 3}` },
-          tags: [
-            { slug: `tag-${i % 11}`, name: `Tag ${i % 11}` },
-            { slug: `tag-${(i + 1) % 11}`, name: `Tag ${(i + 1) % 11}` },
-          ],
-          authors: [{ slug: `author-${i % 5}`, name: `Author ${i % 5}` }],
-          people: [{ slug: `person-${i}`, name: `Person ${i}` }],
-          organizations: [{ slug: `org-${i % 3}`, name: `Org ${i % 3}` }],
-          quotes: [
-            { key: 'a', text: `Said by person ${i}.`, speaker: { person: `person-${i}` } },
-            { key: 'b', text: `Said by org ${i % 3}.`, speaker: { organization: `org-${i % 3}` } },
-            { key: 'c', text: 'Said by someone.', speaker: { name: 'someone' } },
-          ],
+          slug: 'links-to-hidden',
+          ...older,
           relatedLinks: [
-            i > 1
-              ? { key: 'l', title: `Earlier ${i - 2}`, article: `batch-${i - 2}` }
-              : { key: 'l', title: 'Elsewhere', url: 'https://example.org/' },
-          ],
-          body: [
-            { type: 'paragraph', text: 'One.', quotes: ['a', 'b'] },
-            { type: 'quote', quote: 'c' },
-            { type: 'relatedLink', link: 'l' },
+            { key: 'd', title: 'To the draft', article: 'hidden-draft' },
+            { key: 'e', title: 'To the embargoed one', article: 'hidden-embargoed' },
+            { key: 'p', title: 'To a public one', article: 'batch-0' },
           ],
         }),
-      );
-    }
-    // Listed before the pages above (older), so `articles(first: 50)` stays on the batch articles.
-    const older = { publishedAt: '2020-01-01T00:00:00.000Z' };
-    for (const document of [
-      { ...pageArticle('page-small', 1), ...older },
-      { ...pageArticle('page-large', 7), ...older },
-      makeArticle({ slug: 'hidden-draft', status: 'draft', ...older }),
-      makeArticle({ slug: 'hidden-embargoed', publishedAt: '2099-01-01T00:00:00.000Z' }),
-      makeArticle({
-        slug: 'links-to-hidden',
-        ...older,
-        relatedLinks: [
-          { key: 'd', title: 'To the draft', article: 'hidden-draft' },
-          { key: 'e', title: 'To the embargoed one', article: 'hidden-embargoed' },
-          { key: 'p', title: 'To a public one', article: 'batch-0' },
-        ],
-      }),
-    ]) {
-      await ingestArticle(database.handle.db, document);
-    }
-    gateway = await startTestGateway(database, {
-      resolveViewer: async (req) =>
-        req.get('x-test-viewer') === 'preview' ? previewViewer : anonymousViewer,
-    });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+      ]) {
+        await ingestArticle(db, document);
+      }
+    },
   });
 
   it('runs the same four statements for 5 articles as for 50, with everything nested resolved', async () => {
@@ -407,7 +390,7 @@ describeEachEngine('batched loading', (engine) => {
     }
 
     it('are the very rows the plain loaders return, Dates included, and cost no statement', async () => {
-      const db = database.handle.db;
+      const db = gateway.db;
       const primed = createLoaders(db, anonymousViewer);
       const plain = createLoaders(db, anonymousViewer);
       const article = (await primed.articleBySlug.load('page-large'))!;
@@ -467,7 +450,7 @@ describeEachEngine('batched loading', (engine) => {
     });
 
     it('primes a link target the viewer may not see as null, as articleById answers it', async () => {
-      const db = database.handle.db;
+      const db = gateway.db;
       const primed = createLoaders(db, anonymousViewer);
       const plain = createLoaders(db, anonymousViewer);
       const linker = (await primed.articleBySlug.load('links-to-hidden'))!;

@@ -26,6 +26,6 @@ describe('summarizeProfile', () => {
   it('names packages, scoped ones included, and Node internals', () => {
     expect(packageOf('file:///a/node_modules/@apollo/server/dist/esm/x.js')).toBe('@apollo/server');
     expect(packageOf('node:internal/streams/writable')).toBe('(node internals)');
-    expect(packageOf('file:///work/byline/src/server/loaders.ts')).toBe('byline src/');
+    expect(packageOf('file:///work/byline/src/modules/loaders.ts')).toBe('byline src/');
   });
 });

@@ -1,17 +1,12 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestArticle } from '../src/ingest/ingest-article.ts';
+import { expect, it } from 'vitest';
 import { createLogger } from '../src/shared/logger.ts';
-import { engines, type TestDatabase } from './helpers/engines.ts';
+import { describePostgres } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 // The response cache needs Postgres (it listens for content changes); so does its fast lane.
-const postgres = engines.filter((engine) => engine.name === 'postgres');
-
-describe.runIf(postgres.length > 0)('the response cache fast lane (hits before Express)', () => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
+describePostgres('the response cache fast lane (hits before Express)', (postgres) => {
   const logLines: Record<string, unknown>[] = [];
   const article = makeArticle();
   const url = () =>
@@ -22,23 +17,16 @@ describe.runIf(postgres.length > 0)('the response cache fast lane (hits before E
   const get = (headers: Record<string, string> = {}) =>
     fetch(url(), { headers: { 'apollo-require-preflight': 'true', ...headers } });
 
-  beforeAll(async () => {
-    database = await postgres[0]!.open();
-    await ingestArticle(database.handle.db, article);
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
-        done();
-      },
-    });
-    gateway = await startTestGateway(database, {
-      env: { DATABASE_URL: database.url!, BYLINE_RATE_LIMIT_PER_MINUTE: '4' },
-      logger: createLogger('info', sink),
-    });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+      done();
+    },
   });
-  afterAll(async () => {
-    await gateway.close();
-    await database.drop();
+  const gateway = useGateway(postgres, {
+    articles: [article],
+    env: (database) => ({ DATABASE_URL: database.url!, BYLINE_RATE_LIMIT_PER_MINUTE: '4' }),
+    logger: createLogger('info', sink),
   });
 
   it('serves a hit with the caller’s request id, CORS for any origin and one log line, and counts each request once against the rate limit', async () => {

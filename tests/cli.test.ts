@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commands, EXIT } from '../src/cli/main.ts';
-import { demoContentDir } from '../src/server/start-gateway.ts';
+import { demoContentDir } from '../src/http/start-gateway.ts';
 import { byline, bylineBin, run } from './helpers/cli.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 

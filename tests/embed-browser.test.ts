@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { createGateway, type Gateway } from '../src/server/create-gateway.ts';
+import { createGateway, type Gateway } from '../src/http/create-gateway.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './helpers/browser.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';

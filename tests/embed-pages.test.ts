@@ -182,13 +182,13 @@ describeEachEngine('embed pages', (engine) => {
         assertInert(html);
         if (path.includes('articles')) {
           expect(html).toContain(
-            '&#60;/title&#62;&#60;script&#62;window.__pwned=&#39;headline&#39;&#60;/script&#62;&#34;&#62;',
+            '&lt;/title&gt;&lt;script&gt;window.__pwned=&#39;headline&#39;&lt;/script&gt;&quot;&gt;',
           );
           // The URL reaches src percent-encoded by the URL parser, so the quote cannot end the attribute.
           expect(html).toContain('src="https://media.example/x.jpg?a=%22onerror=%22window.__pwned=7"');
           expect(jsonLdOf(html).headline).toBe(hostile.headline);
         } else {
-          expect(html).toContain('&#34;onmouseover=&#34;window.__pwned=4&#34; &#60;/blockquote&#62;');
+          expect(html).toContain('&quot;onmouseover=&quot;window.__pwned=4&quot; &lt;/blockquote&gt;');
           expect(jsonLdOf(html).text).toBe(hostile.quotes![0]!.text);
         }
       }
@@ -217,7 +217,7 @@ describeEachEngine('embed pages', (engine) => {
         assertInert(html);
         expect(html).not.toContain('<img');
         expect(csp(response).get('img-src')).toBe("'none'");
-        expect(html).toMatch(/<h1><span>&#60;\/title/);
+        expect(html).toMatch(/<h1><span>&lt;\/title/);
         const oembed = await (
           await fetch(
             `${gateway.origin}/oembed?url=${encodeURIComponent(`${TEST_PUBLIC_URL}/articles/hostile-content`)}`,

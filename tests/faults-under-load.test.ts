@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext 
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { ingestPaths } from '../src/ingest/ingest-paths.ts';
-import { demoContentDir } from '../src/server/start-gateway.ts';
+import { demoContentDir } from '../src/http/start-gateway.ts';
 import { startBylineProcess, type BylineProcess } from './helpers/byline-process.ts';
 import {
   ask,

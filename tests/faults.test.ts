@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { openDatabase, type DatabaseHandle } from '../src/db/open-database.ts';
-import { isDatabaseUnavailable } from '../src/server/format-error.ts';
+import { isDatabaseUnavailable } from '../src/graphql/format-error.ts';
 import { toGlobalId } from '../src/shared/global-id.ts';
 import { makePartner } from './helpers/embedding.ts';
 import { createPostgresDatabase, postgresAvailable, type TestDatabase } from './helpers/engines.ts';

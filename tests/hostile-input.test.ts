@@ -3,6 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine, engines, type TestDatabase } from './helpers/engines.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 /**
  * What an attacker on the open internet sends, one case per test: each asserts the exact status,
@@ -85,20 +86,13 @@ function nested(depth: number): string {
 }
 
 describeEachEngine('hostile input', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
+  const gateway = useGateway(engine, { demo: true });
   let origin: string;
   let articleCount: number;
   beforeAll(async () => {
-    database = await engine.open();
-    gateway = await startTestGateway(database, { demo: true });
     origin = gateway.origin;
     const { body } = await gateway.graphql('{ articles { totalCount } }');
     articleCount = body.data!.articles.totalCount as number;
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
   });
 
   describe('query shape limits', () => {
@@ -293,7 +287,7 @@ describeEachEngine('hostile input', (engine) => {
       expect(body.data!.articles.totalCount).toBe(articleCount);
     });
 
-    it('refuses NUL bytes in a string variable with BAD_USER_INPUT before the database sees them', async () => {
+    it('refuses NUL bytes in a string variable with BAD_USER_INPUT before the gateway.database sees them', async () => {
       const response = await post(origin, {
         query: 'query ($s: String!) { article(slug: $s) { id } }',
         variables: { s: 'abc\u0000def' },
@@ -320,12 +314,22 @@ describeEachEngine('hostile input', (engine) => {
   });
 
   describe('HTTP', () => {
-    it('refuses a 1 MB body with 413 PAYLOAD_TOO_LARGE', async () => {
-      const response = await post(origin, {
-        query: `{ __typename }`,
-        variables: { pad: 'x'.repeat(1_000_000) },
-      });
-      expectError(response, 413, 'PAYLOAD_TOO_LARGE', /^Request body is larger than the 100 kB limit$/);
+    it('refuses a body over 100 kB, just over or 1 MB, with 413 PAYLOAD_TOO_LARGE', async () => {
+      for (const size of [101 * 1024, 1_000_000]) {
+        const response = await post(origin, {
+          query: `{ __typename }`,
+          variables: { pad: 'x'.repeat(size) },
+        });
+        expectError(response, 413, 'PAYLOAD_TOO_LARGE', /^Request body is larger than the 100 kB limit$/);
+        expect(response.json).toEqual({
+          errors: [
+            {
+              message: 'Request body is larger than the 100 kB limit',
+              extensions: { code: 'PAYLOAD_TOO_LARGE' },
+            },
+          ],
+        });
+      }
     });
 
     it('refuses a JSON array of 1,000 operations with 400 BATCHING_NOT_SUPPORTED', async () => {
@@ -393,6 +397,10 @@ describeEachEngine('hostile input', (engine) => {
     it('answers invalid JSON with a JSON error body, not an HTML page', async () => {
       const response = await send(origin, { body: '{"query": "{ __typename }"' });
       expectError(response, 400, 'BAD_REQUEST', /Request body is not valid JSON/);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(response.json).toEqual({
+        errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+      });
     });
 
     it('refuses a body whose query is not a string', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateArticleDocument, type ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
 import { ingestPaths } from '../src/ingest/ingest-paths.ts';
-import { demoContentDir } from '../src/server/start-gateway.ts';
+import { demoContentDir } from '../src/http/start-gateway.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 

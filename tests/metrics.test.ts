@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ArticlePageDocument } from '../src/generated/operations.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from './helpers/gateway.ts';
 import { runOperation } from './helpers/operations.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
 
@@ -34,16 +35,7 @@ const sqlStatements = (response: GraphQLResponse<unknown>) =>
   (response.body.extensions?.['sql'] as { statements: number }).statements;
 
 describeEachEngine('GET /metrics', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    gateway = await startTestGateway(database, { demo: true });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
-  });
+  const gateway = useGateway(engine, { demo: true });
 
   it('counts exactly the queries made between two scrapes: by operation and outcome, with their SQL', async () => {
     const before = await scrape(gateway);
@@ -91,14 +83,8 @@ describeEachEngine('GET /metrics', (engine) => {
     expect(delta.get('byline_dataloader_batch_size_sum{loader="articleParts"}')).toBe(4 + 4 + 3);
   });
 
-  it('reports the connection pool, and the cache and rate-limit counters other parts increment', async () => {
-    gateway.gateway.metrics.cacheLookups.inc({ cache: 'article', result: 'hit' });
-    gateway.gateway.metrics.cacheLookups.inc({ cache: 'article', result: 'miss' }, 2);
-    gateway.gateway.metrics.rateLimitRejections.inc({ limit: 'per-key' });
+  it('reports the connection pool', async () => {
     const samples = await scrape(gateway);
-    expect(samples.get('byline_cache_lookups_total{cache="article",result="hit"}')).toBe(1);
-    expect(samples.get('byline_cache_lookups_total{cache="article",result="miss"}')).toBe(2);
-    expect(samples.get('byline_rate_limit_rejections_total{limit="per-key"}')).toBe(1);
     const max = samples.get('byline_db_pool_max');
     if (engine.name === 'postgres') {
       expect(max).toBe(10);
@@ -109,11 +95,48 @@ describeEachEngine('GET /metrics', (engine) => {
     expect(samples.get('byline_db_pool_waiting')).toBe(0);
   });
 
+  it('counts the rate-limit rejections and (on Postgres) response-cache lookups of real requests', async () => {
+    // A gateway of its own: a limit of 2 a minute, and the response cache, which runs on Postgres only.
+    const limited = await startTestGateway(gateway.database, {
+      env: {
+        BYLINE_RATE_LIMIT_PER_MINUTE: '2',
+        ...(gateway.database.url ? { DATABASE_URL: gateway.database.url } : {}),
+      },
+    });
+    try {
+      const url = `${limited.origin}/graphql?${new URLSearchParams({
+        query: 'query Headline($slug: String!) { article(slug: $slug) { headline } }',
+        variables: JSON.stringify({ slug: SLUG }),
+      })}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
+        statuses.push(response.status);
+        await response.arrayBuffer();
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+      const samples = await scrape(limited);
+      expect(samples.get('byline_rate_limit_rejections_total{limit="per-ip"}')).toBe(1);
+      const lookups = (result: string) =>
+        samples.get(`byline_cache_lookups_total{cache="response",result="${result}"}`);
+      if (engine.name === 'postgres') {
+        // The first answer is computed and stored, the second served from the cache.
+        expect(lookups('miss')).toBeGreaterThanOrEqual(1);
+        expect(lookups('hit')).toBeGreaterThanOrEqual(1);
+      } else {
+        expect(lookups('miss')).toBeUndefined();
+        expect(lookups('hit')).toBeUndefined();
+      }
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('keeps each gateway in a registry of its own', async () => {
-    const other = await startTestGateway(database);
+    const other = await startTestGateway(gateway.database);
     try {
       const samples = await scrape(other);
-      expect(samples.get('byline_cache_lookups_total{cache="article",result="hit"}')).toBeUndefined();
+      expect([...samples.keys()].some((key) => key.startsWith('byline_cache_lookups_total'))).toBe(false);
       expect([...samples.keys()].some((key) => key.startsWith('byline_graphql_requests_total'))).toBe(false);
     } finally {
       await other.close();
@@ -121,7 +144,7 @@ describeEachEngine('GET /metrics', (engine) => {
   });
 
   it('is not served when BYLINE_METRICS=false', async () => {
-    const off = await startTestGateway(database, { env: { BYLINE_METRICS: 'false' } });
+    const off = await startTestGateway(gateway.database, { env: { BYLINE_METRICS: 'false' } });
     try {
       expect((await fetch(`${off.origin}/metrics`)).status).toBe(404);
     } finally {

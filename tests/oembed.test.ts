@@ -116,7 +116,7 @@ describeEachEngine('GET /oembed', (engine) => {
       expect(xml).toContain('<type>rich</type>');
       expect(xml).toContain('<version>1.0</version>');
       expect(xml).toContain('<width>600</width>');
-      expect(xml).toContain('<html>&#60;iframe src=&#34;');
+      expect(xml).toContain('<html>&lt;iframe src=&quot;');
       expect(xml).not.toContain('<iframe');
     });
   });

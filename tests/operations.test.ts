@@ -1,17 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse, validate } from 'graphql';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ArticlePageDocument,
   PersonPageDocument,
   SectionFrontDocument,
   type ArticlePageQuery,
 } from '../src/generated/operations.ts';
-import { buildCurrentSchema } from '../src/server/schema-snapshot.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
-import { startTestGateway, TEST_PUBLIC_URL, type TestGateway } from './helpers/gateway.ts';
+import { buildCurrentSchema } from '../src/graphql/schema-snapshot.ts';
+import { describeEachEngine } from './helpers/engines.ts';
+import { TEST_PUBLIC_URL } from './helpers/gateway.ts';
 import { runOperation } from './helpers/operations.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
 const operationsDir = new URL('../operations/examples/', import.meta.url);
@@ -41,16 +42,7 @@ describe('operations/examples', () => {
 });
 
 describeEachEngine('the example operations, typed from the schema', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    gateway = await startTestGateway(database, { demo: true });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
-  });
+  const gateway = useGateway(engine, { demo: true });
 
   it('ArticlePage renders the reference article: headline, section, body blocks and quoted speakers', async () => {
     const { body } = await runOperation(gateway, ArticlePageDocument, { slug: SLUG });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPartnerCommand } from '../src/modules/partners/partner-command.ts';
+import { runPartnerCommand } from '../src/cli/partner-command.ts';
 import { findPartnerById, revokePartner } from '../src/modules/partners/partners.repository.ts';
 import { rotatePartnerKey, viewerForPartner } from '../src/modules/partners/partners.service.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';

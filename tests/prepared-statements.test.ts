@@ -1,28 +1,21 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines, type TestDatabase } from './helpers/engines.ts';
+import { expect, it } from 'vitest';
+import { describePostgres } from './helpers/engines.ts';
+import { useDatabase } from './helpers/use-gateway.ts';
 
-const postgres = engines.filter((engine) => engine.name === 'postgres');
-
-describe.runIf(postgres.length > 0)('prepared statements (BYLINE_PREPARED_STATEMENTS)', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await postgres[0]!.open({ poolSize: 1, preparedStatements: true });
-  });
-  afterAll(() => database.drop());
+describePostgres('prepared statements (BYLINE_PREPARED_STATEMENTS)', (postgres) => {
+  const fixture = useDatabase(postgres, { database: { poolSize: 1, preparedStatements: true } });
 
   const prepared = async () =>
     (
       await sql<{
         name: string;
         statement: string;
-      }>`select name, statement from pg_prepared_statements where name like 'byline_%'`.execute(
-        database.handle.db,
-      )
+      }>`select name, statement from pg_prepared_statements where name like 'byline_%'`.execute(fixture.db)
     ).rows;
 
   it('names the statements Kysely sends, once per text, and answers as before', async () => {
-    const { db } = database.handle;
+    const { db } = fixture;
     const first = await db.selectFrom('sections').select('id').where('slug', '=', 'world').execute();
     const second = await db.selectFrom('sections').select('id').where('slug', '=', 'nowhere').execute();
     expect(first).toEqual([]);
@@ -36,12 +29,12 @@ describe.runIf(postgres.length > 0)('prepared statements (BYLINE_PREPARED_STATEM
   it('plans each execution for its own values (no generic plans)', async () => {
     const { rows } = await sql<{
       plan_cache_mode: string;
-    }>`show plan_cache_mode`.execute(database.handle.db);
+    }>`show plan_cache_mode`.execute(fixture.db);
     expect(rows[0]!.plan_cache_mode).toBe('force_custom_plan');
   });
 
   it('runs statements unnamed when preparedStatements is off', async () => {
-    const plain = await postgres[0]!.open({ poolSize: 1, preparedStatements: false });
+    const plain = await postgres.open({ poolSize: 1, preparedStatements: false });
     try {
       await plain.handle.db.selectFrom('tags').select('id').execute();
       const { rows } = await sql<{

@@ -13,36 +13,15 @@ import {
   defaultManifestPath,
   serializeManifest,
   sha256,
-} from '../src/server/protection/operations-manifest.ts';
+} from '../src/protection/operations-manifest.ts';
 import { createLogger } from '../src/shared/logger.ts';
-import { anonymousViewer, type Scope, type Viewer } from '../src/shared/viewer.ts';
 import { describeEachEngine, engines, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { partnersById, testPartner } from './helpers/viewers.ts';
 
 const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
 const REDIS_URL = 'redis://127.0.0.1:6379';
-
-function partner(
-  id: number,
-  options: { scopes?: Scope[]; costBudget?: number; rateLimitPerMinute?: number },
-): Viewer {
-  return {
-    ...anonymousViewer,
-    kind: 'partner',
-    partnerId: id,
-    partnerName: `partner ${id}`,
-    scopes: new Set(options.scopes ?? []),
-    costBudget: options.costBudget ?? null,
-    rateLimitPerMinute: options.rateLimitPerMinute ?? null,
-  };
-}
-
-/** Resolves `x-test-partner: <id>` to the partner given, anything else to anonymous. */
-function viewers(partners: Viewer[]) {
-  return async (req: { get(name: string): string | undefined }) =>
-    partners.find((p) => String(p.partnerId) === req.get('x-test-partner')) ?? anonymousViewer;
-}
 
 const operation = (name: string) => buildOperationsManifest().operations.find((op) => op.name === name)!;
 
@@ -120,7 +99,10 @@ describeEachEngine('query cost', (engine) => {
     database = await engine.open();
     gateway = await startTestGateway(database, {
       demo: true,
-      resolveViewer: viewers([partner(7, { costBudget: 50 }), partner(8, { costBudget: 100_000 })]),
+      resolveViewer: partnersById([
+        testPartner(7, { costBudget: 50 }),
+        testPartner(8, { costBudget: 100_000 }),
+      ]),
     });
   });
   afterAll(async () => {
@@ -193,7 +175,10 @@ describe('introspection and suggestions', () => {
   const start = async (env: Record<string, string>) => {
     const gateway = await startTestGateway(database, {
       env,
-      resolveViewer: viewers([partner(9, { scopes: ['developer'] }), partner(10, { scopes: ['preview'] })]),
+      resolveViewer: partnersById([
+        testPartner(9, { scopes: ['developer'] }),
+        testPartner(10, { scopes: ['preview'] }),
+      ]),
     });
     started.push(gateway);
     return gateway;
@@ -244,7 +229,7 @@ describe('persisted operations', () => {
   const started: TestGateway[] = [];
   beforeAll(async () => {
     database = await engines[0]!.open();
-    await ingestPaths(database.handle.db, [(await import('../src/server/start-gateway.ts')).demoContentDir]);
+    await ingestPaths(database.handle.db, [(await import('../src/http/start-gateway.ts')).demoContentDir]);
   });
   afterAll(async () => {
     for (const gateway of started) await gateway.close();
@@ -275,7 +260,7 @@ describe('persisted operations', () => {
   it('in safelist mode runs only manifest operations for anonymous callers', async () => {
     const gateway = await startTestGateway(database, {
       env: { BYLINE_OPERATIONS: 'safelist' },
-      resolveViewer: viewers([partner(11, {})]),
+      resolveViewer: partnersById([testPartner(11, {})]),
     });
     started.push(gateway);
     const adHoc = await gateway.graphql('{ articles { totalCount } }');
@@ -349,7 +334,7 @@ describe('rate limiting', () => {
   async function exercise(env: Record<string, string>, partnerId: number) {
     const gateway = await startTestGateway(database, {
       env: { BYLINE_RATE_LIMIT_PER_MINUTE: '3', ...env },
-      resolveViewer: viewers([partner(partnerId, { rateLimitPerMinute: 5 })]),
+      resolveViewer: partnersById([testPartner(partnerId, { rateLimitPerMinute: 5 })]),
     });
     started.push(gateway);
     const statuses: number[] = [];

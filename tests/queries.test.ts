@@ -1,37 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestArticle } from '../src/ingest/ingest-article.ts';
+import { describe, expect, it } from 'vitest';
 import { toGlobalId } from '../src/shared/global-id.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, TEST_PUBLIC_URL, type TestGateway } from './helpers/gateway.ts';
+import { TEST_PUBLIC_URL } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const REFERENCE = 'russia-north-korea-pact-major-loss-for-us-allies';
 const LEAKS = /select |insert |from "|articles\.|pg_|at .*\.ts:\d+|stack/i;
 
 describeEachEngine('the GraphQL API', (engine) => {
-  let database: TestDatabase;
-  let api: TestGateway;
   const tiedSlugs = ['tie-a', 'tie-b', 'tie-c', 'tie-d'];
-
-  beforeAll(async () => {
-    database = await engine.open();
-    api = await startTestGateway(database, { demo: true });
+  const api = useGateway(engine, {
+    demo: true,
     // Four articles published at the same instant, in their own section: ordering ties.
-    for (const slug of tiedSlugs) {
-      await ingestArticle(
-        database.handle.db,
-        makeArticle({
-          slug,
-          url: `https://own.example/${slug}`,
-          publishedAt: '2020-01-01T00:00:00Z',
-          section: { slug: 'ties', name: 'Ties' },
-        }),
-      );
-    }
-  });
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
+    articles: tiedSlugs.map((slug) =>
+      makeArticle({
+        slug,
+        url: `https://own.example/${slug}`,
+        publishedAt: '2020-01-01T00:00:00Z',
+        section: { slug: 'ties', name: 'Ties' },
+      }),
+    ),
   });
 
   async function ok(query: string, variables?: Record<string, unknown>) {

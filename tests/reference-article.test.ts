@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
-import { startTestGateway, TEST_PUBLIC_URL, type TestGateway } from './helpers/gateway.ts';
+import { expect, it } from 'vitest';
+import { describeEachEngine } from './helpers/engines.ts';
+import { TEST_PUBLIC_URL } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
 
 describeEachEngine('the reference article', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    gateway = await startTestGateway(database, { demo: true });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
-  });
+  const gateway = useGateway(engine, { demo: true });
 
   it('comes back with its headline, section, date, lead image and canonical URL', async () => {
     const { body } = await gateway.graphql(

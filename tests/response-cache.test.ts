@@ -4,11 +4,11 @@ import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import { CacheHints, type CachePolicy } from '../src/server/cache-policy.ts';
-import { listenForContentChanges } from '../src/server/content-changes.ts';
-import { redisPrefix } from '../src/server/response-cache-store.ts';
-import { cacheableRequestOf, responseCacheKey } from '../src/server/response-cache.ts';
-import { buildCurrentSchema } from '../src/server/schema-snapshot.ts';
+import { CacheHints, type CachePolicy } from '../src/cache/cache-policy.ts';
+import { listenForContentChanges } from '../src/cache/content-changes.ts';
+import { redisPrefix } from '../src/cache/response-cache-store.ts';
+import { cacheableRequestOf, responseCacheKey } from '../src/cache/response-cache.ts';
+import { buildCurrentSchema } from '../src/graphql/schema-snapshot.ts';
 import {
   cacheTags,
   CONTENT_CHANGED_CHANNEL,

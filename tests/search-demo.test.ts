@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { searchArticles } from '../src/modules/search/search.repository.ts';
 import { editorViewer } from '../src/shared/viewer.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { describeEachEngine } from './helpers/engines.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const REFERENCE = 'russia-north-korea-pact-major-loss-for-us-allies';
 
 describeEachEngine('search on the demo content', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    gateway = await startTestGateway(database, { demo: true });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
-  });
+  const gateway = useGateway(engine, { demo: true });
 
   describe('Query.search', () => {
     it('finds the reference article first for "comprehensive strategic partnership", with a highlight', async () => {
@@ -49,7 +40,7 @@ describeEachEngine('search on the demo content', (engine) => {
       expect(slugs).not.toContain('draft-seoul-weighs-new-sanctions');
       expect(slugs).not.toContain('after-the-pact-where-the-korean-peninsula-goes-next');
       // With every right, the same search does reach them: the rule above is what hid them.
-      const db = database.handle.db;
+      const db = gateway.db;
       const hits = await searchArticles(db, editorViewer, {
         text: 'sanctions OR "where the korean peninsula goes next"',
         filter: {},

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, configReference, loadConfig, type Config } from '../config.ts';
-import { partnerUsage } from '../modules/partners/partner-usage.ts';
+import { partnerUsage } from './partner-usage.ts';
 import { EXIT, type Command, type Flags } from './command.ts';
 
 export { EXIT, type Command, type Flag, type Flags } from './command.ts';

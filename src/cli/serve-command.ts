@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { Config } from '../config.ts';
-import type { RunningGateway } from '../server/start-gateway.ts';
+import type { RunningGateway } from '../http/start-gateway.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { EXIT, type RunCommand } from './command.ts';
 
@@ -34,7 +34,7 @@ export const runServe: RunCommand = async (args, config) => {
   try {
     // Try the port first: loading the server, the database, migrations and the demo take seconds.
     await probePort(config.port, config.host);
-    const { startGateway } = await import('../server/start-gateway.ts');
+    const { startGateway } = await import('../http/start-gateway.ts');
     running = await startGateway(config, logger);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

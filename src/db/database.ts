@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** Table types, written to match `migrations/`. A column the database fills in is `Generated`. */
 
@@ -184,5 +184,3 @@ export type ArticleRow = Selectable<ArticlesTable>;
 export type QuoteRow = Selectable<QuotesTable>;
 export type RelatedLinkRow = Selectable<RelatedLinksTable>;
 export type PartnerRow = Selectable<PartnersTable>;
-export type NewArticle = Insertable<ArticlesTable>;
-export type ArticleUpdate = Updateable<ArticlesTable>;

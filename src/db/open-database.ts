@@ -18,6 +18,8 @@ export interface DatabaseOptions {
   readonly databaseUrl?: URL | string | undefined;
   /** PGlite data directory; absent means in memory. */
   readonly dataDir?: string | undefined;
+  /** PGlite only: a data directory tarball (`PGlite.dumpDataDir()`) to start from instead of initdb. */
+  readonly loadDataDir?: Blob | undefined;
   readonly poolSize?: number;
   readonly acquireTimeoutMs?: number;
   readonly statementTimeoutMs?: number;
@@ -177,6 +179,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   ]);
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     extensions: { pg_trgm, unaccent },
   });
   const dialect = new PGliteDialect(pglite);

@@ -17,7 +17,7 @@ import {
   type GraphQLType,
 } from 'graphql';
 import { configReference } from '../config.ts';
-import { buildCurrentSchema } from '../server/schema-snapshot.ts';
+import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
 
 /**
  * The reference pages generated from their sources of truth: docs/schema.md from the SDL's
@@ -136,12 +136,12 @@ export function renderSchemaReference(schema: GraphQLSchema): string {
     ['Scalars', isScalarType],
   ];
   const lines = [
-    GENERATED('schema/*.graphql'),
+    GENERATED('src/modules/<module>/<module>.graphql'),
     '',
     '# Schema reference',
     '',
     'Every type, field and argument of the Byline GraphQL API, with the descriptions written in the SDL',
-    '(`schema/*.graphql`). The same descriptions appear in the playground’s documentation explorer',
+    '(`src/modules/<module>/<module>.graphql`). The same descriptions appear in the playground’s documentation explorer',
     '(`/playground`). Everything is read-only: content arrives through ingest (see',
     '[content-format.md](content-format.md)).',
     '',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, StoredBlock } from '../db/database.ts';
 import { cacheTags, encodeContentChange, type TermKind } from '../shared/cache-tags.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
 import type { ArticleDocument, ImageDocument } from './article-document.ts';
 import * as repository from './ingest.repository.ts';
 
@@ -37,12 +38,7 @@ function countWords(text: string): number {
 
 /** Hash of the document with keys sorted, so formatting and key order do not count as edits. */
 export function contentHash(document: ArticleDocument): string {
-  const canonical = JSON.stringify(document, (_key, value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : value,
-  );
-  return createHash('sha256').update(canonical).digest('hex');
+  return createHash('sha256').update(canonicalJson(document)).digest('hex');
 }
 
 /** What one document names and so upserts before its own rows: in the order ingest upserts them. */

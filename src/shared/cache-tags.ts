@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The names of what a cached response was built from (issue 6). Reads record them while a response
- * is computed (`src/server/loader-cache-tags.ts`); ingest announces the ones it changed, after commit,
+ * The names of what a cached response was built from. Reads record them while a response
+ * is computed (`createLoader` in `src/modules/create-loader.ts`, each module naming its loaders' tags); ingest announces the ones it changed, after commit,
  * on `CONTENT_CHANGED_CHANNEL` (`src/ingest/ingest-article.ts`); each gateway then drops exactly the
- * entries carrying one of them (`src/server/response-cache.ts`). One vocabulary for both sides:
+ * entries carrying one of them (`src/cache/response-cache.ts`). One vocabulary for both sides:
  *
  * - `articles`: any article changed. Lists without a narrower tag (unfiltered or by date), search,
  *   related stories and name lookups, and lookups by id of a quote or link that found nothing.

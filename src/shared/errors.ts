@@ -1,9 +1,5 @@
 import { GraphQLError } from 'graphql';
 
-/** Error codes clients can branch on (`extensions.code`). */
-export type ErrorCode =
-  'BAD_USER_INPUT' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_SERVER_ERROR';
-
 /** The caller sent something wrong; the message says what was expected and what came. */
 export function badUserInput(message: string, argument?: string): GraphQLError {
   return new GraphQLError(message, {

@@ -1,5 +1,5 @@
 /**
- * Who is asking. Built once per request from its credentials (anonymous until partner keys land)
+ * Who is asking. Built once per request from its credentials (a partner key, or none: anonymous)
  * and carried in the GraphQL context; every rule about what a caller may see reads it.
  */
 export type Scope = 'preview' | 'body' | 'developer';
@@ -42,8 +42,3 @@ export const editorViewer: Viewer = Object.freeze({
   rateLimitPerMinute: null,
   costBudget: null,
 });
-
-/** The viewer the request's middleware chose (`res.locals.viewer`); anonymous when none did. */
-export function viewerOf(res: { readonly locals: Record<string, unknown> }): Viewer {
-  return (res.locals['viewer'] as Viewer | undefined) ?? anonymousViewer;
-}

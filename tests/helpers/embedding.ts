@@ -52,7 +52,7 @@ export function discoveryHref(html: string, type = 'application/json+oembed'): s
   const tag = new RegExp(`<link rel="alternate" type="${type.replace(/\+/g, '\\+')}" href="([^"]*)"`).exec(
     html,
   );
-  return tag?.[1]?.replace(/&#38;/g, '&');
+  return tag?.[1]?.replace(/&amp;/g, '&');
 }
 
 /** Content written to break out of every context it lands in. */

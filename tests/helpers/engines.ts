@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
-import { migrateToLatest } from '../../src/db/migrate.ts';
 import {
   openDatabase,
   type DatabaseHandle,
@@ -18,16 +18,36 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+export interface OpenOptions extends Omit<DatabaseOptions, 'databaseUrl' | 'loadDataDir'> {
+  /** Start with the demo content loaded (content/demo), as `byline serve --demo` would. */
+  readonly demo?: boolean;
+}
+
 export interface TestEngine {
   readonly name: Engine;
-  /** A fresh, migrated database of its own. */
-  open(options?: Omit<DatabaseOptions, 'databaseUrl'>): Promise<TestDatabase>;
+  /**
+   * A fresh, migrated database of its own (with `demo`, holding the demo content), copied from the
+   * image tests/helpers/global-setup.ts built once for the run.
+   */
+  open(options?: OpenOptions): Promise<TestDatabase>;
 }
 
 const postgresUrl = inject('postgresUrl');
+const images = inject('databaseImages');
+
+// Read once per test file (one worker process per file): each PGlite then loads from memory.
+const pgliteImages = new Map<string, Promise<Blob>>();
+function pgliteImage(file: string): Promise<Blob> {
+  let image = pgliteImages.get(file);
+  if (!image) {
+    image = readFile(file).then((bytes) => new Blob([bytes]));
+    pgliteImages.set(file, image);
+  }
+  return image;
+}
 
 async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresUrl!, connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({ connectionString: postgresUrl!, connectionTimeoutMillis: 30_000 });
   await client.connect();
   try {
     return await run(client);
@@ -36,10 +56,17 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates an empty database on the test server; returns its connection string. */
-export async function createPostgresDatabase(): Promise<{ url: string; dropDatabase: () => Promise<void> }> {
+/**
+ * Creates a database on the test server, empty or as a copy of `template`; returns its connection
+ * string.
+ */
+export async function createPostgresDatabase(
+  template?: string,
+): Promise<{ url: string; dropDatabase: () => Promise<void> }> {
   const name = `byline_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await admin((client) => client.query(`create database ${name}`));
+  await admin((client) =>
+    client.query(template ? `create database ${name} template ${template}` : `create database ${name}`),
+  );
   const url = new URL(postgresUrl!);
   url.pathname = `/${name}`;
   return {
@@ -51,19 +78,20 @@ export async function createPostgresDatabase(): Promise<{ url: string; dropDatab
 
 const pglite: TestEngine = {
   name: 'pglite',
-  async open(options = {}) {
-    const handle = await openDatabase(options);
-    await migrateToLatest(handle.db);
+  async open({ demo = false, ...options } = {}) {
+    const image = await pgliteImage(demo ? images.pglite.demo : images.pglite.migrated);
+    const handle = await openDatabase({ ...options, loadDataDir: image });
     return { engine: 'pglite', handle, url: undefined, drop: () => handle.close() };
   },
 };
 
 const postgres: TestEngine = {
   name: 'postgres',
-  async open(options = {}) {
-    const { url, dropDatabase } = await createPostgresDatabase();
+  async open({ demo = false, ...options } = {}) {
+    const { url, dropDatabase } = await createPostgresDatabase(
+      demo ? images.postgres!.demo : images.postgres!.migrated,
+    );
     const handle = await openDatabase({ preparedStatements: true, ...options, databaseUrl: url });
-    await migrateToLatest(handle.db);
     return {
       engine: 'postgres',
       handle,
@@ -80,6 +108,17 @@ const postgres: TestEngine = {
 export const engines: readonly TestEngine[] = postgresUrl ? [pglite, postgres] : [pglite];
 
 export const postgresAvailable = postgresUrl !== null;
+
+/** The Postgres engine, or undefined when no server answered (then `describePostgres` skips). */
+export const postgresEngine: TestEngine | undefined = postgresUrl ? postgres : undefined;
+
+/**
+ * Tests that need a real PostgreSQL server (pool, prepared statements, Redis-backed cache, faults):
+ * skipped, saying so, when none answered.
+ */
+export function describePostgres(name: string, body: (engine: TestEngine) => void): void {
+  describe.runIf(postgresUrl !== null)(`${name} [postgres]`, () => body(postgres));
+}
 
 /** `describe` once per engine, named after it. */
 export function describeEachEngine(name: string, body: (engine: TestEngine) => void): void {

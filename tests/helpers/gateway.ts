@@ -1,9 +1,9 @@
 import { loadConfig } from '../../src/config.ts';
 import { ingestPaths } from '../../src/ingest/ingest-paths.ts';
-import { createGateway, type Gateway } from '../../src/server/create-gateway.ts';
-import { demoContentDir } from '../../src/server/start-gateway.ts';
+import { createGateway, type Gateway } from '../../src/http/create-gateway.ts';
+import { demoContentDir } from '../../src/http/start-gateway.ts';
 import { createLogger, type Logger } from '../../src/shared/logger.ts';
-import type { ViewerResolver } from '../../src/server/protection/viewer-seam.ts';
+import type { ViewerResolver } from '../../src/protection/viewer-seam.ts';
 import type { TestDatabase } from './engines.ts';
 
 export const TEST_PUBLIC_URL = 'https://byline.test';

@@ -5,9 +5,10 @@ import {
   toConnection,
   type ConnectionParent,
 } from '../../shared/connection.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
-import type { ArticleParent } from './articles.mappers.ts';
+import type { ArticleFilter } from '../../generated/resolvers-types.ts';
+import type { GraphQLContext } from '../context.ts';
 import type { ArticleListFilter, ArticleOrder } from './articles.repository.ts';
+import type { ArticleParent } from '../parents.ts';
 
 /** Resolves any list of articles (`Query.articles`, `Section.articles`, `Person.mentionedIn`, …). */
 export async function resolveArticleConnection(
@@ -33,4 +34,16 @@ export async function resolveArticleConnection(
     after: args.after,
     totalCount: () => context.loaders.articleCount.load(args.filter),
   });
+}
+
+/** `ArticleFilter` as the repository takes it (shared with `Query.search`). */
+export function toListFilter(filter: ArticleFilter | null | undefined): ArticleListFilter {
+  if (!filter) return {};
+  return {
+    ...(filter.section != null && { sectionSlug: filter.section }),
+    ...(filter.tag != null && { tagSlug: filter.tag }),
+    ...(filter.person != null && { personSlug: filter.person }),
+    ...(filter.publishedAfter != null && { publishedAfter: filter.publishedAfter }),
+    ...(filter.publishedBefore != null && { publishedBefore: filter.publishedBefore }),
+  };
 }

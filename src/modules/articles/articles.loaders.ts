@@ -1,17 +1,14 @@
 import type { StoredBlock } from '../../db/database.ts';
-import DataLoader from 'dataloader';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import type DataLoader from 'dataloader';
 import { batchAcrossParents, manyInKeyOrder, oneInKeyOrder, type KeyParent } from '../../shared/batch.ts';
-import { fromJsonRow } from '../../shared/json-row.ts';
+import { fromJsonRow } from '../../db/json-row.ts';
 import { typed } from '../../shared/typename.ts';
-import type { Viewer } from '../../shared/viewer.ts';
-import type { ImageParent } from '../images/images.mappers.ts';
-import type { PersonParent } from '../people/people.mappers.ts';
-import type { SectionParent } from '../taxonomy/taxonomy.mappers.ts';
-import type { ArticleParent, ArticleParts } from './articles.mappers.ts';
+import { cacheTags as tag } from '../../shared/cache-tags.ts';
+import { createLoader, type LoaderScope } from '../create-loader.ts';
+import type { ArticleParts } from './articles.mappers.ts';
 import * as repository from './articles.repository.ts';
 import type { ArticlePart } from './articles.repository.ts';
+import type { ArticleParent, ImageParent, PersonParent, SectionParent } from '../parents.ts';
 
 /** Loaders of other modules that an article's parts fill, so later lookups of the same rows are free. */
 export interface ArticlePartsPrimes {
@@ -20,31 +17,53 @@ export interface ArticlePartsPrimes {
   readonly personById: DataLoader<number, PersonParent | null>;
 }
 
-export function createArticleLoaders(db: Kysely<Database>, viewer: Viewer, primes: ArticlePartsPrimes) {
-  const articleById = new DataLoader<number, ArticleParent | null>(async (ids) =>
-    oneInKeyOrder(ids, toParents(await repository.findArticlesByIds(db, viewer, ids)), (row) => row.id),
+declare module '../loader-types.ts' {
+  interface Loaders extends ArticleLoaders {}
+}
+
+export type ArticleLoaders = ReturnType<typeof createArticleLoaders>;
+
+export function createArticleLoaders({ db, viewer, hooks, loaders: primes }: LoaderScope) {
+  const articleById = createLoader<number, ArticleParent | null>(
+    'articleById',
+    async (ids) =>
+      oneInKeyOrder(ids, toParents(await repository.findArticlesByIds(db, viewer, ids)), (row) => row.id),
+    { hooks, tags: (id) => [tag.article(id)] },
   );
   const prime = (rows: ArticleParent[]) => {
     for (const row of rows) articleById.prime(row.id, row);
     return rows;
   };
-  const articleBySlug = new DataLoader<string, ArticleParent | null>(async (slugs) =>
-    oneInKeyOrder(
-      slugs,
-      prime(toParents(await repository.findArticlesBySlugs(db, viewer, slugs))),
-      (row) => row.slug,
-    ),
+  const articleBySlug = createLoader<string, ArticleParent | null>(
+    'articleBySlug',
+    async (slugs) =>
+      oneInKeyOrder(
+        slugs,
+        prime(toParents(await repository.findArticlesBySlugs(db, viewer, slugs))),
+        (row) => row.slug,
+      ),
+    {
+      hooks,
+      tags: (slug, row) => (row ? [tag.articleSlug(slug), tag.article(row.id)] : [tag.articleSlug(slug)]),
+    },
   );
-  const articleByUrl = new DataLoader<string, ArticleParent | null>(async (urls) =>
-    oneInKeyOrder(
-      urls,
-      prime(toParents(await repository.findArticlesByUrls(db, viewer, urls))),
-      (row) => row.url!,
-    ),
+  const articleByUrl = createLoader<string, ArticleParent | null>(
+    'articleByUrl',
+    async (urls) =>
+      oneInKeyOrder(
+        urls,
+        prime(toParents(await repository.findArticlesByUrls(db, viewer, urls))),
+        (row) => row.url!,
+      ),
+    {
+      hooks,
+      tags: (url, row) => (row ? [tag.articleUrl(url), tag.article(row.id)] : [tag.articleUrl(url)]),
+    },
   );
   // Pages that differ only by their parent (a list of sections, each with its articles) run as one
   // statement; identical pages are shared.
-  const articlePage = new DataLoader<repository.ArticlePageQuery, ArticleParent[], string>(
+  const articlePage = createLoader<repository.ArticlePageQuery, ArticleParent[], string>(
+    'articlePage',
     batchAcrossParents({
       parentOf: (page) => {
         const parent = parentOf(page.filter);
@@ -58,9 +77,14 @@ export function createArticleLoaders(db: Kysely<Database>, viewer: Viewer, prime
           (row) => row.parent_id,
         ).map((rows) => prime(toParents(rows.map(({ parent_id: _parentId, ...article }) => article)))),
     }),
-    { cacheKeyFn: (page) => JSON.stringify(page) },
+    {
+      hooks,
+      cacheKeyFn: (page) => JSON.stringify(page),
+      tags: (page, rows) => [articleListTag(page.filter), ...rows.map((row) => tag.article(row.id))],
+    },
   );
-  const articleCount = new DataLoader<repository.ArticleListFilter, number, string>(
+  const articleCount = createLoader<repository.ArticleListFilter, number, string>(
+    'articleCount',
     batchAcrossParents({
       parentOf,
       one: (filter) => repository.countArticles(db, viewer, filter),
@@ -71,12 +95,13 @@ export function createArticleLoaders(db: Kysely<Database>, viewer: Viewer, prime
           (row) => row.parent_id,
         ).map((row) => row?.count ?? 0),
     }),
-    { cacheKeyFn: (filter) => JSON.stringify(filter) },
+    { hooks, cacheKeyFn: (filter) => JSON.stringify(filter), tags: (filter) => [articleListTag(filter)] },
   );
   const revive = partRevivers(primes);
   const partKey = (key: ArticlePartKey) => `${key.articleId}:${key.part}`;
   // One statement per batch, computing only the parts some key of the batch asks for.
-  const articleParts = new DataLoader<ArticlePartKey, ArticleParts[ArticlePart], string>(
+  const articleParts: DataLoader<ArticlePartKey, ArticleParts[ArticlePart], string> = createLoader(
+    'articleParts',
     async (keys) => {
       const ids = [...new Set(keys.map((key) => key.articleId))];
       const parts = [...new Set(keys.map((key) => key.part))];
@@ -99,15 +124,18 @@ export function createArticleLoaders(db: Kysely<Database>, viewer: Viewer, prime
             ),
       );
     },
-    { cacheKeyFn: partKey },
+    { hooks, cacheKeyFn: partKey, tags: articlePartTags },
   );
-  const articleBodyById = new DataLoader<number, StoredBlock[]>(async (ids) =>
-    oneInKeyOrder(ids, await repository.findArticleBodies(db, viewer, ids), (row) => row.id).map(
-      (row, index) =>
-        row?.body ??
-        // Article parents are only ever rows the viewer may see; a miss means that broke.
-        new Error(`Expected article ${ids[index]!} to be visible to this viewer, found no such article`),
-    ),
+  const articleBodyById = createLoader<number, StoredBlock[]>(
+    'articleBodyById',
+    async (ids) =>
+      oneInKeyOrder(ids, await repository.findArticleBodies(db, viewer, ids), (row) => row.id).map(
+        (row, index) =>
+          row?.body ??
+          // Article parents are only ever rows the viewer may see; a miss means that broke.
+          new Error(`Expected article ${ids[index]!} to be visible to this viewer, found no such article`),
+      ),
+    { hooks, tags: (id) => [tag.article(id)] },
   );
   return {
     articleById,
@@ -124,6 +152,41 @@ export function createArticleLoaders(db: Kysely<Database>, viewer: Viewer, prime
 export interface ArticlePartKey {
   readonly articleId: number;
   readonly part: ArticlePart;
+}
+
+/**
+ * One tag naming the list's membership. Any one narrowing is enough: an article can only enter or
+ * leave the list if it had or has that section, tag, person or organization, and ingest announces
+ * all of those, before and after. A list narrowed only by dates depends on every article.
+ */
+function articleListTag(filter: repository.ArticleListFilter): string {
+  if (filter.tagId !== undefined) return tag.articlesOf('tag', filter.tagId);
+  if (filter.tagSlug !== undefined) return tag.articlesOfSlug('tag', filter.tagSlug);
+  if (filter.authorId !== undefined) return tag.articlesOf('person', filter.authorId);
+  if (filter.mentionedPersonId !== undefined) return tag.articlesOf('person', filter.mentionedPersonId);
+  if (filter.mentionedOrganizationId !== undefined) {
+    return tag.articlesOf('organization', filter.mentionedOrganizationId);
+  }
+  if (filter.personSlug !== undefined) return tag.articlesOfSlug('person', filter.personSlug);
+  if (filter.sectionId !== undefined) return tag.articlesOf('section', filter.sectionId);
+  if (filter.sectionSlug !== undefined) return tag.articlesOfSlug('section', filter.sectionSlug);
+  return tag.allArticles;
+}
+
+const PART_TERMS = { section: 'section', tags: 'tag', authors: 'person' } as const;
+
+/** A part is part of its article, and names the terms or images it shows. */
+function articlePartTags(
+  { articleId, part }: ArticlePartKey,
+  value: ArticleParts[ArticlePart],
+): readonly string[] {
+  const rows: readonly { readonly id: number }[] =
+    value === null ? [] : Array.isArray(value) ? value : [value];
+  const named =
+    part === 'leadImage' || part === 'bodyImages'
+      ? rows.map((row) => tag.image(row.id))
+      : rows.map((row) => tag.term(PART_TERMS[part], row.id));
+  return [tag.article(articleId), ...named];
 }
 
 /** Each part's JSON as the row types the plain loaders return, priming those loaders on the way. */

@@ -1,11 +1,5 @@
-import type { ArticleRow, PersonRow, StoredBlock } from '../../db/database.ts';
 import type { Typed } from '../../shared/typename.ts';
-import type { ImageParent } from '../images/images.mappers.ts';
-import type { PersonParent } from '../people/people.mappers.ts';
-import type { SectionParent, TagParent } from '../taxonomy/taxonomy.mappers.ts';
-
-/** An article row; rows from lists leave `body` out (`Article.body` then loads it by id). */
-export type ArticleParent = Typed<Omit<ArticleRow, 'body'> & { readonly body?: StoredBlock[] }, 'Article'>;
+import type { ImageParent, PersonParent, SectionParent, TagParent } from '../parents.ts';
 
 /**
  * What an article shows beside its own columns, fetched for a batch of articles in one statement:
@@ -17,12 +11,6 @@ export interface ArticleParts {
   readonly leadImage: ImageParent | null;
   readonly authors: PersonParent[];
   readonly bodyImages: ImageParent[];
-}
-
-/** A person named in an article, with the role it gives them. */
-export interface MentionParent {
-  readonly person: Typed<PersonRow, 'Person'>;
-  readonly role: string | null;
 }
 
 /** Blocks know their article and index, so they can find the quotes and links they hold. */

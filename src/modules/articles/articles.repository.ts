@@ -9,7 +9,8 @@ import {
 import type { ArticleRow, Database } from '../../db/database.ts';
 import type { ArticleParts } from './articles.mappers.ts';
 import type { Viewer } from '../../shared/viewer.ts';
-import { articleIsVisible } from '../../shared/visibility.ts';
+import { countOfParents, listOfParents, PARENT_ID } from '../parent-lists.ts';
+import { articleIsVisible } from './visibility.ts';
 
 /** Narrowing of an article list; ids come from a parent object, slugs from `ArticleFilter`. */
 export interface ArticleListFilter {
@@ -279,16 +280,11 @@ function countQuery(db: Kysely<Database>, viewer: Viewer, filter: QueryFilter) {
   );
 }
 
-/** The batch's parent ids as a relation `parent (id)`, each row then joined to its own list. */
-const parents = (ids: readonly number[]) => sql`unnest(${[...ids]}::integer[]) as parent (id)`;
-const PARENT_ID = sql<number>`parent.id`;
-
 /**
- * One page for each parent (`Section.articles` of every section listed) in one statement: each
- * parent id joined laterally to the very query `listArticles` runs for one, so rows, order and
- * cursors are the same. Rows carry their `parent_id`.
+ * One page for each parent (`Section.articles` of every section listed) in one statement, as
+ * `listArticles` runs it for one (`src/modules/parent-lists.ts`). Rows carry their `parent_id`.
  */
-export async function listArticlesOfParents(
+export function listArticlesOfParents(
   db: Kysely<Database>,
   viewer: Viewer,
   page: ArticlePageQuery,
@@ -298,23 +294,21 @@ export async function listArticlesOfParents(
   const perParent = pageQuery(db, viewer, page, { ...page.filter, [field]: PARENT_ID });
   // A link table's listed_at and article_id equal the article's, so this is the inner order too.
   const direction = sql.raw(page.order === 'newest' ? 'desc' : 'asc');
-  const { rows } = await sql<Omit<ArticleRow, 'body'> & { readonly parent_id: number }>`
-    select parent.id as parent_id, page.* from ${parents(parentIds)}
-    cross join lateral ${perParent} as page
-    order by parent.id, page.listed_at ${direction}, page.id ${direction}`.execute(db);
-  return rows;
+  return listOfParents<Omit<ArticleRow, 'body'>>(
+    db,
+    parentIds,
+    perParent,
+    sql`page.listed_at ${direction}, page.id ${direction}`,
+  );
 }
 
 /** `countArticles` for each parent, in one statement; rows carry their `parent_id`. */
-export async function countArticlesOfParents(
+export function countArticlesOfParents(
   db: Kysely<Database>,
   viewer: Viewer,
   filter: ArticleListFilter,
   field: ArticleParentField,
   parentIds: readonly number[],
 ) {
-  const count = countQuery(db, viewer, { ...filter, [field]: PARENT_ID });
-  const { rows } = await sql<{ readonly parent_id: number; readonly count: number }>`
-    select parent.id as parent_id, ${count} as count from ${parents(parentIds)}`.execute(db);
-  return rows.map((row) => ({ parent_id: row.parent_id, count: Number(row.count) }));
+  return countOfParents(db, parentIds, countQuery(db, viewer, { ...filter, [field]: PARENT_ID }));
 }

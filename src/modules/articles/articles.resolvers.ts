@@ -1,30 +1,16 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { StoredBlock } from '../../db/database.ts';
-import type { ArticleFilter, Resolvers } from '../../generated/resolvers-types.ts';
+import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { badUserInput } from '../../shared/errors.ts';
 import { fromGlobalIdOf, toGlobalId } from '../../shared/global-id.ts';
 import { selectsField } from '../../shared/selection.ts';
-import { requireFieldRight } from '../partners/field-rights.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
-import { resolveArticleConnection } from './article-connection.ts';
-import type { ArticleParent, ArticleParts, BlockParent } from './articles.mappers.ts';
-import type { ArticleListFilter, ArticlePart } from './articles.repository.ts';
-
-export function canonicalUrl(article: Pick<ArticleParent, 'url' | 'slug'>, publicUrl: string): string {
-  return article.url ?? `${publicUrl}/articles/${article.slug}`;
-}
-
-/** `ArticleFilter` as the repository takes it (shared with `Query.search`). */
-export function toListFilter(filter: ArticleFilter | null | undefined): ArticleListFilter {
-  if (!filter) return {};
-  return {
-    ...(filter.section != null && { sectionSlug: filter.section }),
-    ...(filter.tag != null && { tagSlug: filter.tag }),
-    ...(filter.person != null && { personSlug: filter.person }),
-    ...(filter.publishedAfter != null && { publishedAfter: filter.publishedAfter }),
-    ...(filter.publishedBefore != null && { publishedBefore: filter.publishedBefore }),
-  };
-}
+import { requireFieldRight } from '../partners/index.ts';
+import type { GraphQLContext } from '../context.ts';
+import { resolveArticleConnection, toListFilter } from './article-connection.ts';
+import { loadArticlePart } from './article-parts.ts';
+import { canonicalUrl } from './canonical-url.ts';
+import type { BlockParent } from './articles.mappers.ts';
+import type { ArticleParent } from '../parents.ts';
 
 function findArticle(
   context: GraphQLContext,
@@ -76,15 +62,6 @@ function toBlockParent(articleId: number, block: StoredBlock, position: number):
 function required<T>(value: T | null | undefined, what: string): T {
   if (value === null || value === undefined) throw new Error(`Article body refers to a missing ${what}`);
   return value;
-}
-
-/** One part of a visible article; every part asked for in one tick comes from one statement. */
-export function loadArticlePart<P extends ArticlePart>(
-  context: GraphQLContext,
-  articleId: number,
-  part: P,
-): Promise<ArticleParts[P]> {
-  return context.loaders.articleParts.load({ articleId, part }) as Promise<ArticleParts[P]>;
 }
 
 /** An article's quotes, with their speakers in the same statement when the operation reads them. */

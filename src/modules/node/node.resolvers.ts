@@ -1,8 +1,8 @@
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { badUserInput } from '../../shared/errors.ts';
 import { fromGlobalId, type NodeType } from '../../shared/global-id.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
-import type { Loaders } from '../../server/loaders.ts';
+import type { GraphQLContext } from '../context.ts';
+import type { Loaders } from '../loader-types.ts';
 
 const MAX_NODES = 100;
 

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, PersonRow } from '../../db/database.ts';
 import type { Viewer } from '../../shared/viewer.ts';
-import { articleIsVisible } from '../../shared/visibility.ts';
+import { articleIsVisible } from '../articles/index.ts';
 
 export function findPeopleByIds(db: Kysely<Database>, ids: readonly number[]) {
   return db.selectFrom('people').selectAll().where('id', 'in', ids).execute();

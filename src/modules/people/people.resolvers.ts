@@ -2,12 +2,12 @@ import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { badUserInput, describeValue } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor, pageSize, toConnection } from '../../shared/connection.ts';
 import { fromGlobalIdOf, toGlobalId, type NodeType } from '../../shared/global-id.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
-import { resolveArticleConnection } from '../articles/article-connection.ts';
-import { resolveQuoteConnection } from '../quotes/quote-connection.ts';
-import { validateSearchText, withoutHonorifics } from '../search/search-text.ts';
-import type { PersonParent } from './people.mappers.ts';
+import type { GraphQLContext } from '../context.ts';
+import { resolveArticleConnection } from '../articles/index.ts';
+import { resolveQuoteConnection } from '../quotes/index.ts';
+import { validateSearchText, withoutHonorifics } from '../search/index.ts';
 import type { MatchedPersonRow } from './people.repository.ts';
+import type { PersonParent } from '../parents.ts';
 
 /** `id` or `slug`, exactly one: the shared rule of `Query.person` and `Query.organization`. */
 function byIdOrSlug<T>(

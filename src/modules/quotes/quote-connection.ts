@@ -5,9 +5,9 @@ import {
   toConnection,
   type ConnectionParent,
 } from '../../shared/connection.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
-import type { QuoteParent } from './quotes.mappers.ts';
+import type { GraphQLContext } from '../context.ts';
 import type { QuoteListFilter } from './quotes.repository.ts';
+import type { QuoteParent } from '../parents.ts';
 
 const ORDERING = 'quotes:newest';
 const RELEVANCE_ORDERING = 'quotes:relevance';

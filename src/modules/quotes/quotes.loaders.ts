@@ -1,13 +1,11 @@
-import DataLoader from 'dataloader';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import type DataLoader from 'dataloader';
 import { batchAcrossParents, manyInKeyOrder, oneInKeyOrder, type KeyParent } from '../../shared/batch.ts';
-import { fromJsonRowOrNull } from '../../shared/json-row.ts';
+import { fromJsonRowOrNull } from '../../db/json-row.ts';
 import { typed } from '../../shared/typename.ts';
-import type { Viewer } from '../../shared/viewer.ts';
-import type { OrganizationParent, PersonParent } from '../people/people.mappers.ts';
-import type { QuoteParent } from './quotes.mappers.ts';
 import * as repository from './quotes.repository.ts';
+import type { OrganizationParent, PersonParent, QuoteParent } from '../parents.ts';
+import { cacheTags as tag } from '../../shared/cache-tags.ts';
+import { createLoader, type LoaderScope } from '../create-loader.ts';
 
 /** Loaders of the people module that an article's quotes fill with their speakers. */
 export interface QuoteSpeakerPrimes {
@@ -21,17 +19,31 @@ export interface QuotesOfArticle {
   readonly speakers: boolean;
 }
 
-export function createQuoteLoaders(db: Kysely<Database>, viewer: Viewer, primes: QuoteSpeakerPrimes) {
-  const quoteById = new DataLoader<number, QuoteParent | null>(async (ids) =>
-    oneInKeyOrder(
-      ids,
-      (await repository.findQuotesByIds(db, viewer, ids)).map((row) => typed('Quote', row)),
-      (row) => row.id,
-    ),
+declare module '../loader-types.ts' {
+  interface Loaders extends QuoteLoaders {}
+}
+
+export type QuoteLoaders = ReturnType<typeof createQuoteLoaders>;
+
+export function createQuoteLoaders({ db, viewer, hooks, loaders: primes }: LoaderScope) {
+  const quoteById = createLoader<number, QuoteParent | null>(
+    'quoteById',
+    async (ids) =>
+      oneInKeyOrder(
+        ids,
+        (await repository.findQuotesByIds(db, viewer, ids)).map((row) => typed('Quote', row)),
+        (row) => row.id,
+      ),
+    {
+      hooks,
+      // A quote not found (or not visible) appears only through ingest.
+      tags: (_id, quote) => (quote ? [tag.article(quote.article_id)] : [tag.allArticles]),
+    },
   );
   // Keyed by article and whether the caller reads speakers; every key of a tick is one statement,
   // which brings speakers (priming personById and organizationById) when any key asks for them.
-  const quotesByArticle = new DataLoader<QuotesOfArticle, QuoteParent[], string>(
+  const quotesByArticle = createLoader<QuotesOfArticle, QuoteParent[], string>(
+    'quotesByArticle',
     async (keys) => {
       const articleIds = [...new Set(keys.map((key) => key.articleId))];
       const speakers = keys.some((key) => key.speakers);
@@ -50,11 +62,16 @@ export function createQuoteLoaders(db: Kysely<Database>, viewer: Viewer, primes:
       const byArticle = new Map(articleIds.map((id, index) => [id, lists[index]!]));
       return keys.map((key) => byArticle.get(key.articleId)!);
     },
-    { cacheKeyFn: (key) => `${key.articleId}:${key.speakers}` },
+    {
+      cacheKeyFn: (key) => `${key.articleId}:${key.speakers}`,
+      hooks,
+      tags: ({ articleId }) => [tag.article(articleId)],
+    },
   );
   // Pages that differ only by their speaker (a list of people, each with their quotes) run as one
   // statement; identical pages are shared.
-  const quotePage = new DataLoader<repository.QuotePageQuery, QuoteParent[], string>(
+  const quotePage = createLoader<repository.QuotePageQuery, QuoteParent[], string>(
+    'quotePage',
     batchAcrossParents({
       parentOf: (page) => {
         // Text searches rank by relevance and are never nested under a speaker: each runs alone.
@@ -69,9 +86,17 @@ export function createQuoteLoaders(db: Kysely<Database>, viewer: Viewer, primes:
           (row) => row.parent_id,
         ).map((rows) => rows.map(({ parent_id: _parentId, ...quote }) => typed('Quote', quote))),
     }),
-    { cacheKeyFn: (page) => JSON.stringify(page) },
+    {
+      cacheKeyFn: (page) => JSON.stringify(page),
+      hooks,
+      tags: (page, rows) => [
+        ...quoteListTags(page.filter),
+        ...rows.map((row) => tag.article(row.article_id)),
+      ],
+    },
   );
-  const quoteCount = new DataLoader<repository.QuoteListFilter, number, string>(
+  const quoteCount = createLoader<repository.QuoteListFilter, number, string>(
+    'quoteCount',
     batchAcrossParents({
       parentOf,
       one: (filter) => repository.countQuotes(db, viewer, filter),
@@ -82,7 +107,7 @@ export function createQuoteLoaders(db: Kysely<Database>, viewer: Viewer, primes:
           (row) => row.parent_id,
         ).map((row) => row?.count ?? 0),
     }),
-    { cacheKeyFn: (filter) => JSON.stringify(filter) },
+    { cacheKeyFn: (filter) => JSON.stringify(filter), hooks, tags: (filter) => quoteListTags(filter) },
   );
   return { quoteById, quotesByArticle, quotePage, quoteCount };
 }
@@ -95,4 +120,21 @@ function parentOf(
   if (field === undefined) return undefined;
   const { [field]: id, ...rest } = filter;
   return { field, id: id!, rest };
+}
+
+/** Quotes live in articles: a list's membership is named as an article list's is, by speaker or by article. */
+function quoteListTags(filter: repository.QuoteListFilter): readonly string[] {
+  if (filter.speakerPersonId !== undefined) return [tag.articlesOf('person', filter.speakerPersonId)];
+  if (filter.speakerOrganizationId !== undefined) {
+    return [tag.articlesOf('organization', filter.speakerOrganizationId)];
+  }
+  if (filter.speakerSlug !== undefined) {
+    // One slug names a person or an organization.
+    return [
+      tag.articlesOfSlug('person', filter.speakerSlug),
+      tag.articlesOfSlug('organization', filter.speakerSlug),
+    ];
+  }
+  if (filter.articleSlug !== undefined) return [tag.articleSlug(filter.articleSlug)];
+  return [tag.allArticles];
 }

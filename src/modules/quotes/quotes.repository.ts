@@ -1,13 +1,14 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database, QuoteRow } from '../../db/database.ts';
 import type { Viewer } from '../../shared/viewer.ts';
-import { articleIsVisible } from '../../shared/visibility.ts';
+import { articleIsVisible } from '../articles/index.ts';
+import { countOfParents, listOfParents, PARENT_ID } from '../parent-lists.ts';
 import {
-  HEADLINE_INPUT_FROM,
-  HEADLINE_INPUT_TO,
-  TEXT_SEARCH_CONFIG,
+  headlineInput as strip,
+  textSearchConfig as config,
+  tsquery as quoteQuery,
   WHOLE_TEXT_HEADLINE,
-} from '../search/search-text.ts';
+} from '../search/index.ts';
 
 export interface QuoteListFilter {
   /** Slug of the person or organization who said it. */
@@ -43,9 +44,7 @@ export interface QuotePageQuery {
 }
 
 // Same configuration and expression as the `quotes_search_idx` index (migration 202611270002).
-const config = sql`${sql.lit(TEXT_SEARCH_CONFIG)}::regconfig`;
 const quoteDocument = sql`byline_quote_search_vector(quotes.text, quotes.context)`;
-const quoteQuery = (text: string) => sql`websearch_to_tsquery(${config}, ${text})`;
 const quoteRank = (text: string) => sql<number>`ts_rank(${quoteDocument}, ${quoteQuery(text)})::float8`;
 
 /** Quotes by id, only where their article is visible to the viewer. */
@@ -138,8 +137,6 @@ function newestQuotesQuery(db: Kysely<Database>, viewer: Viewer, page: QuotePage
 /** One page of a quote text search: best match first, ties broken by id, with highlights. */
 async function searchQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePageQuery, text: string) {
   const rank = quoteRank(text);
-  const strip = (value: RawBuilder<unknown>) =>
-    sql`translate(${value}, ${HEADLINE_INPUT_FROM}, ${HEADLINE_INPUT_TO})`;
   const headline = (value: RawBuilder<unknown>) =>
     sql<string>`ts_headline(${config}, ${strip(value)}, ${quoteQuery(text)}, ${WHOLE_TEXT_HEADLINE})`;
   let query = filteredQuotes(db, viewer, page.filter)
@@ -176,14 +173,10 @@ function countQuery(db: Kysely<Database>, viewer: Viewer, filter: QueryFilter) {
   return filteredQuotes(db, viewer, filter).select((eb) => eb.fn.countAll<number>().as('count'));
 }
 
-/** The batch's parent ids as a relation `parent (id)`, each row then joined to its own list. */
-const parents = (ids: readonly number[]) => sql`unnest(${[...ids]}::integer[]) as parent (id)`;
-const PARENT_ID = sql<number>`parent.id`;
-
 /**
  * One page of newest quotes for each parent speaker (`Person.quotes` of every person listed) in one
- * statement: each parent id joined laterally to the very query `listQuotes` runs for one, so rows,
- * order and cursors are the same. Not for text searches. Rows carry their `parent_id`.
+ * statement, as `listQuotes` runs it for one (`src/modules/parent-lists.ts`). Not for text searches.
+ * Rows carry their `parent_id`.
  */
 export async function listQuotesOfParents(
   db: Kysely<Database>,
@@ -196,23 +189,21 @@ export async function listQuotesOfParents(
     throw new Error('listQuotesOfParents takes pages in newest order, got a text search');
   }
   const perParent = newestQuotesQuery(db, viewer, page, { ...page.filter, [field]: PARENT_ID });
-  const { rows } = await sql<QuoteRow & { readonly listed_at: Date; readonly parent_id: number }>`
-    select parent.id as parent_id, page.* from ${parents(parentIds)}
-    cross join lateral ${perParent} as page
-    order by parent.id, page.listed_at desc, page.article_id desc, page.ordinal asc`.execute(db);
-  return rows;
+  return listOfParents<QuoteRow & { readonly listed_at: Date }>(
+    db,
+    parentIds,
+    perParent,
+    sql`page.listed_at desc, page.article_id desc, page.ordinal asc`,
+  );
 }
 
 /** `countQuotes` for each parent, in one statement; rows carry their `parent_id`. */
-export async function countQuotesOfParents(
+export function countQuotesOfParents(
   db: Kysely<Database>,
   viewer: Viewer,
   filter: QuoteListFilter,
   field: QuoteParentField,
   parentIds: readonly number[],
 ) {
-  const count = countQuery(db, viewer, { ...filter, [field]: PARENT_ID });
-  const { rows } = await sql<{ readonly parent_id: number; readonly count: number }>`
-    select parent.id as parent_id, ${count} as count from ${parents(parentIds)}`.execute(db);
-  return rows.map((row) => ({ parent_id: row.parent_id, count: Number(row.count) }));
+  return countOfParents(db, parentIds, countQuery(db, viewer, { ...filter, [field]: PARENT_ID }));
 }

@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { fromGlobalIdOf, toGlobalId } from '../../shared/global-id.ts';
-import { searchText } from '../search/search.resolvers.ts';
+import { searchText } from '../search/index.ts';
 import { resolveQuoteConnection } from './quote-connection.ts';
 import type { QuoteListFilter } from './quotes.repository.ts';
 

@@ -1,14 +1,11 @@
-import DataLoader from 'dataloader';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import type DataLoader from 'dataloader';
 import { manyInKeyOrder, oneInKeyOrder } from '../../shared/batch.ts';
-import { fromJsonRowOrNull } from '../../shared/json-row.ts';
+import { fromJsonRowOrNull } from '../../db/json-row.ts';
 import { typed } from '../../shared/typename.ts';
-import type { Viewer } from '../../shared/viewer.ts';
-import type { ArticleParent } from '../articles/articles.mappers.ts';
-import type { ImageParent } from '../images/images.mappers.ts';
-import type { RelatedLinkParent } from './related-links.mappers.ts';
 import * as repository from './related-links.repository.ts';
+import type { ArticleParent, ImageParent, RelatedLinkParent } from '../parents.ts';
+import { cacheTags as tag } from '../../shared/cache-tags.ts';
+import { createLoader, type LoaderScope } from '../create-loader.ts';
 
 /** Loaders a link list fills with the links' images and (visible) target articles. */
 export interface RelatedLinkPrimes {
@@ -22,17 +19,31 @@ export interface LinksOfArticle {
   readonly targets: boolean;
 }
 
-export function createRelatedLinkLoaders(db: Kysely<Database>, viewer: Viewer, primes: RelatedLinkPrimes) {
-  const relatedLinkById = new DataLoader<number, RelatedLinkParent | null>(async (ids) =>
-    oneInKeyOrder(
-      ids,
-      (await repository.findRelatedLinksByIds(db, viewer, ids)).map((row) => typed('RelatedLink', row)),
-      (row) => row.id,
-    ),
+declare module '../loader-types.ts' {
+  interface Loaders extends RelatedLinkLoaders {}
+}
+
+export type RelatedLinkLoaders = ReturnType<typeof createRelatedLinkLoaders>;
+
+export function createRelatedLinkLoaders({ db, viewer, hooks, loaders: primes }: LoaderScope) {
+  const relatedLinkById = createLoader<number, RelatedLinkParent | null>(
+    'relatedLinkById',
+    async (ids) =>
+      oneInKeyOrder(
+        ids,
+        (await repository.findRelatedLinksByIds(db, viewer, ids)).map((row) => typed('RelatedLink', row)),
+        (row) => row.id,
+      ),
+    {
+      hooks,
+      // A link not found (or not visible) appears only through ingest.
+      tags: (_id, link) => (link ? [tag.article(link.article_id)] : [tag.allArticles]),
+    },
   );
   // Keyed by article and whether the caller reads targets; every key of a tick is one statement,
   // which brings the (visible) targets, priming articleById, when any key asks for them.
-  const relatedLinksByArticle = new DataLoader<LinksOfArticle, RelatedLinkParent[], string>(
+  const relatedLinksByArticle = createLoader<LinksOfArticle, RelatedLinkParent[], string>(
+    'relatedLinksByArticle',
     async (keys) => {
       const articleIds = [...new Set(keys.map((key) => key.articleId))];
       const targets = keys.some((key) => key.targets);
@@ -53,7 +64,11 @@ export function createRelatedLinkLoaders(db: Kysely<Database>, viewer: Viewer, p
       const byArticle = new Map(articleIds.map((id, index) => [id, lists[index]!]));
       return keys.map((key) => byArticle.get(key.articleId)!);
     },
-    { cacheKeyFn: (key) => `${key.articleId}:${key.targets}` },
+    {
+      cacheKeyFn: (key) => `${key.articleId}:${key.targets}`,
+      hooks,
+      tags: ({ articleId }) => [tag.article(articleId)],
+    },
   );
   return { relatedLinkById, relatedLinksByArticle };
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { Viewer } from '../../shared/viewer.ts';
-import { articleIsVisible } from '../../shared/visibility.ts';
+import { articleIsVisible } from '../articles/index.ts';
 
 /**
  * Links of articles the caller already holds (so already visible), in display order, each with its

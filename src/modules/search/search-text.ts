@@ -1,10 +1,26 @@
+import { sql, type RawBuilder } from 'kysely';
 import { badUserInput, describeValue } from '../../shared/errors.ts';
+import { escapeHtml } from '../../shared/escape-html.ts';
+import type { GraphQLContext } from '../context.ts';
 
 /** Longest query accepted, in characters (code points). */
 export const MAX_QUERY_LENGTH = 500;
 
 /** The one text search configuration of migration 202611270002 (english stemming, accents folded). */
 export const TEXT_SEARCH_CONFIG = 'byline_english';
+
+/** The configuration as SQL, as the search indexes are built with it. */
+export const textSearchConfig = sql`${sql.lit(TEXT_SEARCH_CONFIG)}::regconfig`;
+
+/** The tsquery of what a reader typed; `websearch_to_tsquery` never raises a syntax error. */
+export function tsquery(text: string): RawBuilder<unknown> {
+  return sql`websearch_to_tsquery(${textSearchConfig}, ${text})`;
+}
+
+/** `translate(text, HEADLINE_INPUT_FROM, HEADLINE_INPUT_TO)` as SQL. */
+export function headlineInput(value: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`translate(${value}, ${HEADLINE_INPUT_FROM}, ${HEADLINE_INPUT_TO})`;
+}
 
 // Private-use characters mark matches inside ts_headline's output, so the text can be HTML-escaped
 // before the marks become `<mark>` tags; the same characters are removed from the text beforehand.
@@ -22,18 +38,6 @@ const SELECTORS = `StartSel=${START}, StopSel=${STOP}`;
 /** ts_headline options (https://www.postgresql.org/docs/15/textsearch-controls.html#TEXTSEARCH-HEADLINE). */
 export const WHOLE_TEXT_HEADLINE = `${SELECTORS}, HighlightAll=true`;
 export const FRAGMENTS_HEADLINE = `${SELECTORS}, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=" … "`;
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
 
 /** ts_headline output to HTML: everything escaped, then the sentinels turned into `<mark>` tags. */
 export function toHighlightHtml(headline: string): string;
@@ -73,6 +77,13 @@ export function validateSearchText(value: string, argument: string): string {
     );
   }
   return trimmed;
+}
+
+/** Validated search text: trimmed, 1–500 characters, no NUL, at least one word Postgres keeps. */
+export async function searchText(context: GraphQLContext, value: string, argument: string): Promise<string> {
+  const text = validateSearchText(value, argument);
+  if ((await context.loaders.queryTermCount.load(text)) === 0) throw onlyStopWords(text, argument);
+  return text;
 }
 
 /** The error for a query Postgres reduces to nothing (`numnode(websearch_to_tsquery(…)) = 0`). */

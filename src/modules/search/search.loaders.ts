@@ -1,10 +1,8 @@
-import DataLoader from 'dataloader';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/database.ts';
 import { manyInKeyOrder } from '../../shared/batch.ts';
-import type { Viewer } from '../../shared/viewer.ts';
-import type { ArticleListFilter } from '../articles/articles.repository.ts';
+import type { ArticleListFilter } from '../articles/index.ts';
 import * as repository from './search.repository.ts';
+import { cacheTags as tag } from '../../shared/cache-tags.ts';
+import { createLoader, type LoaderScope } from '../create-loader.ts';
 
 interface CountKey {
   readonly text: string;
@@ -42,34 +40,54 @@ function listsByParent<R extends { readonly source_id: number }>(
   };
 }
 
+// Search, related stories and co-quoted speakers rank across every visible article.
+const everyArticle = (): readonly string[] => [tag.allArticles];
+
+declare module '../loader-types.ts' {
+  interface Loaders extends SearchLoaders {}
+}
+
+export type SearchLoaders = ReturnType<typeof createSearchLoaders>;
+
 /**
  * Searches run one query per distinct search; per-parent lists (related articles, quoted with, topics)
  * are batched across parents into one statement per distinct `first`.
  */
-export function createSearchLoaders(db: Kysely<Database>, viewer: Viewer) {
+export function createSearchLoaders({ db, viewer, hooks }: LoaderScope) {
   const byKey = { cacheKeyFn: (key: unknown) => JSON.stringify(key) };
-  const searchPage = new DataLoader<repository.SearchPageQuery, repository.SearchRow[], string>(
+  const searchPage = createLoader<repository.SearchPageQuery, repository.SearchRow[], string>(
+    'searchPage',
     (pages) => Promise.all(pages.map((page) => repository.searchArticles(db, viewer, page))),
-    byKey,
+    { ...byKey, hooks, tags: everyArticle },
   );
-  const searchTotal = new DataLoader<CountKey, { count: number; estimate: boolean }, string>(
+  const searchTotal = createLoader<CountKey, { count: number; estimate: boolean }, string>(
+    'searchTotal',
     (keys) => Promise.all(keys.map((key) => repository.countSearchMatches(db, viewer, key.text, key.filter))),
-    byKey,
+    { ...byKey, hooks, tags: everyArticle },
   );
-  const relatedArticles = new DataLoader<ListKey, repository.RelatedRow[], string>(
+  const relatedArticles = createLoader<ListKey, repository.RelatedRow[], string>(
+    'relatedArticles',
     listsByParent((ids, limit) => repository.findRelatedArticles(db, viewer, ids, limit)),
-    byKey,
+    { ...byKey, hooks, tags: everyArticle },
   );
-  const quotedWith = new DataLoader<ListKey, repository.QuotedWithRow[], string>(
+  const quotedWith = createLoader<ListKey, repository.QuotedWithRow[], string>(
+    'quotedWith',
     listsByParent((ids, limit) => repository.listQuotedWith(db, viewer, ids, limit)),
-    byKey,
+    { ...byKey, hooks, tags: everyArticle },
   );
-  const personTopics = new DataLoader<ListKey, repository.PersonTopicRow[], string>(
+  const personTopics = createLoader<ListKey, repository.PersonTopicRow[], string>(
+    'personTopics',
     listsByParent((ids, limit) => repository.listPersonTopics(db, viewer, ids, limit)),
-    byKey,
+    { ...byKey, hooks, tags: everyArticle },
   );
-  const queryTermCount = new DataLoader<string, number>((texts) =>
-    Promise.all(texts.map((text) => repository.countQueryTerms(db, text))),
+  const queryTermCount = createLoader<string, number>(
+    'queryTermCount',
+    (texts) => Promise.all(texts.map((text) => repository.countQueryTerms(db, text))),
+    {
+      hooks,
+      // How many words Postgres keeps of a search text depends on the text alone.
+      tags: () => [],
+    },
   );
   return { queryTermCount, searchPage, searchTotal, relatedArticles, quotedWith, personTopics };
 }

@@ -1,7 +1,5 @@
 import type { ConnectionParent, EdgeParent } from '../../shared/connection.ts';
-import type { ArticleParent } from '../articles/articles.mappers.ts';
-import type { OrganizationParent, PersonParent } from '../people/people.mappers.ts';
-import type { TagParent } from '../taxonomy/taxonomy.mappers.ts';
+import type { ArticleParent, OrganizationParent, PersonParent, TagParent } from '../parents.ts';
 
 /** Highlights, already HTML: escaped text with `<mark>` tags. */
 export interface ArticleHighlightsParent {

@@ -1,22 +1,14 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { Viewer } from '../../shared/viewer.ts';
-import { articleIsVisible } from '../../shared/visibility.ts';
-import { filteredArticles, type ArticleListFilter } from '../articles/articles.repository.ts';
+import { articleIsVisible, filteredArticles, type ArticleListFilter } from '../articles/index.ts';
 import {
   FRAGMENTS_HEADLINE,
-  HEADLINE_INPUT_FROM,
-  HEADLINE_INPUT_TO,
-  TEXT_SEARCH_CONFIG,
+  headlineInput as strip,
+  textSearchConfig as config,
+  tsquery,
   WHOLE_TEXT_HEADLINE,
 } from './search-text.ts';
-
-const config = sql`${sql.lit(TEXT_SEARCH_CONFIG)}::regconfig`;
-
-/** The tsquery of what a reader typed; `websearch_to_tsquery` never raises a syntax error. */
-export function tsquery(text: string): RawBuilder<unknown> {
-  return sql`websearch_to_tsquery(${config}, ${text})`;
-}
 
 /** How many operands the query keeps once stop words and punctuation are gone (0: nothing to search). */
 export async function countQueryTerms(db: Kysely<Database>, text: string): Promise<number> {
@@ -89,8 +81,6 @@ export async function searchArticles(db: Kysely<Database>, viewer: Viewer, page:
       : query.orderBy('articles.listed_at', 'desc').orderBy('articles.id', 'desc');
   const hits = query.limit(page.limit + 1);
   // Highlights only for the rows of the page: ts_headline re-parses the text, so it is the costly part.
-  const strip = (value: RawBuilder<unknown>) =>
-    sql`translate(${value}, ${HEADLINE_INPUT_FROM}, ${HEADLINE_INPUT_TO})`;
   const { rows } = await sql<SearchRow>`
     select hits.id, hits.score, hits.listed_at,
       ts_headline(${config}, ${strip(sql`a.headline`)}, q.search_query, ${WHOLE_TEXT_HEADLINE}) as headline_html,

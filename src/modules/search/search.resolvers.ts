@@ -1,24 +1,15 @@
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../../shared/connection.ts';
-import type { GraphQLContext } from '../../server/graphql-context.ts';
-import type { ArticleParent } from '../articles/articles.mappers.ts';
-import { toListFilter } from '../articles/articles.resolvers.ts';
-import { requireFieldRight } from '../partners/field-rights.ts';
-import type { OrganizationParent, PersonParent } from '../people/people.mappers.ts';
-import type { TagParent } from '../taxonomy/taxonomy.mappers.ts';
-import { onlyStopWords, toHighlightHtml, validateSearchText } from './search-text.ts';
+import type { GraphQLContext } from '../context.ts';
+import { toListFilter } from '../articles/index.ts';
+import { requireFieldRight } from '../partners/index.ts';
+import { searchText, toHighlightHtml } from './search-text.ts';
 import type { SearchConnectionParent, SearchEdgeParent } from './search.mappers.ts';
 import type { SearchOrder, SearchPageQuery } from './search.repository.ts';
+import type { ArticleParent, OrganizationParent, PersonParent, TagParent } from '../parents.ts';
 
 const present = <T>(value: T | null | Error | undefined): value is T =>
   value !== null && value !== undefined && !(value instanceof Error);
-
-/** Validated search text: trimmed, 1–500 characters, no NUL, at least one word Postgres keeps. */
-export async function searchText(context: GraphQLContext, value: string, argument: string): Promise<string> {
-  const text = validateSearchText(value, argument);
-  if ((await context.loaders.queryTermCount.load(text)) === 0) throw onlyStopWords(text, argument);
-  return text;
-}
 
 async function resolveSearch(
   context: GraphQLContext,

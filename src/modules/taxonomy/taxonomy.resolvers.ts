@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { toGlobalId } from '../../shared/global-id.ts';
-import { resolveArticleConnection } from '../articles/article-connection.ts';
+import { resolveArticleConnection } from '../articles/index.ts';
 
 export const taxonomyResolvers: Resolvers = {
   Query: {

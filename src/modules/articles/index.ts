@@ -1,0 +1,17 @@
+import type { ModuleManifest } from '../module-manifest.ts';
+import { readTypeDefs } from '../module-manifest.ts';
+import { createArticleLoaders, type ArticleLoaders } from './articles.loaders.ts';
+import { articleResolvers } from './articles.resolvers.ts';
+
+export const articlesModule: ModuleManifest<ArticleLoaders> = {
+  name: 'articles',
+  typeDefs: readTypeDefs('./articles.graphql', import.meta.url),
+  resolvers: articleResolvers,
+  loaders: createArticleLoaders,
+};
+
+export { resolveArticleConnection, toListFilter } from './article-connection.ts';
+export { loadArticlePart } from './article-parts.ts';
+export { canonicalUrl } from './canonical-url.ts';
+export { filteredArticles, type ArticleListFilter } from './articles.repository.ts';
+export { articleIsVisible, isPublic, NEXT_EMBARGO_LIFT_SQL, visibilityKey } from './visibility.ts';

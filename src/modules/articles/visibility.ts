@@ -1,0 +1,35 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import { hasScope, type Viewer } from '../../shared/viewer.ts';
+import type { ArticleParent } from '../parents.ts';
+
+/**
+ * The one visibility rule: an article is public once it is published and its publication time has
+ * come (a future `published_at` is an embargo). Callers with the `preview` scope see everything.
+ * Quotes, links, mentions and every list inherit it through their article; every repository query
+ * that reaches articles applies it here, so no resolver decides visibility on its own. `isPublic` is
+ * the same rule for a row already loaded, and `NEXT_EMBARGO_LIFT_SQL` finds when it next changes.
+ *
+ * @param articles the alias of the `articles` table in the query.
+ */
+export function articleIsVisible(viewer: Viewer, articles = 'articles'): Expression<SqlBool> {
+  if (hasScope(viewer, 'preview')) return sql<SqlBool>`true`;
+  return sql<SqlBool>`(${sql.ref(`${articles}.status`)} = 'published' and ${sql.ref(`${articles}.published_at`)} <= now())`;
+}
+
+/** The part of a cache key that visibility decides: two viewers with equal keys see the same content. */
+export function visibilityKey(viewer: Viewer): 'preview' | 'public' {
+  return hasScope(viewer, 'preview') ? 'preview' : 'public';
+}
+
+/** The rule for an anonymous viewer, on a loaded row: public, so anyone may see it and caches may share it. */
+export function isPublic(article: Pick<ArticleParent, 'status' | 'published_at'>, now = new Date()): boolean {
+  return article.status === 'published' && article.published_at !== null && article.published_at <= now;
+}
+
+/**
+ * Epoch milliseconds of the next embargo lift (`min(published_at)` of published articles still in the
+ * future, as `at`; null when none): when the rule's answer for some article next changes by itself.
+ * `listed_at` equals a dated article's `published_at`, and its index finds the few future ones.
+ */
+export const NEXT_EMBARGO_LIFT_SQL = `select (extract(epoch from min(published_at)) * 1000)::float8 as at from articles
+         where status = 'published' and published_at > now() and listed_at > now()`;

@@ -1,0 +1,32 @@
+import type { ModuleManifest } from '../module-manifest.ts';
+import { readTypeDefs } from '../module-manifest.ts';
+import { embedResolvers } from './embeds.resolvers.ts';
+
+export const embedsModule: ModuleManifest = {
+  name: 'embeds',
+  typeDefs: readTypeDefs('./embeds.graphql', import.meta.url),
+  resolvers: embedResolvers,
+};
+
+export {
+  findArticleCardBySlug,
+  findArticleCardByUrl,
+  findQuoteCard,
+  loadArticleCard,
+  loadQuoteCard,
+  type ArticleCard,
+  type QuoteCard,
+} from './embed-data.ts';
+export { embedUrls, parseEmbedTarget, type EmbedTarget } from './embed-urls.ts';
+export { etagMatches, etagOf } from './html.ts';
+export { articleJsonLd, quoteJsonLd } from './json-ld.ts';
+export {
+  renderArticleEmbed,
+  renderArticlePage,
+  renderQuoteEmbed,
+  renderQuotePage,
+  styleHash,
+  type PageSettings,
+  type RenderedPage,
+} from './embed-pages.ts';
+export { articleOEmbed, oembedXml, quoteOEmbed, type OEmbedResponse, type SizeLimits } from './oembed.ts';

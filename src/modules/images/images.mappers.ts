@@ -1,3 +1,0 @@
-import type { ImageRow } from '../../db/database.ts';
-
-export type ImageParent = ImageRow;

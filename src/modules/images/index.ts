@@ -1,0 +1,9 @@
+import type { ModuleManifest } from '../module-manifest.ts';
+import { readTypeDefs } from '../module-manifest.ts';
+import { createImageLoaders, type ImageLoaders } from './images.loaders.ts';
+
+export const imagesModule: ModuleManifest<ImageLoaders> = {
+  name: 'images',
+  typeDefs: readTypeDefs('./images.graphql', import.meta.url),
+  loaders: createImageLoaders,
+};

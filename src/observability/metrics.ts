@@ -1,0 +1,183 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler } from 'express';
+import { Kind, type DocumentNode } from 'graphql';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DatabaseHandle } from '../db/open-database.ts';
+import { currentRequestScope } from '../shared/request-scope.ts';
+import type { GraphQLContext } from '../modules/context.ts';
+
+/** Operation names come from clients: past this many distinct ones, new names are counted as `(other)`. */
+const MAX_OPERATION_NAMES = 200;
+
+/**
+ * The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one), so two
+ * gateways in one process (the tests) count separately. Served at /metrics in the text format
+ * (https://prometheus.io/docs/instrumenting/exposition_formats/).
+ */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  /** For caches: `cacheLookups.inc({ cache: 'article', result: 'hit' })` (result is `hit` or `miss`). */
+  readonly cacheLookups: Counter<'cache' | 'result'>;
+  /** For rate limiters: `rateLimitRejections.inc({ limit: 'per-key' })`. */
+  readonly rateLimitRejections: Counter<'limit'>;
+  /** Requests let through because the limiter's store (Redis) did not answer, by limit. */
+  readonly rateLimitFailOpen: Counter<'limit'>;
+  /** 1 while Redis answers, 0 while it does not; absent without REDIS_URL. */
+  readonly redisUp: Gauge;
+  /** Records one DataLoader batch of `size` keys. */
+  observeBatch(loader: string, size: number): void;
+  /** Counts each GraphQL request: operation, outcome, latency, SQL; wraps the request's loaders. */
+  readonly plugin: ApolloServerPlugin<GraphQLContext>;
+  /** GET /metrics */
+  readonly handler: RequestHandler;
+}
+
+export function createGatewayMetrics(options: { database: DatabaseHandle }): GatewayMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+
+  const requests = new Counter({
+    name: 'byline_graphql_requests_total',
+    help: 'GraphQL requests by operation name and outcome (success, partial: data with errors, error: no data).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers,
+  });
+  const errors = new Counter({
+    name: 'byline_graphql_errors_total',
+    help: 'GraphQL errors returned, by extensions.code.',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'byline_graphql_request_duration_seconds',
+    help: 'Time from receiving a GraphQL request to sending its response, by operation name.',
+    labelNames: ['operation'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const sqlStatements = new Counter({
+    name: 'byline_sql_statements_total',
+    help: 'SQL statements run on behalf of GraphQL requests.',
+    registers,
+  });
+  const sqlPerRequest = new Histogram({
+    name: 'byline_sql_statements_per_request',
+    help: 'SQL statements one GraphQL request ran.',
+    buckets: [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 100],
+    registers,
+  });
+  const sqlTimePerRequest = new Histogram({
+    name: 'byline_sql_duration_seconds_per_request',
+    help: 'Total time one GraphQL request spent in SQL statements.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const batchSize = new Histogram({
+    name: 'byline_dataloader_batch_size',
+    help: 'Keys per DataLoader batch, by loader.',
+    labelNames: ['loader'] as const,
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+    registers,
+  });
+  const cacheLookups = new Counter({
+    name: 'byline_cache_lookups_total',
+    help: 'Cache lookups by cache and result (hit or miss).',
+    labelNames: ['cache', 'result'] as const,
+    registers,
+  });
+  const rateLimitRejections = new Counter({
+    name: 'byline_rate_limit_rejections_total',
+    help: 'Requests rejected by a rate or cost limit, by limit.',
+    labelNames: ['limit'] as const,
+    registers,
+  });
+  const rateLimitFailOpen = new Counter({
+    name: 'byline_rate_limit_fail_open_total',
+    help: 'Requests let through unlimited because the rate-limit store (Redis) did not answer, by limit.',
+    labelNames: ['limit'] as const,
+    registers,
+  });
+  const redisUp = new Gauge({
+    name: 'byline_redis_up',
+    help: 'Whether Redis (REDIS_URL) answers: 1 yes, 0 no (rate limits fail open, the response cache is skipped).',
+    registers: [],
+  });
+  const pool = options.database.pool;
+  const poolGauge = (name: string, help: string, read: (p: NonNullable<typeof pool>) => number) =>
+    new Gauge({
+      name,
+      help: `${help} (PostgreSQL pool; 0 on embedded PGlite).`,
+      registers,
+      collect() {
+        this.set(pool ? read(pool) : 0);
+      },
+    });
+  poolGauge('byline_db_pool_in_use', 'Connections checked out by a query', (p) => p.totalCount - p.idleCount);
+  poolGauge('byline_db_pool_idle', 'Open connections waiting for work', (p) => p.idleCount);
+  poolGauge('byline_db_pool_waiting', 'Queries waiting for a connection', (p) => p.waitingCount);
+  poolGauge('byline_db_pool_max', 'Most connections the pool opens', (p) => p.options.max);
+
+  const knownOperations = new Set<string>();
+  const operationLabel = (name: string | null | undefined): string => {
+    if (!name) return '(anonymous)';
+    if (knownOperations.has(name)) return name;
+    if (knownOperations.size >= MAX_OPERATION_NAMES) return '(other)';
+    knownOperations.add(name);
+    return name;
+  };
+
+  const observeBatch = (loader: string, size: number) => batchSize.observe({ loader }, size);
+
+  const plugin: ApolloServerPlugin<GraphQLContext> = {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ response, operationName, request, document, errors: requestErrors }) {
+          // The resolved operation's name; for a document that failed validation, the name it carries.
+          const operation = operationLabel(
+            operationName ?? request.operationName ?? soleOperationName(document),
+          );
+          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const sent = result?.errors ?? requestErrors ?? [];
+          const outcome = sent.length === 0 ? 'success' : result?.data ? 'partial' : 'error';
+          requests.inc({ operation, outcome });
+          for (const error of sent) errors.inc({ code: String(error.extensions?.['code'] ?? 'UNKNOWN') });
+          duration.observe({ operation }, (performance.now() - started) / 1000);
+          const sql = currentRequestScope()?.sql;
+          if (sql) {
+            sqlStatements.inc(sql.statements);
+            sqlPerRequest.observe(sql.statements);
+            sqlTimePerRequest.observe(sql.durationMs / 1000);
+          }
+        },
+      };
+    },
+  };
+
+  const handler: RequestHandler = async (_req, res, next) => {
+    try {
+      const text = await registry.metrics();
+      res.setHeader('content-type', registry.contentType);
+      res.setHeader('cache-control', 'no-store');
+      res.send(text);
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  return {
+    registry,
+    cacheLookups,
+    rateLimitRejections,
+    rateLimitFailOpen,
+    redisUp,
+    observeBatch,
+    plugin,
+    handler,
+  };
+}
+
+function soleOperationName(document: DocumentNode | undefined): string | undefined {
+  const operations = document?.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION) ?? [];
+  return operations.length === 1 ? operations[0]!.name?.value : undefined;
+}

@@ -1,0 +1,53 @@
+import type { RequestHandler } from 'express';
+import type { Logger } from '../shared/logger.ts';
+import { requestScopeOf } from '../shared/request-scope.ts';
+import type { Viewer } from '../shared/viewer.ts';
+
+export interface RequestLogLine {
+  readonly requestId: string;
+  readonly method: string;
+  /** Path only: the query string may carry variables. */
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly viewer: Viewer;
+}
+
+/**
+ * One structured line per request, after it ends, with its request id. Deliberately no headers,
+ * query string or body: credentials, keys and personal data travel there.
+ */
+export function logRequest(logger: Logger, line: RequestLogLine): void {
+  logger.info(
+    {
+      requestId: line.requestId,
+      method: line.method,
+      path: line.path,
+      status: line.status,
+      durationMs: Math.round(line.durationMs * 100) / 100,
+      viewer:
+        line.viewer.kind === 'partner'
+          ? { kind: 'partner', partnerId: line.viewer.partnerId }
+          : { kind: 'anonymous' },
+    },
+    'request',
+  );
+}
+
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const { requestId, viewer } = requestScopeOf(res);
+      logRequest(logger, {
+        requestId,
+        method: req.method,
+        path: req.originalUrl.split('?')[0]!,
+        status: res.statusCode,
+        durationMs: performance.now() - started,
+        viewer,
+      });
+    });
+    next();
+  };
+}
