@@ -11,6 +11,7 @@ import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from './helpers/brow
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { hostile, ingestDocuments, makePartner, quoteGlobalId, untyped } from './helpers/embedding.ts';
 import { makeArticle } from './helpers/fixtures.ts';
+import { freePort } from './helpers/waiting.ts';
 
 const ARTIFACTS = path.resolve('tests/artifacts');
 const browserAvailable = chromiumAvailable;
@@ -30,14 +31,6 @@ async function serve(host: string, routes: Record<string, { type: string; body: 
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return { origin: `http://${host}:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 interface InertReport {

@@ -25,6 +25,7 @@ import {
 import { startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres.ts';
 import { startThrowawayRedis, type ThrowawayRedis } from './helpers/throwaway-redis.ts';
 import { watchStatus, type StatusWatch } from './helpers/watch-status.ts';
+import { eventually, sleep, withClient } from './helpers/waiting.ts';
 
 /**
  * Each fault happens while a bounded request loop (8 concurrent readers, POST and cached GET of the
@@ -45,36 +46,9 @@ const LOAD_CONCURRENCY = 8;
 /** A request with no answer by then is a hang (the product's own request timeout is longer). */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` up to `attempts` times, 100 ms apart; the bound keeps a broken system from hanging the suite. */
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  attempts: number,
-  what: string,
-): Promise<T> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    await sleep(100);
-  }
-  throw new Error(`gave up waiting for ${what} after ${attempts} attempts`);
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** Whether PostgreSQL accepts a connection and answers a query now. */
 const postgresAnswers = (url: string) =>
-  withClient(url, async (client) => (await client.query('select 1')).rowCount === 1).catch(() => false);
+  withClient(url, async (client) => (await client.query('select 1')).rowCount === 1, 2000).catch(() => false);
 
 const statusOf = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(3000) })).status;
 

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/db/migrate.ts';
@@ -14,6 +13,7 @@ import { createPostgresDatabase, postgresAvailable, type TestDatabase } from './
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres.ts';
+import { eventually, withClient } from './helpers/waiting.ts';
 
 /**
  * Faults on a real PostgreSQL: the server going away and coming back, slow and stuck statements,
@@ -26,32 +26,6 @@ const HEADLINE = 'Russia-North Korea Pact Major Loss For US Allies in Region';
 const CLI = fileURLToPath(new URL('../bin/byline.mjs', import.meta.url));
 const describePostgres = postgresAvailable ? describe : describe.skip;
 if (!postgresAvailable) console.warn('[byline tests] fault tests skipped: no PostgreSQL server answered');
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` up to `attempts` times; the bound keeps a broken system from hanging the suite. */
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  attempts: number,
-  what: string,
-): Promise<T> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    await sleep(100);
-  }
-  throw new Error(`gave up waiting for ${what} after ${attempts} attempts`);
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describePostgres('PostgreSQL going down and coming back', () => {
   let server: ThrowawayPostgres | undefined;
@@ -173,6 +147,8 @@ describePostgres('PostgreSQL going down and coming back', () => {
       expect([route.name, up.status]).toEqual([route.name, route.name === 'CORS preflight' ? 204 : 200]);
     }
 
+    // A pooled connection exists when the server goes (opened before the loops fill the pool): its failure must reach onPoolError.
+    (await handle!.pool!.connect()).release();
     // Requests in flight while the server stops: each either completes or answers 503 with
     // Retry-After; none crashes the process (a checked-out client losing its server emits 'error').
     let stopping = true;

@@ -12,6 +12,7 @@ import { openDatabase } from '../src/db/open-database.ts';
 import { bylineBin, repoRoot } from './helpers/cli.ts';
 import { createPostgresDatabase, postgresAvailable } from './helpers/engines.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
+import { freePort } from './helpers/waiting.ts';
 
 const SLOW = 240_000; // each case boots Node and PGlite (and npm): slow on a loaded 2-core machine
 
@@ -81,17 +82,6 @@ async function gone(pid: number, timeoutMs = 60_000): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return !alive(pid);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

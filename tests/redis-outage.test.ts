@@ -4,6 +4,7 @@ import { createLogger } from '../src/shared/logger.ts';
 import { engines, type TestDatabase } from './helpers/engines.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startThrowawayRedis, type ThrowawayRedis } from './helpers/throwaway-redis.ts';
+import { sleep } from './helpers/waiting.ts';
 
 /**
  * Redis killed (SIGKILL) and restarted on the same port under a bounded request loop: the API keeps
@@ -14,7 +15,6 @@ const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
 const ARTICLE = 'query ($slug: String!) { article(slug: $slug) { headline } }';
 const BAD_KEY = `byl_${'0'.repeat(12)}_${'A'.repeat(43)}`;
 const postgres = engines.filter((engine) => engine.name === 'postgres');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Answer {
   readonly method: 'GET' | 'POST';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort, sleep } from './waiting.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/byline.mjs', import.meta.url));
 
@@ -23,19 +23,6 @@ export interface BylineProcess {
   /** SIGKILL unless it has exited already; resolves once it has. */
   kill(): Promise<void>;
 }
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Spawns `node bin/byline.mjs serve` on a free loopback port in production mode, with `env` on top,

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { sleep } from './waiting.ts';
 
 /**
  * A bounded request loop on the demo content, as readers would send it while a fault happens:
@@ -68,8 +69,6 @@ export interface LoadLoop {
   /** Resolves with every answer once the loop has stopped. */
   readonly done: Promise<readonly Answer[]>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function request(origin: string, kind: RequestKind): { url: string; init: RequestInit } {
   const [query, variables] = kind.endsWith('search')

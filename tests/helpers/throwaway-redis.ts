@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './waiting.ts';
 
 /** A Redis server of the test's own, on its own port, that the test may kill and restart. */
 export interface ThrowawayRedis {
@@ -20,17 +20,6 @@ export interface ThrowawayRedis {
 }
 
 const BINARIES = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once the server logs that it accepts connections; rejects if it exits first or takes 10 s. */
 function whenReady(child: ChildProcess): Promise<void> {
