@@ -32,9 +32,9 @@ module.exports = {
     {
       name: 'module-only-through-its-index',
       comment:
-        "Outside a module, only its index.ts: the rest of a module (resolvers, repository, loaders, mappers) is its own. The files at src/modules/*.ts are the modules' shared frame (list, context, loaders, parents).",
+        "Outside a module (other layers, scripts, tests), only its index.ts: the rest of a module (resolvers, repository, loaders, mappers) is its own. The files at src/modules/*.ts are the modules' shared frame (list, context, loaders, parents).",
       severity: 'error',
-      from: { path: '^(src|scripts|bin)/', pathNot: ['^src/modules/[^/]+/', '^src/generated/'] },
+      from: { path: '^(src|scripts|bin|tests)/', pathNot: ['^src/modules/[^/]+/', '^src/generated/'] },
       to: { path: '^src/modules/[^/]+/', pathNot: '^src/modules/[^/]+/index\\.ts$' },
     },
     {

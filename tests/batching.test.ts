@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import type { ArticlePart } from '../src/modules/articles/articles.repository.ts';
+import type { ArticlePart } from '../src/modules/articles/index.ts';
 import { createLoaders } from '../src/modules/loaders.ts';
 import { newRequestScope, runInRequestScope } from '../src/shared/request-scope.ts';
 import { anonymousViewer } from '../src/shared/viewer.ts';

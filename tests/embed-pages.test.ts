@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokePartner } from '../src/modules/partners/partners.repository.ts';
+import { revokePartner } from '../src/modules/partners/index.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import {
   assertInert,

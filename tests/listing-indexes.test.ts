@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import { listArticlesQuery, type ArticleListFilter } from '../src/modules/articles/articles.repository.ts';
+import { listArticlesQuery, type ArticleListFilter } from '../src/modules/articles/index.ts';
 import { anonymousViewer } from '../src/shared/viewer.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPartnerCommand } from '../src/cli/partner-command.ts';
-import { findPartnerById, revokePartner } from '../src/modules/partners/partners.repository.ts';
-import { rotatePartnerKey, viewerForPartner } from '../src/modules/partners/partners.service.ts';
+import {
+  findPartnerById,
+  revokePartner,
+  rotatePartnerKey,
+  viewerForPartner,
+} from '../src/modules/partners/index.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { ingestDocuments, makePartner, untyped } from './helpers/embedding.ts';
 import { makeArticle } from './helpers/fixtures.ts';

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPartner } from '../src/modules/partners/partners.service.ts';
+import { createPartner } from '../src/modules/partners/index.ts';
 import { chromiumAvailable, launchChromium } from './helpers/browser.ts';
 import { engines, type TestDatabase } from './helpers/engines.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';

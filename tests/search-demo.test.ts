@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchArticles } from '../src/modules/search/search.repository.ts';
+import { searchArticles } from '../src/modules/search/index.ts';
 import { editorViewer } from '../src/shared/viewer.ts';
 import { describeEachEngine } from './helpers/engines.ts';
 import { useGateway } from './helpers/use-gateway.ts';

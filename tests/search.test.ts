@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import { countSearchMatches } from '../src/modules/search/search.repository.ts';
+import { countSearchMatches } from '../src/modules/search/index.ts';
 import { editorViewer } from '../src/shared/viewer.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';

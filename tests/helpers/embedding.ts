@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { validateArticleDocument, type ArticleDocument } from '../../src/ingest/article-document.ts';
 import { ingestArticle } from '../../src/ingest/ingest-article.ts';
-import { createPartner, type PartnerInput } from '../../src/modules/partners/partners.service.ts';
+import { createPartner, type PartnerInput } from '../../src/modules/partners/index.ts';
 import { toGlobalId } from '../../src/shared/global-id.ts';
 import { makeArticle } from './fixtures.ts';
 

@@ -13,5 +13,10 @@ export const articlesModule: ModuleManifest<ArticleLoaders> = {
 export { resolveArticleConnection, toListFilter } from './article-connection.ts';
 export { loadArticlePart } from './article-parts.ts';
 export { canonicalUrl } from './canonical-url.ts';
-export { filteredArticles, type ArticleListFilter } from './articles.repository.ts';
+export {
+  filteredArticles,
+  listArticlesQuery,
+  type ArticleListFilter,
+  type ArticlePart,
+} from './articles.repository.ts';
 export { articleIsVisible, isPublic, NEXT_EMBARGO_LIFT_SQL, visibilityKey } from './visibility.ts';

@@ -10,6 +10,7 @@ export const searchModule: ModuleManifest<SearchLoaders> = {
   loaders: createSearchLoaders,
 };
 
+export { countSearchMatches, searchArticles } from './search.repository.ts';
 export {
   headlineInput,
   searchText,
