@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './tests/helpers/slow-first-sequencer.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -12,6 +14,11 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     pool: 'forks',
+    // Most of a test file's time is waiting (on child processes, PostgreSQL, Chromium, an outage), not
+    // computing: vitest's default, one file per core less one, runs the suite one file at a time on a
+    // 2-core machine. Two files per core keep both cores busy; VITEST_MAX_WORKERS overrides.
+    maxWorkers: Math.max(2, availableParallelism() * 2),
+    sequence: { sequencer: SlowFirstSequencer },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ['tests/helpers/global-setup.ts'],

@@ -1,10 +1,10 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bulkLoadArticles } from '../bench/dataset/bulk-load-articles.ts';
 import { loadDataset } from '../bench/dataset/load.ts';
 import { validateArticleDocument, type ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import { createPostgresDatabase, engines, postgresAvailable, type TestDatabase } from './helpers/engines.ts';
+import { createPostgresDatabase, describePostgres, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
 
 /**
@@ -17,10 +17,6 @@ import { makeArticle } from './helpers/fixtures.ts';
  * (no `publishedAt`) `articles.updated_at` and the `listed_at` that falls back to `created_at` — for
  * those the test checks instead that each link row carries its article's `listed_at`.
  */
-
-const describePostgres = postgresAvailable ? describe : describe.skip;
-if (!postgresAvailable)
-  console.warn('[byline tests] bulk data set tests skipped: no PostgreSQL server answered');
 
 const silent = { isTTY: false, write: () => true };
 
@@ -105,7 +101,7 @@ describePostgres('bench:data --method bulk, on the generated data set', () => {
 
   beforeAll(async () => {
     for (const method of ['ingest', 'bulk'] as const) {
-      const database = await createPostgresDatabase();
+      const database = await createPostgresDatabase('migrated');
       created.push(database);
       urls[method] = database.url;
       // Batches of 40, so links to earlier articles cross batches.
@@ -149,8 +145,7 @@ describePostgres('bench:data --method bulk, on the generated data set', () => {
   });
 });
 
-describePostgres('bench:data --method bulk, on documents with forward links', () => {
-  const postgres = engines.find((engine) => engine.name === 'postgres')!;
+describePostgres('bench:data --method bulk, on documents with forward links', (postgres) => {
   const databases: TestDatabase[] = [];
   const urls = { ingest: '', bulk: '' };
 

@@ -1,40 +1,34 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSamplers, datasetShape, generateArticle, generateCatalog } from '../bench/dataset/generate.ts';
 import { floorParameters, floorQueries, type FloorScenario } from '../bench/servers/sql-floor-queries.ts';
 import { validateArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import { engines, type TestDatabase } from './helpers/engines.ts';
-import { startTestGateway, TEST_PUBLIC_URL, type TestGateway } from './helpers/gateway.ts';
+import { describePostgres } from './helpers/engines.ts';
+import { TEST_PUBLIC_URL } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const operation = (scenario: string) =>
   readFileSync(new URL(`../bench/operations/${scenario}.graphql`, import.meta.url), 'utf8');
 
 // The floor is node:http + pg, so it is checked on Postgres only.
-const postgres = engines.filter((engine) => engine.name === 'postgres');
-
-describe.runIf(postgres.length > 0)('the benchmark SQL floor', () => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
+describePostgres('the benchmark SQL floor', (engine) => {
+  const gateway = useGateway(engine, { demo: true });
   let pool: pg.Pool;
   beforeAll(async () => {
-    database = await postgres[0]!.open();
-    gateway = await startTestGateway(database, { demo: true });
     const shape = datasetShape(40);
     const catalog = generateCatalog(shape, 1);
     const samplers = createSamplers(shape);
     for (let index = 0; index < 40; index++) {
       const validation = validateArticleDocument(generateArticle(shape, catalog, samplers, 1, index));
       if (!validation.ok) throw new Error(JSON.stringify(validation.problems));
-      await ingestArticle(database.handle.db, validation.document);
+      await ingestArticle(gateway.db, validation.document);
     }
-    pool = new pg.Pool({ connectionString: database.url!, max: 2 });
+    pool = new pg.Pool({ connectionString: gateway.database.url!, max: 2 });
   });
   afterAll(async () => {
     await pool?.end();
-    await gateway?.close();
-    await database?.drop();
   });
 
   async function compare(scenario: FloorScenario, argument: string) {

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { commands, EXIT } from '../src/cli/main.ts';
 import { demoContentDir } from '../src/http/start-gateway.ts';
 import { byline, bylineBin, run } from './helpers/cli.ts';
+import { createPgliteDataDir } from './helpers/engines.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 
 const SLOW = 180_000; // each run boots Node and, for ingest, PGlite: slow on a busy machine
@@ -108,9 +109,17 @@ describe('byline exit codes', () => {
 
 describe('byline ingest', () => {
   const dirs: string[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    for (const cleanup of cleanups) await cleanup();
   });
+  /** A migrated PGlite data directory of this test's own, as `BYLINE_DATA_DIR`. */
+  const dataDir = async () => {
+    const { dataDir, remove } = await createPgliteDataDir('migrated');
+    cleanups.push(remove);
+    return { BYLINE_DATA_DIR: dataDir };
+  };
 
   it(
     'piped (not a terminal): one line per file, no progress bar, exit 1 when a file failed',
@@ -121,7 +130,7 @@ describe('byline ingest', () => {
         'c.json': makeArticle({ slug: 'cli-good-two' }),
       });
       dirs.push(dir);
-      const result = await byline(['ingest', dir]);
+      const result = await byline(['ingest', dir], await dataDir());
       expect(result.code).toBe(EXIT.failure);
       expect(result.stdout).toMatch(/^created +cli-good-one/m);
       expect(result.stdout).toMatch(/^created +cli-good-two/m);
@@ -139,7 +148,7 @@ describe('byline ingest', () => {
   it(
     '--quiet prints only the summary, and exits 0 when every file landed',
     async () => {
-      const result = await byline(['ingest', '--quiet', demoContentDir]);
+      const result = await byline(['ingest', '--quiet', demoContentDir], await dataDir());
       expect(result.code).toBe(EXIT.ok);
       expect(result.stdout.trim()).toBe('8 landed, 0 failed');
     },
@@ -153,7 +162,7 @@ describe('byline ingest', () => {
       const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(bylineBin)} ingest ${JSON.stringify(demoContentDir)}`;
       const result = await run('script', ['-q', '-e', '-c', command, '/dev/null'], {
         DATABASE_URL: '',
-        BYLINE_DATA_DIR: '',
+        ...(await dataDir()),
       });
       expect(result.code).toBe(EXIT.ok);
       const frames = result.stdout.split('\r').filter((frame) => frame.includes('ingest ['));

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 /**
  * One answer reflects one committed state: while an article is re-ingested alternately as version A
@@ -68,17 +68,11 @@ function versionsIn(text: string): string[] {
 }
 
 describeEachEngine('one answer per committed state', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-
-  beforeAll(async () => {
-    database = await engine.open();
-    await ingestArticle(database.handle.db, version('A'));
-    gateway = await startTestGateway(database, { env: { BYLINE_RATE_LIMIT_PER_MINUTE: '0' } });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+  const gateway = useGateway(engine, {
+    seed: async ({ handle }) => {
+      await ingestArticle(handle.db, version('A'));
+    },
+    env: { BYLINE_RATE_LIMIT_PER_MINUTE: '0' },
   });
 
   it('answers wholly one version of an article while it is re-ingested', async () => {
@@ -120,7 +114,7 @@ describeEachEngine('one answer per committed state', (engine) => {
     const writer = async () => {
       try {
         for (let n = 1; n <= INGESTS; n += 1) {
-          const outcome = await ingestArticle(database.handle.db, version(n % 2 === 1 ? 'B' : 'A'));
+          const outcome = await ingestArticle(gateway.db, version(n % 2 === 1 ? 'B' : 'A'));
           expect(outcome.outcome).toBe('updated');
           // Let the readers in between two ingests, as unrelated writes would.
           await new Promise((resolve) => setTimeout(resolve, 5));

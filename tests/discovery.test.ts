@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const day = (n: number) => new Date(Date.UTC(2024, 0, 1) + n * 86_400_000).toISOString();
 
@@ -136,16 +136,10 @@ const ARTICLES: ArticleDocument[] = [
 ];
 
 describeEachEngine('discovery', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    for (const document of ARTICLES) await ingestArticle(database.handle.db, document);
-    gateway = await startTestGateway(database);
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+  const gateway = useGateway(engine, {
+    seed: async ({ handle }) => {
+      for (const document of ARTICLES) await ingestArticle(handle.db, document);
+    },
   });
 
   async function people(query: string | null, extra: Record<string, unknown> = {}) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { revokePartner } from '../src/modules/partners/index.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import {
   assertInert,
   hostile,
@@ -11,7 +11,8 @@ import {
   untyped,
 } from './helpers/embedding.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, TEST_PUBLIC_URL, type TestGateway } from './helpers/gateway.ts';
+import { TEST_PUBLIC_URL } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const card = makeArticle({
   slug: 'card-article',
@@ -34,8 +35,6 @@ function csp(response: Response): Map<string, string> {
 }
 
 describeEachEngine('embed pages', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
   let ids: Map<string, number>;
   let quoteId: string;
   let hostileQuoteId: string;
@@ -45,20 +44,16 @@ describeEachEngine('embed pages', (engine) => {
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(gateway.origin + path, { headers });
 
-  beforeAll(async () => {
-    database = await engine.open();
-    ids = await ingestDocuments(database.handle.db, [card, draft, hostile]);
-    quoteId = await quoteGlobalId(database.handle.db, ids.get('card-article')!, 0);
-    hostileQuoteId = await quoteGlobalId(database.handle.db, ids.get('hostile-content')!, 0);
-    partner = await makePartner(database.handle.db, {
-      origins: ['https://partner.example', 'https://www.partner.example'],
-    });
-    previewKey = (await makePartner(database.handle.db, { scopes: ['preview'] })).key;
-    gateway = await startTestGateway(database);
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+  const gateway = useGateway(engine, {
+    seed: async ({ handle }) => {
+      ids = await ingestDocuments(handle.db, [card, draft, hostile]);
+      quoteId = await quoteGlobalId(handle.db, ids.get('card-article')!, 0);
+      hostileQuoteId = await quoteGlobalId(handle.db, ids.get('hostile-content')!, 0);
+      partner = await makePartner(handle.db, {
+        origins: ['https://partner.example', 'https://www.partner.example'],
+      });
+      previewKey = (await makePartner(handle.db, { scopes: ['preview'] })).key;
+    },
   });
 
   describe('GET /embed/articles/:slug', () => {
@@ -160,7 +155,7 @@ describeEachEngine('embed pages', (engine) => {
     });
 
     it('is 404 for a numeric id, another type’s ID and a quote of a draft', async () => {
-      const draftQuote = await quoteGlobalId(database.handle.db, ids.get('card-draft')!, 0);
+      const draftQuote = await quoteGlobalId(gateway.db, ids.get('card-draft')!, 0);
       const articleId = Buffer.from(`Article:${ids.get('card-article')}`).toString('base64url');
       for (const id of ['1', articleId, draftQuote, '%3Cscript%3E']) {
         expect((await get(`/embed/quotes/${id}`)).status, id).toBe(404);
@@ -195,7 +190,7 @@ describeEachEngine('embed pages', (engine) => {
     });
 
     it('never turns a stored javascript: URL into an href or src', async () => {
-      const db = database.handle.db;
+      const db = gateway.db;
       const article = await db
         .selectFrom('articles')
         .select(['id', 'lead_image_id'])
@@ -239,7 +234,7 @@ describeEachEngine('embed pages', (engine) => {
 
     it('ingest itself refuses javascript: URLs', async () => {
       await expect(
-        ingestDocuments(database.handle.db, [makeArticle({ url: 'javascript:alert(1)' })]),
+        ingestDocuments(gateway.db, [makeArticle({ url: 'javascript:alert(1)' })]),
       ).rejects.toThrow(/expected an absolute http\(s\) URL/);
     });
   });
@@ -334,7 +329,7 @@ describeEachEngine('embed pages', (engine) => {
     });
 
     it('give an organization as creator without spokenByCharacter', async () => {
-      const secondQuote = await quoteGlobalId(database.handle.db, ids.get('card-article')!, 1);
+      const secondQuote = await quoteGlobalId(gateway.db, ids.get('card-article')!, 1);
       const { body } = await gateway.graphql('query ($id: ID!) { quote(id: $id) { jsonLd } }', {
         variables: { id: secondQuote },
       });
@@ -345,30 +340,21 @@ describeEachEngine('embed pages', (engine) => {
 
   describe('a revoked partner', () => {
     it('no longer opens its origins to framing: its cards are 404', async () => {
-      const gone = await makePartner(database.handle.db, { origins: ['https://gone.example'] });
+      const gone = await makePartner(gateway.db, { origins: ['https://gone.example'] });
       expect((await get(`/embed/articles/card-article?partner=${gone.id}`)).status).toBe(200);
-      await revokePartner(database.handle.db, gone.id);
+      await revokePartner(gateway.db, gone.id);
       expect((await get(`/embed/articles/card-article?partner=${gone.id}`)).status).toBe(404);
     });
   });
 });
 
 describeEachEngine('embed pages with BYLINE_EMBED_FRAME_ANCESTORS set', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    await ingestDocuments(database.handle.db, [makeArticle({ slug: 'framed' })]);
-    gateway = await startTestGateway(database, {
-      env: {
-        BYLINE_EMBED_FRAME_ANCESTORS: 'https://a.example https://b.example',
-        BYLINE_EMBED_CACHE_SECONDS: '60',
-      },
-    });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+  const gateway = useGateway(engine, {
+    articles: [makeArticle({ slug: 'framed' })],
+    env: {
+      BYLINE_EMBED_FRAME_ANCESTORS: 'https://a.example https://b.example',
+      BYLINE_EMBED_CACHE_SECONDS: '60',
+    },
   });
 
   it('lets only the configured origins frame public cards, cached for the configured time', async () => {

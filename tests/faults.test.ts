@@ -3,13 +3,15 @@ import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { openDatabase, type DatabaseHandle } from '../src/db/open-database.ts';
 import { isDatabaseUnavailable } from '../src/graphql/format-error.ts';
+import { demoContentDir } from '../src/http/start-gateway.ts';
+import { ingestPaths } from '../src/ingest/ingest-paths.ts';
 import { toGlobalId } from '../src/shared/global-id.ts';
 import { makePartner } from './helpers/embedding.ts';
-import { createPostgresDatabase, postgresAvailable, type TestDatabase } from './helpers/engines.ts';
+import { createPostgresDatabase, describePostgres, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres.ts';
@@ -24,8 +26,6 @@ import { eventually, withClient } from './helpers/waiting.ts';
 const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
 const HEADLINE = 'Russia-North Korea Pact Major Loss For US Allies in Region';
 const CLI = fileURLToPath(new URL('../bin/byline.mjs', import.meta.url));
-const describePostgres = postgresAvailable ? describe : describe.skip;
-if (!postgresAvailable) console.warn('[byline tests] fault tests skipped: no PostgreSQL server answered');
 
 describePostgres('PostgreSQL going down and coming back', () => {
   let server: ThrowawayPostgres | undefined;
@@ -52,13 +52,15 @@ describePostgres('PostgreSQL going down and coming back', () => {
       onPoolError: (error) => poolErrors.push(error),
     });
     await migrateToLatest(handle.db);
+    // A server of its own, so none of the run's images: the demo is loaded here.
+    expect((await ingestPaths(handle.db, [demoContentDir])).failed).toBe(0);
     const database: TestDatabase = {
       engine: 'postgres',
       handle,
       url: server.url,
       drop: () => handle!.close(),
     };
-    gateway = await startTestGateway(database, { demo: true });
+    gateway = await startTestGateway(database);
     partnerKey = (await makePartner(handle.db, { origins: [partnerOrigin] })).key;
     const quote = await handle.db
       .selectFrom('quotes')
@@ -302,7 +304,7 @@ describePostgres('ingest killed midway', () => {
   let child: ChildProcess | undefined;
   let dir: string | undefined;
   beforeAll(async () => {
-    created = await createPostgresDatabase();
+    created = await createPostgresDatabase('migrated');
   });
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');

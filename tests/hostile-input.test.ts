@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachEngine, engines, type TestDatabase } from './helpers/engines.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeEachEngine, pgliteEngine, postgresEngine } from './helpers/engines.ts';
 import { useGateway } from './helpers/use-gateway.ts';
 
 /**
@@ -441,17 +440,7 @@ describeEachEngine('hostile input', (engine) => {
 });
 
 describe('hostile input in production', () => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    const { engines } = await import('./helpers/engines.ts');
-    database = await engines[0]!.open();
-    gateway = await startTestGateway(database, { env: { NODE_ENV: 'production' } });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
-  });
+  const gateway = useGateway(pgliteEngine, { env: { NODE_ENV: 'production' } });
 
   it('refuses introspection with INTROSPECTION_DISABLED', async () => {
     const response = await post(gateway.origin, { query: '{ __schema { queryType { name } } }' });
@@ -502,26 +491,14 @@ function rawJson(answer: string): { status: number; code: unknown; message: unkn
 }
 
 // With the response cache on (PostgreSQL), GET variables are keyed before Apollo runs.
-const cached = engines.filter((engine) => engine.name === 'postgres');
-
 describe('every input path', () => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    const engine = cached[0] ?? engines[0]!;
-    database = await engine.open();
-    gateway = await startTestGateway(database, {
-      demo: true,
-      env: {
-        ...(database.url ? { DATABASE_URL: database.url } : {}),
-        BYLINE_REQUEST_TIMEOUT_MS: '1000',
-        BYLINE_HEADERS_TIMEOUT_MS: '1000',
-      },
-    });
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+  const gateway = useGateway(postgresEngine ?? pgliteEngine, {
+    demo: true,
+    env: (database) => ({
+      ...(database.url ? { DATABASE_URL: database.url } : {}),
+      BYLINE_REQUEST_TIMEOUT_MS: '1000',
+      BYLINE_HEADERS_TIMEOUT_MS: '1000',
+    }),
   });
 
   const getVariables = (variables: string) =>

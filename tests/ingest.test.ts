@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +5,8 @@ import { validateArticleDocument, type ArticleDocument } from '../src/ingest/art
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
 import { ingestPaths } from '../src/ingest/ingest-paths.ts';
 import { demoContentDir } from '../src/http/start-gateway.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { byline } from './helpers/cli.ts';
+import { createPgliteDataDir, describeEachEngine, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 
 const TABLES = [
@@ -279,40 +277,24 @@ describeEachEngine('ingest', (engine) => {
   });
 });
 
-describe('npm run ingest', () => {
+describe('byline ingest', () => {
   it('exits non-zero with a summary when any file failed', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'byline-cli-'));
-    const { dir } = await writeArticleFiles({
-      'good.json': makeArticle({ slug: 'cli-good' }),
-      'bad.json': { ...makeArticle({ slug: 'cli-bad' }), body: [] },
-    });
-    const { code, stdout, stderr } = await run(['bin/byline.mjs', 'ingest', dir], {
-      BYLINE_DATA_DIR: dataDir,
-      DATABASE_URL: '',
-    });
-    expect(stderr).toContain('bad.json: $.body: expected at least one block');
-    expect(stdout).toContain('created   cli-good');
-    expect(stdout).toMatch(/1 landed, 1 failed: .*bad\.json/);
-    expect(code).toBe(1);
-    const again = await run(['bin/byline.mjs', 'ingest', path.join(dir, 'good.json')], {
-      BYLINE_DATA_DIR: dataDir,
-      DATABASE_URL: '',
-    });
-    expect(again.stdout).toContain('unchanged cli-good');
-    expect(again.code).toBe(0);
+    const { dataDir, remove } = await createPgliteDataDir('migrated');
+    try {
+      const { dir } = await writeArticleFiles({
+        'good.json': makeArticle({ slug: 'cli-good' }),
+        'bad.json': { ...makeArticle({ slug: 'cli-bad' }), body: [] },
+      });
+      const { code, stdout, stderr } = await byline(['ingest', dir], { BYLINE_DATA_DIR: dataDir });
+      expect(stderr).toContain('bad.json: $.body: expected at least one block');
+      expect(stdout).toContain('created   cli-good');
+      expect(stdout).toMatch(/1 landed, 1 failed: .*bad\.json/);
+      expect(code).toBe(1);
+      const again = await byline(['ingest', path.join(dir, 'good.json')], { BYLINE_DATA_DIR: dataDir });
+      expect(again.stdout).toContain('unchanged cli-good');
+      expect(again.code).toBe(0);
+    } finally {
+      await remove();
+    }
   }, 60_000);
 });
-
-function run(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, args, {
-      env: { ...process.env, ...env },
-      cwd: path.resolve(import.meta.dirname, '..'),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

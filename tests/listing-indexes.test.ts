@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
 import { listArticlesQuery, type ArticleListFilter } from '../src/modules/articles/index.ts';
 import { anonymousViewer } from '../src/shared/viewer.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 interface PlanNode {
   'Node Type': string;
@@ -37,25 +37,19 @@ function numbered(n: number): ArticleDocument {
 const COUNT = 40;
 
 describeEachEngine('ordered article listings', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
   const ids = new Map<string, number>();
-  beforeAll(async () => {
-    database = await engine.open();
-    for (let n = 0; n < COUNT; n += 1) await ingestArticle(database.handle.db, numbered(n));
-    const db = database.handle.db;
-    for (const [table, rows] of [
-      ['sections', await db.selectFrom('sections').select(['id', 'slug']).execute()],
-      ['tags', await db.selectFrom('tags').select(['id', 'slug']).execute()],
-      ['people', await db.selectFrom('people').select(['id', 'slug']).execute()],
-    ] as const) {
-      for (const row of rows) ids.set(`${table}:${row.slug}`, row.id);
-    }
-    gateway = await startTestGateway(database);
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+  const gateway = useGateway(engine, {
+    seed: async ({ handle }) => {
+      for (let n = 0; n < COUNT; n += 1) await ingestArticle(handle.db, numbered(n));
+      const db = handle.db;
+      for (const [table, rows] of [
+        ['sections', await db.selectFrom('sections').select(['id', 'slug']).execute()],
+        ['tags', await db.selectFrom('tags').select(['id', 'slug']).execute()],
+        ['people', await db.selectFrom('people').select(['id', 'slug']).execute()],
+      ] as const) {
+        for (const row of rows) ids.set(`${table}:${row.slug}`, row.id);
+      }
+    },
   });
 
   const listings: [string, () => ArticleListFilter, string][] = [
@@ -79,7 +73,7 @@ describeEachEngine('ordered article listings', (engine) => {
     for (const [listing, filter, index] of listings) {
       for (const after of [undefined, [new Date(hour(20)), 20] as const]) {
         it(`reads ${listing} in order from ${index}${after ? ' after a cursor' : ''}, with no sort`, async () => {
-          const nodes = await database.handle.db.connection().execute(async (connection) => {
+          const nodes = await gateway.db.connection().execute(async (connection) => {
             await sql`set enable_seqscan = off`.execute(connection);
             await sql`set enable_bitmapscan = off`.execute(connection);
             try {
@@ -144,9 +138,9 @@ describeEachEngine('ordered article listings', (engine) => {
     });
 
     it('follows a changed publication date (the link rows keep the listing key in step)', async () => {
-      await ingestArticle(database.handle.db, { ...numbered(1), publishedAt: hour(1000) });
+      await ingestArticle(gateway.db, { ...numbered(1), publishedAt: hour(1000) });
       expect((await tagPages('tag-1'))[0]).toBe('listing-1');
-      await ingestArticle(database.handle.db, numbered(1));
+      await ingestArticle(gateway.db, numbered(1));
       expect((await tagPages('tag-1')).at(-1)).not.toBe('listing-1');
     });
   });
@@ -154,7 +148,7 @@ describeEachEngine('ordered article listings', (engine) => {
   // Last: it adds 20,000 rows. With statistics on a set this size the planner picks the index unaided.
   describe('EXPLAIN on 20,000 articles, planner settings untouched', () => {
     beforeAll(async () => {
-      const db = database.handle.db;
+      const db = gateway.db;
       const [even, odd] = [ids.get('sections:even')!, ids.get('sections:odd')!];
       await sql`insert into tags (slug, name) values ('big-tag', 'Big tag')`.execute(db);
       await sql`insert into articles (slug, headline, section_id, status, published_at, updated_at, language, body, word_count, content_hash)
@@ -168,12 +162,12 @@ describeEachEngine('ordered article listings', (engine) => {
     });
 
     it('reads Tag.articles from article_tags_tag_listed_at_idx with no sort', async () => {
-      const tag = await database.handle.db
+      const tag = await gateway.db
         .selectFrom('tags')
         .select('id')
         .where('slug', '=', 'big-tag')
         .executeTakeFirstOrThrow();
-      const plan = await listArticlesQuery(database.handle.db, anonymousViewer, {
+      const plan = await listArticlesQuery(gateway.db, anonymousViewer, {
         filter: { tagId: tag.id },
         order: 'newest',
         limit: 20,
@@ -187,7 +181,7 @@ describeEachEngine('ordered article listings', (engine) => {
     });
 
     it('reads Section.articles from articles_section_listed_at_idx with no sort', async () => {
-      const plan = await listArticlesQuery(database.handle.db, anonymousViewer, {
+      const plan = await listArticlesQuery(gateway.db, anonymousViewer, {
         filter: { sectionId: ids.get('sections:even')! },
         order: 'newest',
         limit: 20,

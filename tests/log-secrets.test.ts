@@ -1,13 +1,11 @@
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../src/db/open-database.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
+import { beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../src/shared/logger.ts';
 import { makePartner } from './helpers/embedding.ts';
-import { createPostgresDatabase, postgresAvailable } from './helpers/engines.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { describePostgres } from './helpers/engines.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 /**
  * What reaches the logs while things go wrong: a database failing under requests, idle connections
@@ -18,41 +16,29 @@ import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 const SECRET_SLUG = 'parameter-that-must-not-be-logged';
 const BAD_KEY = `byl_${'f'.repeat(12)}_${'S'.repeat(43)}`;
 
-describe.runIf(postgresAvailable)('logs', () => {
-  let handle: DatabaseHandle;
-  let dropDatabase: () => Promise<void>;
-  let url: string;
-  let gateway: TestGateway;
-  let key: string;
+describePostgres('logs', (engine) => {
   const lines: string[] = [];
-
-  beforeAll(async () => {
-    ({ url, dropDatabase } = await createPostgresDatabase());
-    const logger = createLogger(
-      'debug',
-      new Writable({
-        write(chunk, _encoding, callback) {
-          lines.push(...String(chunk).split('\n').filter(Boolean));
-          callback();
-        },
-      }),
-    );
+  const logger = createLogger(
+    'debug',
+    new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        callback();
+      },
+    }),
+  );
+  const gateway = useGateway(engine, {
+    demo: true,
+    logger,
     // As `byline serve` opens it: idle connections that fail are logged.
-    handle = await openDatabase({
-      databaseUrl: url,
+    database: {
+      preparedStatements: false,
       onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-    });
-    await migrateToLatest(handle.db);
-    gateway = await startTestGateway(
-      { engine: 'postgres', handle, url, drop: async () => undefined },
-      { demo: true, logger },
-    );
-    ({ key } = await makePartner(handle.db, { scopes: ['body'] }));
+    },
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await handle?.close();
-    await dropDatabase?.();
+  let key: string;
+  beforeAll(async () => {
+    ({ key } = await makePartner(gateway.db, { scopes: ['body'] }));
   });
 
   const article = (headers: Record<string, string> = {}) =>
@@ -67,7 +53,7 @@ describe.runIf(postgresAvailable)('logs', () => {
 
     // Idle connections killed from outside, then every query failing (the table gone).
     await (async () => {
-      const admin = new pg.Client({ connectionString: url });
+      const admin = new pg.Client({ connectionString: gateway.database.url! });
       await admin.connect();
       await admin.query(
         'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
@@ -75,11 +61,11 @@ describe.runIf(postgresAvailable)('logs', () => {
       await admin.end();
     })();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await sql`alter table articles rename to articles_away`.execute(handle.db).catch(async () => {
-      await sql`alter table articles rename to articles_away`.execute(handle.db);
+    await sql`alter table articles rename to articles_away`.execute(gateway.db).catch(async () => {
+      await sql`alter table articles rename to articles_away`.execute(gateway.db);
     });
     const failed = await article();
-    await sql`alter table articles_away rename to articles`.execute(handle.db);
+    await sql`alter table articles_away rename to articles`.execute(gateway.db);
     expect(failed.body.errors?.length).toBeGreaterThan(0);
 
     const text = lines.join('\n');

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describe, expect, it } from 'vitest';
+import { describeEachEngine } from './helpers/engines.ts';
 import { discoveryHref, ingestDocuments, makePartner, quoteGlobalId, untyped } from './helpers/embedding.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, TEST_PUBLIC_URL, type TestGateway } from './helpers/gateway.ts';
+import { TEST_PUBLIC_URL } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const published = makeArticle({
   slug: 'oembed-published',
@@ -20,8 +21,6 @@ const embargoed = makeArticle({ slug: 'oembed-embargoed', publishedAt: '2099-01-
 const articleUrl = (slug: string) => `${TEST_PUBLIC_URL}/articles/${slug}`;
 
 describeEachEngine('GET /oembed', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
   let ids: Map<string, number>;
   let quoteId: string;
   let draftQuoteId: string;
@@ -33,18 +32,14 @@ describeEachEngine('GET /oembed', (engine) => {
       headers,
     });
 
-  beforeAll(async () => {
-    database = await engine.open();
-    ids = await ingestDocuments(database.handle.db, [published, noImage, ownUrl, draft, embargoed]);
-    quoteId = await quoteGlobalId(database.handle.db, ids.get('oembed-published')!, 0);
-    draftQuoteId = await quoteGlobalId(database.handle.db, ids.get('oembed-draft')!, 0);
-    previewKey = (await makePartner(database.handle.db, { scopes: ['preview'] })).key;
-    plainKey = (await makePartner(database.handle.db)).key;
-    gateway = await startTestGateway(database);
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+  const gateway = useGateway(engine, {
+    seed: async ({ handle }) => {
+      ids = await ingestDocuments(handle.db, [published, noImage, ownUrl, draft, embargoed]);
+      quoteId = await quoteGlobalId(handle.db, ids.get('oembed-published')!, 0);
+      draftQuoteId = await quoteGlobalId(handle.db, ids.get('oembed-draft')!, 0);
+      previewKey = (await makePartner(handle.db, { scopes: ['preview'] })).key;
+      plainKey = (await makePartner(handle.db)).key;
+    },
   });
 
   describe('an article URL', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPartnerCommand } from '../src/cli/partner-command.ts';
 import {
   findPartnerById,
@@ -7,10 +7,10 @@ import {
   rotatePartnerKey,
   viewerForPartner,
 } from '../src/modules/partners/index.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import { ingestDocuments, makePartner, untyped } from './helpers/embedding.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const PARTNER_ORIGIN = 'https://partner.example';
 const story = makeArticle({ slug: 'partner-story', headline: 'Partners read this' });
@@ -18,8 +18,6 @@ const draft = makeArticle({ slug: 'partner-draft', status: 'draft', publishedAt:
 const ARTICLE = `query ($slug: String!) { article(slug: $slug) { headline standfirst embed { iframeUrl } body { __typename } } }`;
 
 describeEachEngine('partner keys', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
   let withBody: { id: number; key: string };
   let withoutBody: { id: number; key: string };
   let preview: { id: number; key: string };
@@ -27,26 +25,22 @@ describeEachEngine('partner keys', (engine) => {
   const storyAs = (headers: Record<string, string>) =>
     gateway.graphql(ARTICLE, { variables: { slug: 'partner-story' }, headers });
 
-  beforeAll(async () => {
-    database = await engine.open();
-    await ingestDocuments(database.handle.db, [story, draft]);
-    withBody = await makePartner(database.handle.db, {
-      name: 'With Body',
-      scopes: ['body'],
-      origins: [PARTNER_ORIGIN],
-      rateLimitPerMinute: 600,
-      costBudget: 5000,
-    });
-    withoutBody = await makePartner(database.handle.db, {
-      name: 'Headlines Only',
-      origins: ['https://other.example'],
-    });
-    preview = await makePartner(database.handle.db, { name: 'Preview', scopes: ['preview', 'body'] });
-    gateway = await startTestGateway(database);
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+  const gateway = useGateway(engine, {
+    seed: async ({ handle }) => {
+      await ingestDocuments(handle.db, [story, draft]);
+      withBody = await makePartner(handle.db, {
+        name: 'With Body',
+        scopes: ['body'],
+        origins: [PARTNER_ORIGIN],
+        rateLimitPerMinute: 600,
+        costBudget: 5000,
+      });
+      withoutBody = await makePartner(handle.db, {
+        name: 'Headlines Only',
+        origins: ['https://other.example'],
+      });
+      preview = await makePartner(handle.db, { name: 'Preview', scopes: ['preview', 'body'] });
+    },
   });
 
   describe('authentication', () => {
@@ -84,25 +78,25 @@ describeEachEngine('partner keys', (engine) => {
     });
 
     it('refuses a revoked key with 401 on the very next request', async () => {
-      const doomed = await makePartner(database.handle.db, { scopes: ['body'] });
+      const doomed = await makePartner(gateway.db, { scopes: ['body'] });
       expect((await storyAs({ 'x-api-key': doomed.key })).status).toBe(200);
-      await revokePartner(database.handle.db, doomed.id);
+      await revokePartner(gateway.db, doomed.id);
       const { status, body } = await storyAs({ 'x-api-key': doomed.key });
       expect(status).toBe(401);
       expect(body.errors![0]!.message).toBe('Partner key has been revoked');
     });
 
     it('refuses the old key once rotated, and accepts the new one', async () => {
-      const rotating = await makePartner(database.handle.db);
+      const rotating = await makePartner(gateway.db);
       expect((await storyAs({ 'x-api-key': rotating.key })).status).toBe(200);
-      const rotated = (await rotatePartnerKey(database.handle.db, rotating.id))!;
+      const rotated = (await rotatePartnerKey(gateway.db, rotating.id))!;
       expect(rotated.key).not.toBe(rotating.key);
       expect((await storyAs({ 'x-api-key': rotating.key })).status).toBe(401);
       expect((await storyAs({ 'x-api-key': rotated.key })).status).toBe(200);
     });
 
     it('stores only a SHA-256 of the key and its non-secret prefix', async () => {
-      const row = (await findPartnerById(database.handle.db, withBody.id))!;
+      const row = (await findPartnerById(gateway.db, withBody.id))!;
       expect(row.key_hash).toBe(createHash('sha256').update(withBody.key).digest('hex'));
       expect(withBody.key).toMatch(new RegExp(`^byl_${row.key_prefix}_[A-Za-z0-9_-]{43}$`));
       const secret = withBody.key.slice(`byl_${row.key_prefix}_`.length);
@@ -110,7 +104,7 @@ describeEachEngine('partner keys', (engine) => {
     });
 
     it('gives the viewer the partner’s name, scopes, origins, rate limit and cost budget', async () => {
-      const viewer = viewerForPartner((await findPartnerById(database.handle.db, withBody.id))!);
+      const viewer = viewerForPartner((await findPartnerById(gateway.db, withBody.id))!);
       expect({ ...viewer, scopes: [...viewer.scopes] }).toEqual({
         kind: 'partner',
         partnerId: withBody.id,
@@ -201,11 +195,11 @@ describeEachEngine('partner keys', (engine) => {
     });
 
     it('stops answering a revoked partner’s origin', async () => {
-      const leaving = await makePartner(database.handle.db, { origins: ['https://leaving.example'] });
+      const leaving = await makePartner(gateway.db, { origins: ['https://leaving.example'] });
       expect(
         (await preflight('https://leaving.example', 'POST')).headers.get('access-control-allow-origin'),
       ).toBe('https://leaving.example');
-      await revokePartner(database.handle.db, leaving.id);
+      await revokePartner(gateway.db, leaving.id);
       expect(
         (await preflight('https://leaving.example', 'POST')).headers.get('access-control-allow-origin'),
       ).toBeNull();
@@ -248,7 +242,7 @@ describeEachEngine('partner keys', (engine) => {
     const run = async (...argv: string[]) => {
       const out: string[] = [];
       const err: string[] = [];
-      const code = await runPartnerCommand(database.handle.db, argv, {
+      const code = await runPartnerCommand(gateway.db, argv, {
         log: (line) => out.push(line),
         error: (line) => err.push(line),
       });

@@ -89,8 +89,8 @@ describe.skipIf(!chromiumAvailable)('the playground in Chromium', () => {
   let chromium: Awaited<ReturnType<typeof launchChromium>>;
   let apiKey: string;
   beforeAll(async () => {
-    database = await engine.open();
-    gateway = await startTestGateway(database, { demo: true });
+    database = await engine.open({ demo: true });
+    gateway = await startTestGateway(database);
     // A real partner key: the gateway refuses made-up ones with 401.
     ({ key: apiKey } = await createPartner(database.handle.db, {
       name: 'Playground tester',

@@ -1,16 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/cli/main.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { bylineBin, repoRoot } from './helpers/cli.ts';
-import { createPostgresDatabase, postgresAvailable } from './helpers/engines.ts';
+import { createPgliteDataDir, createPostgresDatabase, postgresAvailable } from './helpers/engines.ts';
 import { makeArticle, writeArticleFiles } from './helpers/fixtures.ts';
 import { freePort } from './helpers/waiting.ts';
 
@@ -136,6 +135,17 @@ describe('the runtime', () => {
 });
 
 describe('byline serve, stopped as operators stop it', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+  /** PGlite in a data directory of the test's own, copied with the demo in it: no initdb per start. */
+  const demoDataDir = async () => {
+    const { dataDir, remove } = await createPgliteDataDir('demo');
+    cleanups.push(remove);
+    return dataDir;
+  };
+
   const ways = [
     { name: 'npm start', command: 'npm', args: ['start'] },
     { name: 'npx byline serve', command: 'npx', args: ['--offline', '--no-install', 'byline', 'serve'] },
@@ -147,7 +157,11 @@ describe('byline serve, stopped as operators stop it', () => {
       `${way.name}: SIGTERM to that process drains the server (a request in flight completes) and it exits`,
       async () => {
         const port = await freePort();
-        const started = watch(way.command, way.args, cleanEnv({ PORT: String(port), HOST: '127.0.0.1' }));
+        const started = watch(
+          way.command,
+          way.args,
+          cleanEnv({ PORT: String(port), HOST: '127.0.0.1', BYLINE_DATA_DIR: await demoDataDir() }),
+        );
         let server: number | undefined;
         try {
           const ready = JSON.parse(await started.waitFor(/"msg":"Byline ready at /)) as ReadyLine;
@@ -190,7 +204,7 @@ describe('byline serve, stopped as operators stop it', () => {
         const started = watch(
           process.execPath,
           [bylineBin, 'serve'],
-          cleanEnv({ PORT: String(port), HOST: '127.0.0.1' }),
+          cleanEnv({ PORT: String(port), HOST: '127.0.0.1', BYLINE_DATA_DIR: await demoDataDir() }),
         );
         const outcome = await Promise.race([
           started.exited,
@@ -235,13 +249,13 @@ describe('byline ingest, stopped by a signal', () => {
         let env: Record<string, string>;
         let open: () => ReturnType<typeof openDatabase>;
         if (engine === 'postgres') {
-          const { url, dropDatabase } = await createPostgresDatabase();
+          const { url, dropDatabase } = await createPostgresDatabase('migrated');
           cleanups.push(dropDatabase);
           env = { DATABASE_URL: url };
           open = () => openDatabase({ databaseUrl: url });
         } else {
-          const dataDir = await mkdtemp(path.join(tmpdir(), 'byline-signal-'));
-          cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+          const { dataDir, remove } = await createPgliteDataDir('migrated');
+          cleanups.push(remove);
           env = { BYLINE_DATA_DIR: dataDir };
           open = () => openDatabase({ dataDir });
         }

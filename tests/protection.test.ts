@@ -96,9 +96,8 @@ describeEachEngine('query cost', (engine) => {
   let database: TestDatabase;
   let gateway: TestGateway;
   beforeAll(async () => {
-    database = await engine.open();
+    database = await engine.open({ demo: true });
     gateway = await startTestGateway(database, {
-      demo: true,
       resolveViewer: partnersById([
         testPartner(7, { costBudget: 50 }),
         testPartner(8, { costBudget: 100_000 }),
@@ -499,14 +498,14 @@ describeEachEngine('failures and logs', (engine) => {
   const lines: string[] = [];
   const BROKEN = 'article-with-a-broken-quote-block';
   beforeAll(async () => {
-    database = await engine.open();
+    database = await engine.open({ demo: true });
     const sink = new Writable({
       write(chunk, _encoding, callback) {
         lines.push(...String(chunk).split('\n').filter(Boolean));
         callback();
       },
     });
-    gateway = await startTestGateway(database, { demo: true, logger: createLogger('info', sink) });
+    gateway = await startTestGateway(database, { logger: createLogger('info', sink) });
     const broken = makeArticle({
       slug: BROKEN,
       body: [

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../src/shared/logger.ts';
-import { engines, type TestDatabase } from './helpers/engines.ts';
+import { describePostgres, type TestDatabase } from './helpers/engines.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startThrowawayRedis, type ThrowawayRedis } from './helpers/throwaway-redis.ts';
 import { sleep } from './helpers/waiting.ts';
@@ -14,7 +14,6 @@ import { sleep } from './helpers/waiting.ts';
 const SLUG = 'russia-north-korea-pact-major-loss-for-us-allies';
 const ARTICLE = 'query ($slug: String!) { article(slug: $slug) { headline } }';
 const BAD_KEY = `byl_${'0'.repeat(12)}_${'A'.repeat(43)}`;
-const postgres = engines.filter((engine) => engine.name === 'postgres');
 
 interface Answer {
   readonly method: 'GET' | 'POST';
@@ -33,7 +32,7 @@ function median(values: readonly number[]): number {
 const postMedian = (answers: readonly Answer[]) =>
   median(answers.filter((answer) => answer.method === 'POST').map((answer) => answer.ms));
 
-describe.runIf(postgres.length > 0)('a Redis outage', () => {
+describePostgres('a Redis outage', (engine) => {
   let redis: ThrowawayRedis | undefined;
   let database: TestDatabase;
   let gateway: TestGateway;
@@ -47,7 +46,7 @@ describe.runIf(postgres.length > 0)('a Redis outage', () => {
       return;
     }
     redis = started;
-    database = await postgres[0]!.open();
+    database = await engine.open({ demo: true });
     const sink = new Writable({
       write(chunk, _encoding, callback) {
         lines.push(...String(chunk).split('\n').filter(Boolean));
@@ -61,7 +60,7 @@ describe.runIf(postgres.length > 0)('a Redis outage', () => {
       BYLINE_RATE_LIMIT_PER_MINUTE: '1000000',
       BYLINE_FAILED_AUTH_PER_MINUTE: '3',
     };
-    gateway = await startTestGateway(database, { demo: true, env, logger: createLogger('info', sink) });
+    gateway = await startTestGateway(database, { env, logger: createLogger('info', sink) });
     strict = await startTestGateway(database, { env: { ...env, BYLINE_REDIS_REQUIRED: 'true' } });
   });
   afterAll(async () => {

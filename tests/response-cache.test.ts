@@ -20,9 +20,10 @@ import {
 import { createLogger } from '../src/shared/logger.ts';
 import { anonymousViewer, editorViewer, type Viewer } from '../src/shared/viewer.ts';
 import { makePartner } from './helpers/embedding.ts';
-import { engines, type TestDatabase } from './helpers/engines.ts';
+import { describePostgres, pgliteEngine, postgresAvailable, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -178,12 +179,10 @@ describe('content change notifications', () => {
 });
 
 // The cache listens for Postgres notifications; on PGlite it is off.
-const postgres = engines.filter((engine) => engine.name === 'postgres');
-
-describe.runIf(postgres.length > 0)('listening for content changes', () => {
+describePostgres('listening for content changes', (engine) => {
   let database: TestDatabase;
   beforeAll(async () => {
-    database = await postgres[0]!.open();
+    database = await engine.open();
   });
   afterAll(async () => {
     await database?.drop();
@@ -319,7 +318,7 @@ const ARTICLE = `query ($slug: String!) { article(slug: $slug) { headline status
 const WITH_BODY = `query ($slug: String!) { article(slug: $slug) { headline body { __typename } } }`;
 const FRONT = `query ($slug: String!) { section(slug: $slug) { articles(first: 5) { nodes { headline } } } }`;
 
-describe.runIf(postgres.length > 0)('the response cache', () => {
+describePostgres('the response cache', (engine) => {
   let database: TestDatabase;
   let gateway: TestGateway;
   const get = (...args: Parameters<typeof getFrom> extends [unknown, ...infer Rest] ? Rest : never) =>
@@ -327,8 +326,8 @@ describe.runIf(postgres.length > 0)('the response cache', () => {
   const keyed = (key: string) => ({ 'x-api-key': key });
 
   beforeAll(async () => {
-    database = await postgres[0]!.open();
-    gateway = await startTestGateway(database, { demo: true, env: { DATABASE_URL: database.url! } });
+    database = await engine.open({ demo: true });
+    gateway = await startTestGateway(database, { env: { DATABASE_URL: database.url! } });
   });
   afterAll(async () => {
     await gateway?.close();
@@ -662,12 +661,12 @@ describe.runIf(postgres.length > 0)('the response cache', () => {
   });
 });
 
-describe.runIf(postgres.length > 0)('the response cache around an embargo', () => {
+describePostgres('the response cache around an embargo', (engine) => {
   let database: TestDatabase;
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    database = await postgres[0]!.open();
+    database = await engine.open();
     gateway = await startTestGateway(database, { env: { DATABASE_URL: database.url! } });
   });
   afterAll(async () => {
@@ -719,23 +718,21 @@ const redisAvailable = await (async () => {
     probe.disconnect();
   }
 })();
-if (postgres.length > 0 && !redisAvailable) {
+if (postgresAvailable && !redisAvailable) {
   console.warn(`Skipping the response cache on Redis: no Redis answered at ${redisUrl}`);
 }
 
-describe.runIf(postgres.length > 0 && redisAvailable)('the response cache on Redis', () => {
+describePostgres('the response cache on Redis', (engine) => {
+  if (!redisAvailable) return;
   let database: TestDatabase;
   let gateways: TestGateway[];
   let redis: Redis;
   let prefix: string;
 
   beforeAll(async () => {
-    database = await postgres[0]!.open();
+    database = await engine.open({ demo: true });
     const env = { DATABASE_URL: database.url!, REDIS_URL: redisUrl };
-    gateways = [
-      await startTestGateway(database, { demo: true, env }),
-      await startTestGateway(database, { env }),
-    ];
+    gateways = [await startTestGateway(database, { env }), await startTestGateway(database, { env })];
     redis = new Redis(redisUrl);
     prefix = redisPrefix(database.url!);
   });
@@ -781,25 +778,16 @@ describe.runIf(postgres.length > 0 && redisAvailable)('the response cache on Red
 });
 
 describe('the response cache on PGlite', () => {
+  const gateway = useGateway(pgliteEngine, { demo: true, env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+
   it('is off, and a REDIS_URL does not stop the gateway from starting', async () => {
-    const database = await engines.find((engine) => engine.name === 'pglite')!.open();
-    const gateway = await startTestGateway(database, {
-      demo: true,
-      env: { REDIS_URL: 'redis://127.0.0.1:1' },
-    });
-    try {
-      const search = new URLSearchParams({ query: '{ sections { slug } }' });
-      for (const _ of [1, 2]) {
-        const response = await fetch(`${gateway.origin}/graphql?${search}`, {
-          headers: { 'apollo-require-preflight': 'true' },
-        });
-        expect(response.status).toBe(200);
-        expect(response.headers.get('x-cache')).toBeNull();
-      }
-    } finally {
-      await gateway.close();
-      await database.drop();
+    const search = new URLSearchParams({ query: '{ sections { slug } }' });
+    for (const _ of [1, 2]) {
+      const response = await fetch(`${gateway.origin}/graphql?${search}`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-cache')).toBeNull();
     }
-    // A PGlite of its own with the demo: its setup alone outlasts the default timeout on a busy machine.
-  }, 120_000);
+  });
 });

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
 import { countSearchMatches } from '../src/modules/search/index.ts';
 import { editorViewer } from '../src/shared/viewer.ts';
-import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
+import { describeEachEngine } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { useGateway } from './helpers/use-gateway.ts';
 
 const day = (n: number) => new Date(Date.UTC(2024, 0, 1) + n * 86_400_000).toISOString();
 const paragraph = (text: string) => ({ type: 'paragraph' as const, text });
@@ -65,16 +65,10 @@ const ARTICLES: ArticleDocument[] = [
 ];
 
 describeEachEngine('search', (engine) => {
-  let database: TestDatabase;
-  let gateway: TestGateway;
-  beforeAll(async () => {
-    database = await engine.open();
-    for (const article of ARTICLES) await ingestArticle(database.handle.db, article);
-    gateway = await startTestGateway(database);
-  });
-  afterAll(async () => {
-    await gateway?.close();
-    await database?.drop();
+  const gateway = useGateway(engine, {
+    seed: async ({ handle }) => {
+      for (const article of ARTICLES) await ingestArticle(handle.db, article);
+    },
   });
 
   async function search(query: string, extra: Record<string, unknown> = {}) {
@@ -194,7 +188,7 @@ describeEachEngine('search', (engine) => {
     });
 
     it('counts exactly up to the cap, then flags an estimate', async () => {
-      const db = database.handle.db;
+      const db = gateway.db;
       expect(await countSearchMatches(db, editorViewer, 'harbour', {}, 10)).toEqual({
         count: 7,
         estimate: false,

@@ -234,9 +234,8 @@ describeEachEngine('visibility of drafts and embargoed articles', (engine) => {
   let gateway: TestGateway;
   let ids: HiddenIds;
   beforeAll(async () => {
-    database = await engine.open();
+    database = await engine.open({ demo: true });
     gateway = await startTestGateway(database, {
-      demo: true,
       resolveViewer: async (req) =>
         req.get('x-test-viewer') === 'preview' ? previewViewer : anonymousViewer,
     });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
 import {
@@ -57,13 +59,14 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /**
- * Creates a database on the test server, empty or as a copy of `template`; returns its connection
- * string.
+ * Creates a database on the test server, empty or as a copy of one of the run's images (migrated, or
+ * migrated with the demo); returns its connection string.
  */
 export async function createPostgresDatabase(
-  template?: string,
+  image?: 'migrated' | 'demo',
 ): Promise<{ url: string; dropDatabase: () => Promise<void> }> {
   const name = `byline_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const template = image && images.postgres![image];
   await admin((client) =>
     client.query(template ? `create database ${name} template ${template}` : `create database ${name}`),
   );
@@ -88,9 +91,7 @@ const pglite: TestEngine = {
 const postgres: TestEngine = {
   name: 'postgres',
   async open({ demo = false, ...options } = {}) {
-    const { url, dropDatabase } = await createPostgresDatabase(
-      demo ? images.postgres!.demo : images.postgres!.migrated,
-    );
+    const { url, dropDatabase } = await createPostgresDatabase(demo ? 'demo' : 'migrated');
     const handle = await openDatabase({ preparedStatements: true, ...options, databaseUrl: url });
     return {
       engine: 'postgres',
@@ -103,6 +104,23 @@ const postgres: TestEngine = {
     };
   },
 };
+
+/**
+ * A PGlite data directory of its own, copied from the run's image (migrated, or migrated with the
+ * demo), for a child process: `BYLINE_DATA_DIR`, as an operator keeps one. It starts without initdb
+ * or migrations, which a busy machine makes cost seconds per process.
+ */
+export async function createPgliteDataDir(
+  image: 'migrated' | 'demo',
+): Promise<{ dataDir: string; remove: () => Promise<void> }> {
+  const parent = await mkdtemp(path.join(tmpdir(), 'byline-test-data-'));
+  const dataDir = path.join(parent, 'pgdata');
+  await cp(images.pgliteDirs[image], dataDir, { recursive: true });
+  return { dataDir, remove: () => rm(parent, { recursive: true, force: true }) };
+}
+
+/** Embedded PGlite: always available. */
+export const pgliteEngine: TestEngine = pglite;
 
 /** The engines this run can test: PGlite always, Postgres when a server answered. */
 export const engines: readonly TestEngine[] = postgresUrl ? [pglite, postgres] : [pglite];

@@ -1,7 +1,5 @@
 import { loadConfig } from '../../src/config.ts';
-import { ingestPaths } from '../../src/ingest/ingest-paths.ts';
 import { createGateway, type Gateway } from '../../src/http/create-gateway.ts';
-import { demoContentDir } from '../../src/http/start-gateway.ts';
 import { createLogger, type Logger } from '../../src/shared/logger.ts';
 import type { ViewerResolver } from '../../src/protection/viewer-seam.ts';
 import type { TestDatabase } from './engines.ts';
@@ -30,18 +28,19 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A gateway on a real loopback port over the given database, configured as in `env`. */
+/**
+ * A gateway on a real loopback port over the given database, configured as in `env`. The demo content
+ * comes with the database (`engine.open({ demo: true })`): loaded once per run, not per gateway.
+ */
 export async function startTestGateway(
   database: TestDatabase,
   options: {
     env?: Record<string, string>;
-    demo?: boolean;
     /** Who each request is (preview, developer…), instead of anonymous. */
     resolveViewer?: ViewerResolver;
     logger?: Logger;
   } = {},
 ): Promise<TestGateway> {
-  if (options.demo) await ingestPaths(database.handle.db, [demoContentDir]);
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ import { ingestPaths } from '../../src/ingest/ingest-paths.ts';
 export interface DatabaseImages {
   /** Files holding PGlite data directories (`dumpDataDir`), read by `engine.open()`. */
   readonly pglite: { readonly migrated: string; readonly demo: string };
+  /** The same PGlite data directories on disk, copied for child processes (`BYLINE_DATA_DIR`). */
+  readonly pgliteDirs: { readonly migrated: string; readonly demo: string };
   /** Template databases on the Postgres server, or null without one. */
   readonly postgres: PostgresTemplates | null;
 }
@@ -40,26 +42,45 @@ async function loadDemo(db: Kysely<Database>): Promise<void> {
   if (summary.failed > 0) throw new Error(`demo content failed to load: ${JSON.stringify(summary.files)}`);
 }
 
-/** One PGlite, migrated and dumped, then loaded with the demo and dumped again. */
-async function buildPgliteImages(files: DatabaseImages['pglite']): Promise<void> {
+/**
+ * One PGlite on disk, migrated, dumped and its directory copied; then loaded with the demo, dumped,
+ * and its directory kept. On disk rather than in memory, so that child processes (`byline serve`,
+ * `byline ingest`) start from a copy of a directory instead of running initdb and the migrations.
+ */
+async function buildPgliteImages(
+  files: DatabaseImages['pglite'],
+  dirs: DatabaseImages['pgliteDirs'],
+): Promise<void> {
   const [{ PGlite }, { pg_trgm }, { unaccent }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('@electric-sql/pglite/contrib/pg_trgm'),
     import('@electric-sql/pglite/contrib/unaccent'),
   ]);
-  const pglite = await PGlite.create({ extensions: { pg_trgm, unaccent } });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const work = `${dirs.demo}.building`;
+  const open = async () => {
+    const pglite = await PGlite.create({ dataDir: work, extensions: { pg_trgm, unaccent } });
+    return { pglite, db: new Kysely<Database>({ dialect: new PGliteDialect(pglite) }) };
+  };
   // Uncompressed: each file's load skips a gunzip.
-  const dump = async (file: string) =>
+  const dump = async (pglite: InstanceType<typeof PGlite>, file: string) =>
     writeFile(file, Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer()));
+
+  const migrated = await open();
   try {
-    await migrateToLatest(db);
-    await dump(files.migrated);
-    await loadDemo(db);
-    await dump(files.demo);
+    await migrateToLatest(migrated.db);
+    await dump(migrated.pglite, files.migrated);
   } finally {
-    await db.destroy();
+    await migrated.db.destroy();
   }
+  await cp(work, dirs.migrated, { recursive: true });
+  const demo = await open();
+  try {
+    await loadDemo(demo.db);
+    await dump(demo.pglite, files.demo);
+  } finally {
+    await demo.db.destroy();
+  }
+  await rename(work, dirs.demo);
 }
 
 async function admin<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -79,7 +100,13 @@ function databaseUrl(adminUrl: string, name: string): string {
 }
 
 // Built while the machine may be busy with a second run: a request-sized timeout would fail setup.
-const SETUP_TIMEOUTS = { acquireTimeoutMs: 30_000, statementTimeoutMs: 120_000 };
+// PGlite's build in this same process blocks the event loop for seconds at a time, leaving a
+// migration's transaction idle meanwhile.
+const SETUP_TIMEOUTS = {
+  acquireTimeoutMs: 30_000,
+  statementTimeoutMs: 120_000,
+  idleInTransactionTimeoutMs: 300_000,
+};
 
 async function buildPostgresTemplates(adminUrl: string, names: PostgresTemplates): Promise<void> {
   await admin(adminUrl, (client) => client.query(`create database ${names.migrated}`));
@@ -142,13 +169,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   try {
     const pglite = { migrated: path.join(dir, 'migrated.tar'), demo: path.join(dir, 'demo.tar') };
+    const pgliteDirs = { migrated: path.join(dir, 'migrated'), demo: path.join(dir, 'demo') };
     // allSettled: teardown must not remove what a build still writes.
     const built = await Promise.allSettled([
-      buildPgliteImages(pglite),
+      buildPgliteImages(pglite, pgliteDirs),
       postgresUrl && templates ? buildPostgresTemplates(postgresUrl, templates) : undefined,
     ]);
     for (const result of built) if (result.status === 'rejected') throw result.reason;
-    project.provide('databaseImages', { pglite, postgres: templates });
+    project.provide('databaseImages', { pglite, pgliteDirs, postgres: templates });
   } catch (error) {
     await teardown();
     throw error;
