@@ -14,10 +14,11 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     pool: 'forks',
-    // Most of a test file's time is waiting (on child processes, PostgreSQL, Chromium, an outage), not
+    // Much of a test file's time is waiting (on child processes, PostgreSQL, Chromium, an outage), not
     // computing: vitest's default, one file per core less one, runs the suite one file at a time on a
-    // 2-core machine. Two files per core keep both cores busy; VITEST_MAX_WORKERS overrides.
-    maxWorkers: Math.max(2, availableParallelism() * 2),
+    // 2-core machine. One file more than cores keeps the cores busy while a file waits, without piling
+    // CPU-bound files onto them; VITEST_MAX_WORKERS overrides.
+    maxWorkers: availableParallelism() + 1,
     sequence: { sequencer: SlowFirstSequencer },
     testTimeout: 30_000,
     hookTimeout: 60_000,
