@@ -148,9 +148,11 @@ describePostgres('a Redis outage', (engine) => {
     const outage = await load(160);
     const slowest = Math.max(...outage.map((answer) => answer.ms));
     // Every request answered, none waiting on Redis: each well under a second, the median near normal.
+    // Near: on an idle machine it moves by a few ms; on one loaded by other work two medians taken
+    // seconds apart differ by more than Redis ever adds, and a client that waits on Redis takes seconds.
     expect(outage.map((answer) => answer.status)).toEqual(outage.map(() => 200));
     expect(slowest).toBeLessThan(1000);
-    expect(postMedian(outage)).toBeLessThan(postMedian(baseline) + 100);
+    expect(postMedian(outage)).toBeLessThan(Math.max(postMedian(baseline) + 250, postMedian(baseline) * 2.5));
     // The cache is skipped (answers come from PostgreSQL); the limits let requests through, counted.
     expect(outage.every((answer) => answer.cache !== 'HIT')).toBe(true);
     expect(outage.some((answer) => answer.limited)).toBe(false);
