@@ -96,8 +96,9 @@ interface FaultRun {
 }
 
 /**
- * Runs the load loop: 1 s calm, then `fault` (which resolves with when the dependency answered
- * again), then `afterMs` more of load; the loop's own deadline bounds it all.
+ * Runs the load loop: 1 s calm (longer until each reader has an answer), then `fault` (which resolves
+ * with when the dependency answered again), then `afterMs` more of load; the loop's own deadline
+ * bounds it all.
  */
 async function underLoad(
   byline: BylineProcess,
@@ -116,7 +117,15 @@ async function underLoad(
     searchSlugs: knownSlugs,
   });
   try {
-    await sleep(1000);
+    // Calm first: a second, and an answer for each reader, which a loaded machine takes longer to give
+    // (bounded: the loop's deadline must leave room for the fault).
+    const calmUntil = performance.now() + 1000;
+    await eventually(
+      async () =>
+        performance.now() >= calmUntil && loop.answers.length >= LOAD_CONCURRENCY ? true : undefined,
+      50,
+      'an answer for each reader before the fault',
+    ).catch(() => undefined);
     const faultAt = performance.now();
     const upAt = await fault();
     await Promise.race([sleep(options.afterMs ?? 2500), loop.done]);

@@ -147,11 +147,12 @@ describePostgres('a Redis outage', (engine) => {
     await redis.kill();
     const outage = await load(160);
     const slowest = Math.max(...outage.map((answer) => answer.ms));
-    // Every request answered, none waiting on Redis: each well under a second, the median near normal.
-    // Near: on an idle machine it moves by a few ms; on one loaded by other work two medians taken
-    // seconds apart differ by more than Redis ever adds, and a client that waits on Redis takes seconds.
+    // Every request answered, none waiting on Redis: each within a second of the calm's slowest, the
+    // median near normal. Near: on an idle machine it moves by a few ms; on one loaded by other work,
+    // two medians taken seconds apart differ by more than Redis ever adds, and a client that waits on
+    // Redis takes seconds.
     expect(outage.map((answer) => answer.status)).toEqual(outage.map(() => 200));
-    expect(slowest).toBeLessThan(1000);
+    expect(slowest).toBeLessThan(Math.max(...baseline.map((answer) => answer.ms)) + 1000);
     expect(postMedian(outage)).toBeLessThan(Math.max(postMedian(baseline) + 250, postMedian(baseline) * 2.5));
     // The cache is skipped (answers come from PostgreSQL); the limits let requests through, counted.
     expect(outage.every((answer) => answer.cache !== 'HIT')).toBe(true);
