@@ -16,9 +16,9 @@ export default defineConfig({
     pool: 'forks',
     // Much of a test file's time is waiting (on child processes, PostgreSQL, Chromium, an outage), not
     // computing: vitest's default, one file per core less one, runs the suite one file at a time on a
-    // 2-core machine. One file more than cores keeps the cores busy while a file waits, without piling
-    // CPU-bound files onto them; VITEST_MAX_WORKERS overrides.
-    maxWorkers: availableParallelism() + 1,
+    // 2-core machine. One file per core overlaps one file's waits with another's work, and leaves the
+    // fault tests' timing the room a second suite beside this one needs; VITEST_MAX_WORKERS overrides.
+    maxWorkers: availableParallelism(),
     sequence: { sequencer: SlowFirstSequencer },
     // A worker runs file after file without re-importing Apollo, graphql and our sources each time
     // (a third of the suite's CPU). Safe because no test mocks modules, stubs globals or changes
