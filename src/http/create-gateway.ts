@@ -78,7 +78,7 @@ export interface Readiness {
 }
 
 /** Paths where a partner key counts: the API and everything partners embed. */
-const EMBED_ROUTES = ['/oembed', '/embed', '/articles', '/quotes'];
+const EMBED_ROUTES = ['/oembed', '/embed', '/articles', '/quotes', '/people'];
 const PARTNER_KEY_PATHS = ['/graphql', ...EMBED_ROUTES];
 
 /**
