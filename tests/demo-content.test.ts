@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateArticleDocument, type ArticleDocument } from '../src/ingest/article-document.ts';
 import { engines } from './helpers/engines.ts';
+import { makeArticle } from './helpers/fixtures.ts';
+import { TEST_PUBLIC_URL } from './helpers/gateway.ts';
 import { useGateway } from './helpers/use-gateway.ts';
 import { previewViewer, viewersByHeader } from './helpers/viewers.ts';
 
@@ -189,6 +191,20 @@ describe('the demo content', () => {
     }
   });
 
+  it('ships every image it shows: each one a /media/demo/ path of a file in content/demo/media', async () => {
+    const urls = documents.flatMap((doc) => [
+      ...(doc.leadImage ? [doc.leadImage.url] : []),
+      ...doc.body.flatMap((block) => (block.type === 'image' ? [block.image.url] : [])),
+      ...(doc.relatedLinks ?? []).flatMap((link) => (link.image ? [link.image.url] : [])),
+    ]);
+    expect(urls.length).toBeGreaterThan(10);
+    const shipped = new Set(await readdir(path.join(DEMO_DIR, 'media')));
+    for (const url of urls) {
+      expect(url).toMatch(/^\/media\/demo\/[a-z0-9-]+\.svg$/);
+      expect(shipped.has(url.slice('/media/demo/'.length)), url).toBe(true);
+    }
+  });
+
   describe('as served, drafts and embargoed articles included', () => {
     const gateway = useGateway(engines[0]!, {
       demo: true,
@@ -217,5 +233,63 @@ describe('the demo content', () => {
       });
       expect(Object.fromEntries(served)).toEqual(REAL_RECORD);
     });
+
+    it('serves the demo images from /media/demo/ and names them by absolute URLs on the public URL', async () => {
+      const { body } = await gateway.graphql(`{ articles(first: 20) { nodes { slug leadImage { url } } } }`);
+      const leads = (body.data!.articles.nodes as { slug: string; leadImage: { url: string } }[]).map(
+        (node) => node.leadImage.url,
+      );
+      expect(leads.length).toBeGreaterThan(5);
+      for (const url of leads) {
+        expect(url).toMatch(new RegExp(`^${TEST_PUBLIC_URL}/media/demo/[a-z0-9-]+\\.svg$`));
+        const response = await fetch(url.replace(TEST_PUBLIC_URL, gateway.origin));
+        expect(response.status, url).toBe(200);
+        expect(response.headers.get('content-type')).toBe('image/svg+xml');
+        expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+        expect(await response.text()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      }
+      // A newcomer's first card: its image comes from Byline itself, which its CSP allows.
+      const card = await fetch(`${gateway.origin}/embed/articles/${REFERENCE}`);
+      expect(await card.text()).toContain(
+        `<img src="${TEST_PUBLIC_URL}/media/demo/putin-visit-north-korea-2024-06-19.svg"`,
+      );
+      expect(card.headers.get('content-security-policy')).toContain(`img-src ${TEST_PUBLIC_URL};`);
+      expect((await fetch(`${gateway.origin}/media/demo/../package.json`)).status).toBe(404);
+      expect((await fetch(`${gateway.origin}/media/demo/missing.svg`)).status).toBe(404);
+    });
+  });
+});
+
+describe('image URLs in the content format', () => {
+  const withLead = (url: string) => validateArticleDocument(makeArticle({ leadImage: { url } }));
+
+  it('accepts absolute http(s) URLs and paths of files Byline serves under /media/', () => {
+    for (const url of [
+      'https://media.example/a.jpg',
+      'http://media.example/b.png',
+      '/media/demo/harbour.svg',
+    ]) {
+      expect(withLead(url).ok, url).toBe(true);
+    }
+  });
+
+  it('refuses other paths, traversal and other schemes, saying what it expected', () => {
+    for (const url of [
+      '/etc/passwd',
+      '/media/../package.json',
+      '/media/demo/x.html',
+      'javascript:alert(1)',
+      'media/a.svg',
+    ]) {
+      const result = withLead(url);
+      expect(result.ok, url).toBe(false);
+      if (!result.ok) {
+        expect(result.problems[0]).toEqual({
+          path: '$.leadImage.url',
+          message:
+            'expected an absolute http(s) URL, or a path of a file Byline serves like "/media/demo/harbour.svg"',
+        });
+      }
+    }
   });
 });

@@ -10,6 +10,7 @@ import type {
   SectionParent,
 } from '../parents.ts';
 import { resolveQuoteConnection } from '../quotes/index.ts';
+import { absoluteMediaUrl } from '../../shared/media-url.ts';
 
 /** Everything an article card, its oEmbed answer and its JSON-LD show. */
 export interface ArticleCard {
@@ -37,6 +38,11 @@ export interface QuoteCard {
   readonly article: ArticleCard;
 }
 
+/** The image with the URL clients are given (a media path made absolute). */
+function withAbsoluteUrl(image: ImageParent | null, publicUrl: string): ImageParent | null {
+  return image && { ...image, url: absoluteMediaUrl(image.url, publicUrl) };
+}
+
 /** Loads through the request's loaders, so the viewer's visibility rule decides what exists. */
 export async function loadArticleCard(context: GraphQLContext, article: ArticleParent): Promise<ArticleCard> {
   const [section, image, authors, body] = await Promise.all([
@@ -45,7 +51,14 @@ export async function loadArticleCard(context: GraphQLContext, article: ArticleP
     loadArticlePart(context, article.id, 'authors'),
     article.body ?? context.loaders.articleBodyById.load(article.id),
   ]);
-  return { article, body, url: canonicalUrl(article, context.publicUrl), section, image, authors };
+  return {
+    article,
+    body,
+    url: canonicalUrl(article, context.publicUrl),
+    section,
+    image: withAbsoluteUrl(image, context.publicUrl),
+    authors,
+  };
 }
 
 export async function findArticleCardBySlug(
@@ -137,7 +150,7 @@ export async function loadPageBlocks(context: GraphQLContext, card: ArticleCard)
         }
         case 'image': {
           const image = images.find((candidate) => candidate.id === block.image);
-          return image ? { type: 'image', image } : null;
+          return image ? { type: 'image', image: withAbsoluteUrl(image, context.publicUrl)! } : null;
         }
         case 'relatedLink': {
           const link = links.find((candidate) => candidate.position === block.link);
@@ -148,7 +161,7 @@ export async function loadPageBlocks(context: GraphQLContext, card: ArticleCard)
           ]);
           // A hidden target keeps its title on the card but gets no link: its page would not answer.
           const href = link.url ?? (target ? canonicalUrl(target, context.publicUrl) : null);
-          return { type: 'relatedLink', link, href, image };
+          return { type: 'relatedLink', link, href, image: withAbsoluteUrl(image, context.publicUrl) };
         }
       }
     }),
