@@ -79,7 +79,13 @@ function databaseUrl(adminUrl: string, name: string): string {
 }
 
 // Built while the machine may be busy with a second run: a request-sized timeout would fail setup.
-const SETUP_TIMEOUTS = { acquireTimeoutMs: 30_000, statementTimeoutMs: 120_000 };
+// The PGlite images are built on the same event loop meanwhile, and can hold it longer than the 10 s
+// idle-in-transaction default while a migration transaction waits for its next statement.
+const SETUP_TIMEOUTS = {
+  acquireTimeoutMs: 30_000,
+  statementTimeoutMs: 120_000,
+  idleInTransactionTimeoutMs: 120_000,
+};
 
 async function buildPostgresTemplates(adminUrl: string, names: PostgresTemplates): Promise<void> {
   await admin(adminUrl, (client) => client.query(`create database ${names.migrated}`));
