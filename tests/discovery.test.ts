@@ -9,16 +9,16 @@ const day = (n: number) => new Date(Date.UTC(2024, 0, 1) + n * 86_400_000).toISO
 
 type Person = NonNullable<ArticleDocument['people']>[number];
 const WILMER: Person = {
-  slug: 'wilmer-leon',
-  name: 'Wilmer Leon',
+  slug: 'wilmer-leonhart',
+  name: 'Wilmer Leonhart',
   honorific: 'Dr.',
-  aliases: ['Wilmer J. Leon III'],
+  aliases: ['Wilmer J. Leonhart III'],
 };
 const WILLIAM: Person = { slug: 'william-wilson', name: 'William Wilson' };
 const JOSE: Person = { slug: 'jose-alvarez', name: 'José Álvarez' };
 const KIM_ONCE: Person = { slug: 'kim-lee-1', name: 'Kim Lee' };
 const KIM_TWICE: Person = { slug: 'kim-lee-2', name: 'Kim Lee' };
-const GERALD: Person = { slug: 'gerald-horne', name: 'Gerald Horne' };
+const GERALD: Person = { slug: 'gerard-holm', name: 'Gerard Holm' };
 const HANA: Person = { slug: 'hana-park', name: 'Hana Park' };
 const KOREA = { slug: 'korean-peninsula', name: 'Korean Peninsula' };
 const JAPAN = { slug: 'japan', name: 'Japan' };
@@ -65,7 +65,7 @@ const ARTICLES: ArticleDocument[] = [
       {
         key: 'press',
         text: 'We will never accept negative press about the harbour.',
-        by: { person: 'wilmer-leon' },
+        by: { person: 'wilmer-leonhart' },
         context: 'on the radio',
       },
       {
@@ -81,7 +81,9 @@ const ARTICLES: ArticleDocument[] = [
   article('quotes-draft', {
     status: 'draft',
     people: [WILMER],
-    said: [{ key: 'secret', text: 'Negative press is secret harbour talk.', by: { person: 'wilmer-leon' } }],
+    said: [
+      { key: 'secret', text: 'Negative press is secret harbour talk.', by: { person: 'wilmer-leonhart' } },
+    ],
   }),
   // Related stories.
   article('rel-main', {
@@ -105,8 +107,8 @@ const ARTICLES: ArticleDocument[] = [
     people: [GERALD, WILMER],
     organizations: [{ slug: 'acme-ministry', name: 'Acme Ministry' }],
     said: [
-      { key: 'a', text: 'One.', by: { person: 'gerald-horne' } },
-      { key: 'b', text: 'Two.', by: { person: 'wilmer-leon' } },
+      { key: 'a', text: 'One.', by: { person: 'gerard-holm' } },
+      { key: 'b', text: 'Two.', by: { person: 'wilmer-leonhart' } },
       { key: 'c', text: 'Three.', by: { organization: 'acme-ministry' } },
     ],
   }),
@@ -114,22 +116,22 @@ const ARTICLES: ArticleDocument[] = [
     tags: [KOREA, JAPAN],
     people: [GERALD, WILMER],
     said: [
-      { key: 'a', text: 'Four.', by: { person: 'gerald-horne' } },
-      { key: 'b', text: 'Five.', by: { person: 'wilmer-leon' } },
-      { key: 'c', text: 'Six.', by: { person: 'wilmer-leon' } },
+      { key: 'a', text: 'Four.', by: { person: 'gerard-holm' } },
+      { key: 'b', text: 'Five.', by: { person: 'wilmer-leonhart' } },
+      { key: 'c', text: 'Six.', by: { person: 'wilmer-leonhart' } },
     ],
   }),
   article('qw-3', {
     tags: [KOREA],
     people: [GERALD],
-    said: [{ key: 'a', text: 'Seven.', by: { person: 'gerald-horne' } }],
+    said: [{ key: 'a', text: 'Seven.', by: { person: 'gerard-holm' } }],
   }),
   article('qw-draft', {
     status: 'draft',
     tags: [JAPAN],
     people: [GERALD, { slug: 'secret-source', name: 'Secret Source' }],
     said: [
-      { key: 'a', text: 'Eight.', by: { person: 'gerald-horne' } },
+      { key: 'a', text: 'Eight.', by: { person: 'gerard-holm' } },
       { key: 'b', text: 'Nine.', by: { person: 'secret-source' } },
     ],
   }),
@@ -158,36 +160,36 @@ describeEachEngine('discovery', (engine) => {
 
   describe('Query.people(query)', () => {
     it('finds people by the start of their name', async () => {
-      expect((await peopleSlugs('wil')).slice(0, 2).sort()).toEqual(['william-wilson', 'wilmer-leon']);
+      expect((await peopleSlugs('wil')).slice(0, 2).sort()).toEqual(['william-wilson', 'wilmer-leonhart']);
     });
 
     it('finds people by the start of any word of their name', async () => {
-      expect(await peopleSlugs('leon')).toEqual(['wilmer-leon']);
+      expect(await peopleSlugs('leon')).toEqual(['wilmer-leonhart']);
       expect(await peopleSlugs('alv')).toEqual(['jose-alvarez']);
     });
 
     it('finds people by a part inside their name', async () => {
-      expect(await peopleSlugs('lmer')).toEqual(['wilmer-leon']);
+      expect(await peopleSlugs('lmer')).toEqual(['wilmer-leonhart']);
       expect(await peopleSlugs('ilso')).toEqual(['william-wilson']);
     });
 
     it('folds case and accents, on the query and on the name', async () => {
-      expect((await peopleSlugs('WILMER'))[0]).toBe('wilmer-leon');
-      expect((await peopleSlugs('Wílmer'))[0]).toBe('wilmer-leon');
+      expect((await peopleSlugs('WILMER'))[0]).toBe('wilmer-leonhart');
+      expect((await peopleSlugs('Wílmer'))[0]).toBe('wilmer-leonhart');
       expect(await peopleSlugs('JOSE ALVAREZ')).toEqual(['jose-alvarez']);
     });
 
     it('ignores honorifics', async () => {
-      expect((await peopleSlugs('Dr. Wilmer Leon'))[0]).toBe('wilmer-leon');
-      expect((await peopleSlugs('dr wilmer'))[0]).toBe('wilmer-leon');
+      expect((await peopleSlugs('Dr. Wilmer Leonhart'))[0]).toBe('wilmer-leonhart');
+      expect((await peopleSlugs('dr wilmer'))[0]).toBe('wilmer-leonhart');
     });
 
     it('matches aliases', async () => {
-      expect(await peopleSlugs('leon iii')).toEqual(['wilmer-leon']);
+      expect(await peopleSlugs('leon iii')).toEqual(['wilmer-leonhart']);
     });
 
     it('forgives a typo by trigram similarity', async () => {
-      expect((await peopleSlugs('Wilmar Leon'))[0]).toBe('wilmer-leon');
+      expect((await peopleSlugs('Wilmar Leonhart'))[0]).toBe('wilmer-leonhart');
     });
 
     it('ranks equally close people by how often they appear', async () => {
@@ -215,7 +217,7 @@ describeEachEngine('discovery', (engine) => {
 
     it('lists everyone by name without a query', async () => {
       const everyone = await peopleSlugs(null);
-      expect(everyone).toContain('wilmer-leon');
+      expect(everyone).toContain('wilmer-leonhart');
       expect(everyone).toHaveLength(8);
     });
 
@@ -257,7 +259,7 @@ describeEachEngine('discovery', (engine) => {
       expect(body.errors).toBeUndefined();
       const [edge, ...rest] = body.data!.quotes.edges;
       expect(rest).toEqual([]);
-      expect(edge.node.speakerName).toBe('Wilmer Leon');
+      expect(edge.node.speakerName).toBe('Wilmer Leonhart');
       expect(edge.rank).toBeGreaterThan(0);
       expect(edge.highlights).toEqual({
         text: 'We will never accept <mark>negative</mark> <mark>press</mark> about the harbour.',
@@ -287,7 +289,7 @@ describeEachEngine('discovery', (engine) => {
       expect(after.data!.quotes.edges).toEqual([]);
       const before = await quotes({ query: 'harbour', saidBefore: day(6) });
       expect(before.data!.quotes.totalCount).toBe(2);
-      const undated = await quotes({ saidAfter: day(6), speaker: 'wilmer-leon' });
+      const undated = await quotes({ saidAfter: day(6), speaker: 'wilmer-leonhart' });
       expect(
         (undated.data!.quotes.edges as { node: { article: { slug: string } } }[]).map(
           (edge) => edge.node.article.slug,
@@ -315,7 +317,7 @@ describeEachEngine('discovery', (engine) => {
     });
 
     it('has no rank or highlights without a query', async () => {
-      const body = await quotes({ speaker: 'wilmer-leon' }, { first: 1 });
+      const body = await quotes({ speaker: 'wilmer-leonhart' }, { first: 1 });
       expect(body.data!.quotes.edges[0]).toMatchObject({ rank: null, highlights: null });
     });
 
@@ -394,12 +396,12 @@ describeEachEngine('discovery', (engine) => {
 
   describe('Person.quotedWith and Person.topics', () => {
     it('lists who is quoted in the same visible articles, with counts', async () => {
-      const { body } = await gateway.graphql(`{ person(slug: "gerald-horne") {
+      const { body } = await gateway.graphql(`{ person(slug: "gerard-holm") {
         quotedWith { articleCount quoteCount speaker { __typename ... on Person { slug } ... on Organization { slug } } }
         topics { articleCount tag { slug } } } }`);
       expect(body.errors).toBeUndefined();
       expect(body.data!.person.quotedWith).toEqual([
-        { articleCount: 2, quoteCount: 3, speaker: { __typename: 'Person', slug: 'wilmer-leon' } },
+        { articleCount: 2, quoteCount: 3, speaker: { __typename: 'Person', slug: 'wilmer-leonhart' } },
         { articleCount: 1, quoteCount: 1, speaker: { __typename: 'Organization', slug: 'acme-ministry' } },
       ]);
       expect(body.data!.person.topics).toEqual([
@@ -423,7 +425,7 @@ describeEachEngine('discovery', (engine) => {
 
     it('honours first', async () => {
       const { body } = await gateway.graphql(
-        `{ person(slug: "gerald-horne") { quotedWith(first: 1) { articleCount } topics(first: 1) { articleCount } } }`,
+        `{ person(slug: "gerard-holm") { quotedWith(first: 1) { articleCount } topics(first: 1) { articleCount } } }`,
       );
       expect(body.data!.person).toEqual({ quotedWith: [{ articleCount: 2 }], topics: [{ articleCount: 3 }] });
     });

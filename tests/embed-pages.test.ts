@@ -78,12 +78,15 @@ describeEachEngine('embed pages', (engine) => {
       expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     });
 
-    it('sends a CSP with no script, the stylesheet by hash, images from the stored origin and frame-ancestors *', async () => {
+    it('sends a CSP with only the height script by hash, the stylesheet by hash, images from the stored origin and frame-ancestors *', async () => {
       const response = await get('/embed/articles/card-article');
       const html = await response.text();
       const policy = csp(response);
       expect(policy.get('default-src')).toBe("'none'");
-      expect(policy.has('script-src')).toBe(false);
+      const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+      expect(policy.get('script-src')).toBe(
+        `'sha256-${createHash('sha256').update(script).digest('base64')}'`,
+      );
       const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
       expect(policy.get('style-src')).toBe(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
       expect(policy.get('img-src')).toBe('https://media.example');
@@ -313,8 +316,12 @@ describeEachEngine('embed pages', (engine) => {
         '@type': 'Quotation',
         text: 'The first thing said.',
         url: quoteUrl,
-        creator: { '@type': 'Person', name: 'Dr. Sam Source' },
-        spokenByCharacter: { '@type': 'Person', name: 'Dr. Sam Source' },
+        creator: { '@type': 'Person', name: 'Dr. Sam Source', url: `${TEST_PUBLIC_URL}/people/sam-source` },
+        spokenByCharacter: {
+          '@type': 'Person',
+          name: 'Dr. Sam Source',
+          url: `${TEST_PUBLIC_URL}/people/sam-source`,
+        },
         inLanguage: 'en',
         isPartOf: {
           '@type': 'NewsArticle',

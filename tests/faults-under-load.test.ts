@@ -78,7 +78,7 @@ async function searchSlugs(origin: string): Promise<string[]> {
   const response = await fetch(`${origin}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: '{ search(query: "Horne", first: 20) { edges { node { slug } } } }' }),
+    body: JSON.stringify({ query: '{ search(query: "Putin", first: 20) { edges { node { slug } } } }' }),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const body = (await response.json()) as { data: { search: { edges: { node: { slug: string } }[] } } };

@@ -547,7 +547,13 @@ describe('every input path', () => {
   });
 
   describe('path parameters', () => {
-    for (const path of ['/embed/articles/a%00b', '/articles/a%00b', '/embed/quotes/a%00b', '/quotes/a%00b']) {
+    for (const path of [
+      '/embed/articles/a%00b',
+      '/articles/a%00b',
+      '/embed/quotes/a%00b',
+      '/quotes/a%00b',
+      '/people/a%00b',
+    ]) {
       it(`refuses NUL in ${path} with 400 before the database sees it`, async () => {
         const response = await send(gateway.origin, { method: 'GET', path });
         expectError(response, 400, 'BAD_REQUEST', /Path segment "(slug|id)": must not contain NUL/);
@@ -570,7 +576,13 @@ describe('every input path', () => {
       expectError(response, 400, 'BAD_REQUEST', /Query parameter "url": must not contain NUL/);
     });
 
-    for (const path of ['/articles/%', '/embed/articles/%E0%A4%A', '/embed/quotes/%zz', '/quotes/100%']) {
+    for (const path of [
+      '/articles/%',
+      '/embed/articles/%E0%A4%A',
+      '/embed/quotes/%zz',
+      '/quotes/100%',
+      '/people/%zz',
+    ]) {
       it(`answers the malformed percent-escape of ${path} with 400 JSON, not a URIError 500`, async () => {
         const response = await send(gateway.origin, { method: 'GET', path });
         expectError(response, 400, 'BAD_REQUEST', /is not valid percent-encoding/);

@@ -66,7 +66,9 @@ describeEachEngine('GET /oembed', (engine) => {
       });
       expect(body.html).toContain(`src="${TEST_PUBLIC_URL}/embed/articles/oembed-published"`);
       expect(body.html).toContain('width="600" height="480"');
-      expect(body.html).toContain('sandbox="allow-popups allow-popups-to-escape-sandbox"');
+      expect(body.html).toContain('sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"');
+      // The opt-in resizer follows the iframe; without it the iframe keeps this natural size.
+      expect(body.html).toMatch(/ data-byline-embed><\/iframe><script>\(function\(w,d\)\{.*<\/script>$/);
       expect(response.headers.get('cache-control')).toBe('public, max-age=300');
     });
 
@@ -126,7 +128,7 @@ describeEachEngine('GET /oembed', (engine) => {
         version: '1.0',
         title: 'Dr. Sam Source: “The first thing said.”',
         author_name: 'Dr. Sam Source',
-        author_url: articleUrl('oembed-published'),
+        author_url: `${TEST_PUBLIC_URL}/people/sam-source`,
         provider_name: 'Byline',
         provider_url: TEST_PUBLIC_URL,
         cache_age: 300,

@@ -105,7 +105,7 @@ const entryPoints: EntryPoint[] = [
     name: 'articles(orderBy: OLDEST, filter: section, tag, person)',
     query: `{ a: articles(first: 100, orderBy: OLDEST, filter: { section: "world" }) { ${articleFields} }
       b: articles(first: 100, filter: { tag: "korean-peninsula" }) { ${articleFields} }
-      c: articles(first: 100, filter: { person: "gerald-horne" }) { ${articleFields} } }`,
+      c: articles(first: 100, filter: { person: "tobias-wrenfield" }) { ${articleFields} } }`,
     exposed: (data) => {
       const pages = [page(data.a), page(data.b), page(data.c)];
       return { slugs: pages.flatMap((p) => p.slugs), count: pages.reduce((sum, p) => sum + p.count!, 0) };
@@ -153,13 +153,13 @@ const entryPoints: EntryPoint[] = [
   },
   {
     name: 'person.mentionedIn',
-    query: `{ person(slug: "gerald-horne") { mentionedIn(first: 100) { ${articleFields} } } }`,
+    query: `{ person(slug: "tobias-wrenfield") { mentionedIn(first: 100) { ${articleFields} } } }`,
     exposed: (data) => page(data.person.mentionedIn),
     previewSees: HIDDEN,
   },
   {
     name: 'person.quotes',
-    query: `{ g: person(slug: "gerald-horne") { quotes(first: 100) { ${quoteFields} } }
+    query: `{ g: person(slug: "tobias-wrenfield") { quotes(first: 100) { ${quoteFields} } }
       h: person(slug: "han-ji-woo") { quotes(first: 100) { ${quoteFields} } } }`,
     exposed: (data) => {
       const pages = [quotePage(data.g.quotes), quotePage(data.h.quotes)];
@@ -188,7 +188,7 @@ const entryPoints: EntryPoint[] = [
     name: 'quotes(filter: article, speaker) + totalCount',
     query: `{ d: quotes(first: 100, filter: { article: "${DRAFT}" }) { ${quoteFields} }
       e: quotes(first: 100, filter: { article: "${EMBARGOED}" }) { ${quoteFields} }
-      g: quotes(first: 100, filter: { speaker: "gerald-horne" }) { ${quoteFields} }
+      g: quotes(first: 100, filter: { speaker: "tobias-wrenfield" }) { ${quoteFields} }
       all: quotes(first: 100) { ${quoteFields} } }`,
     exposed: (data) => {
       const pages = [quotePage(data.d), quotePage(data.e), quotePage(data.g), quotePage(data.all)];
@@ -198,7 +198,7 @@ const entryPoints: EntryPoint[] = [
   },
   {
     name: 'search + totalCount',
-    query: `{ search(query: "Gerald Horne", first: 100) { totalCount edges { node { slug } } } }`,
+    query: `{ search(query: "Tobias Wrenfield", first: 100) { totalCount edges { node { slug } } } }`,
     exposed: (data) => ({
       slugs: data.search.edges.map((edge: any) => edge.node.slug),
       count: data.search.totalCount,

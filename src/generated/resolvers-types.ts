@@ -204,7 +204,7 @@ export type Image = {
   credit?: Maybe<Scalars['String']['output']>;
   /** Height in pixels, when known. */
   height?: Maybe<Scalars['Int']['output']>;
-  /** Where the image file is. */
+  /** Where the image file is: an absolute URL (images Byline serves itself are under `/media/`). */
   url: Scalars['URL']['output'];
   /** Width in pixels, when known. */
   width?: Maybe<Scalars['Int']['output']>;

@@ -25,6 +25,7 @@ import {
   runInRequestScope,
   type RequestScope,
 } from '../shared/request-scope.ts';
+import { createDemoMedia } from './demo-media.ts';
 import { createEmbedRouter } from './embed-routes.ts';
 import { createAuthenticate } from './authenticate.ts';
 import { createCors } from './cors.ts';
@@ -78,7 +79,7 @@ export interface Readiness {
 }
 
 /** Paths where a partner key counts: the API and everything partners embed. */
-const EMBED_ROUTES = ['/oembed', '/embed', '/articles', '/quotes'];
+const EMBED_ROUTES = ['/oembed', '/embed', '/articles', '/quotes', '/people'];
 const PARTNER_KEY_PATHS = ['/graphql', ...EMBED_ROUTES];
 
 /**
@@ -314,6 +315,7 @@ export async function createGateway({
   });
 
   if (config.metrics) app.get('/metrics', metrics.handler);
+  app.use('/media/demo', createDemoMedia());
   app.use((_req, res, next) => (readiness.ready ? next() : sendServiceUnavailable(res)));
   if (playgroundEnabled(config)) mountPlayground(app, { htmlAtEndpoint: config.nodeEnv === 'development' });
   // The viewer step (partner key, else anonymous or the tests' seam), then CORS for that viewer.

@@ -17,13 +17,17 @@ import {
   etagOf,
   findArticleCardBySlug,
   findArticleCardByUrl,
+  findPersonPage,
   findQuoteCard,
+  loadPageBlocks,
   oembedXml,
   parseEmbedTarget,
+  personJsonLd,
   quoteJsonLd,
   quoteOEmbed,
   renderArticleEmbed,
   renderArticlePage,
+  renderPersonPage,
   renderQuoteEmbed,
   renderQuotePage,
   styleHash,
@@ -67,7 +71,8 @@ function pathParam(req: Request, name: 'slug' | 'id'): string {
 }
 
 /**
- * `/oembed`, `/embed/articles/:slug`, `/embed/quotes/:id`, `/articles/:slug` and `/quotes/:id`.
+ * `/oembed`, `/embed/articles/:slug`, `/embed/quotes/:id`, `/articles/:slug`, `/quotes/:id` and
+ * `/people/:slug`.
  * Mounted after `authenticate`: every lookup goes through the request's loaders with its viewer, so
  * drafts and embargoed articles stay hidden exactly as in GraphQL.
  */
@@ -115,6 +120,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       [
         "default-src 'none'",
         `style-src ${styleHash}`,
+        ...(page.scriptHashes.length > 0 ? [`script-src ${page.scriptHashes.join(' ')}`] : []),
         `img-src ${page.imageOrigins.length > 0 ? page.imageOrigins.join(' ') : "'none'"}`,
         "base-uri 'none'",
         "form-action 'none'",
@@ -209,8 +215,8 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       const viewer = requestScopeOf(res).viewer;
       const card = await articleOrThrow(res, pathParam(req, 'slug'));
       // The page carries the article's text: only for callers with the `body` right.
-      const withBody = hasFieldRight(viewer, 'body');
-      sendPage(req, res, renderArticlePage(card, settings, articleJsonLd(card, settings), withBody), {
+      const blocks = hasFieldRight(viewer, 'body') ? await loadPageBlocks(contextFor(res), card) : null;
+      sendPage(req, res, renderArticlePage(card, blocks, settings, articleJsonLd(card, settings)), {
         shared: isPublic(card.article) && viewer.kind === 'anonymous',
         frameAncestors: ["'self'"],
       });
@@ -224,6 +230,21 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       const card = await quoteOrThrow(res, pathParam(req, 'id'));
       sendPage(req, res, renderQuotePage(card, settings, quoteJsonLd(card, settings)), {
         shared: isPublic(card.article.article) && viewer.kind === 'anonymous',
+        frameAncestors: ["'self'"],
+      });
+    }),
+  );
+
+  router.get(
+    '/people/:slug',
+    handle(async (req, res) => {
+      const viewer = requestScopeOf(res).viewer;
+      const slug = pathParam(req, 'slug');
+      const page = await findPersonPage(contextFor(res), slug);
+      if (!page) throw new HttpError(404, 'NOT_FOUND', `No person "${slug}"`);
+      // What a person page lists depends on the viewer's rights, so only an anonymous one is shared.
+      sendPage(req, res, renderPersonPage(page, settings, personJsonLd(page, settings)), {
+        shared: viewer.kind === 'anonymous',
         frameAncestors: ["'self'"],
       });
     }),

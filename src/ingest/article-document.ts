@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MEDIA_PATH } from '../shared/media-url.ts';
 
 /**
  * The JSON article format (`docs/content-format.md`), as a schema. Cross-references (quote keys,
@@ -25,8 +26,17 @@ const httpUrl = z
     'expected an absolute http(s) URL',
   );
 
+/** An image: anywhere on the web, or one of the files Byline serves under /media/ (src/shared/media-url.ts). */
+const imageUrl = z
+  .string()
+  .max(2048)
+  .refine(
+    (value) => MEDIA_PATH.test(value) || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)),
+    'expected an absolute http(s) URL, or a path of a file Byline serves like "/media/demo/harbour.svg"',
+  );
+
 const image = z.strictObject({
-  url: httpUrl,
+  url: imageUrl,
   width: z.number().int().positive().max(100_000).optional(),
   height: z.number().int().positive().max(100_000).optional(),
   caption: text(2000).optional(),

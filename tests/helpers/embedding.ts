@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { validateArticleDocument, type ArticleDocument } from '../../src/ingest/article-document.ts';
 import { ingestArticle } from '../../src/ingest/ingest-article.ts';
+import { CARD_SCRIPT } from '../../src/modules/embeds/index.ts';
 import { createPartner, type PartnerInput } from '../../src/modules/partners/index.ts';
 import { toGlobalId } from '../../src/shared/global-id.ts';
 import { makeArticle } from './fixtures.ts';
@@ -116,11 +117,18 @@ function decode(value: string): string {
   return value.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 }
 
-/** Hostile content stayed text: no script but the JSON-LD block, no handler, no non-http URL. */
+/**
+ * Hostile content stayed text: no script but the JSON-LD block (and, on a card, the fixed height
+ * script), no handler, no non-http URL.
+ */
 export function assertInert(html: string): void {
   const tags = tagsOf(html);
   const scripts = tags.filter((tag) => tag.name === 'script');
-  expect(scripts).toEqual([{ name: 'script', attributes: [['type', 'application/ld+json']] }]);
+  const card = html.includes(`<script>${CARD_SCRIPT}</script>`);
+  expect(scripts).toEqual([
+    { name: 'script', attributes: [['type', 'application/ld+json']] },
+    ...(card ? [{ name: 'script', attributes: [] }] : []),
+  ]);
   expect(
     tags
       .map((tag) => tag.name)

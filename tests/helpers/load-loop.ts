@@ -13,8 +13,8 @@ export const REFERENCE_HEADLINE = 'Russia-North Korea Pact Major Loss For US All
 export const DRAFT_SLUG = 'draft-seoul-weighs-new-sanctions';
 /** Published with a date in the future: nobody without the preview right may see it. */
 export const EMBARGOED_SLUG = 'after-the-pact-where-the-korean-peninsula-goes-next';
-/** Every demo article but the draft and the embargoed one names Gerald Horne. */
-export const SEARCH_TEXT = 'Horne';
+/** Every demo article, the draft and the embargoed one included, names Vladimir Putin. */
+export const SEARCH_TEXT = 'Putin';
 
 const ARTICLE_QUERY = `query ArticlePage($slug: String!) { article(slug: $slug) { slug headline standfirst
   section { slug } tags { slug } authors { name } quotes { text speakerName } } }`;

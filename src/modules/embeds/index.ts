@@ -11,18 +11,22 @@ export const embedsModule: ModuleManifest = {
 export {
   findArticleCardBySlug,
   findArticleCardByUrl,
+  findPersonPage,
   findQuoteCard,
   loadArticleCard,
+  loadPageBlocks,
   loadQuoteCard,
   type ArticleCard,
   type QuoteCard,
 } from './embed-data.ts';
 export { embedUrls, parseEmbedTarget, type EmbedTarget } from './embed-urls.ts';
 export { etagMatches, etagOf } from './html.ts';
-export { articleJsonLd, quoteJsonLd } from './json-ld.ts';
+export { articleJsonLd, personJsonLd, quoteJsonLd } from './json-ld.ts';
 export {
+  CARD_SCRIPT,
   renderArticleEmbed,
   renderArticlePage,
+  renderPersonPage,
   renderQuoteEmbed,
   renderQuotePage,
   styleHash,

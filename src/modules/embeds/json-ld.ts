@@ -1,4 +1,4 @@
-import type { ArticleCard, QuoteCard } from './embed-data.ts';
+import type { ArticleCard, PersonPage, QuoteCard } from './embed-data.ts';
 import { embedUrls } from './embed-urls.ts';
 import { safeHttpUrl } from './html.ts';
 
@@ -13,7 +13,7 @@ function publisherOf(publisher: Publisher): JsonLd {
   return { '@type': 'Organization', name: publisher.providerName, url: publisher.publicUrl };
 }
 
-/** A person's canonical identifier URL (people have no pages of their own yet). */
+/** A person's page (`/people/:slug`), also their identifier in JSON-LD and oEmbed. */
 export function personUrl(publicUrl: string, slug: string): string {
   return `${publicUrl}/people/${encodeURIComponent(slug)}`;
 }
@@ -63,7 +63,13 @@ export function quoteJsonLd(card: QuoteCard, publisher: Publisher): JsonLd {
   const speaker =
     card.speaker.kind === 'Organization'
       ? { '@type': 'Organization', name: card.speaker.name }
-      : { '@type': 'Person', name: card.speaker.name };
+      : {
+          '@type': 'Person',
+          name: card.speaker.name,
+          ...(card.speaker.personSlug !== null && {
+            url: personUrl(publisher.publicUrl, card.speaker.personSlug),
+          }),
+        };
   return {
     '@context': 'https://schema.org',
     '@type': 'Quotation',
@@ -82,5 +88,20 @@ export function quoteJsonLd(card: QuoteCard, publisher: Publisher): JsonLd {
       }),
     },
     publisher: publisherOf(publisher),
+  };
+}
+
+/** schema.org Person (https://schema.org/Person) for a person page. */
+export function personJsonLd(page: PersonPage, publisher: Publisher): JsonLd {
+  const { person } = page;
+  return {
+    '@context': 'https://schema.org',
+    '@type': 'Person',
+    name: person.name,
+    url: personUrl(publisher.publicUrl, person.slug),
+    ...(person.honorific !== null && { honorificPrefix: person.honorific }),
+    ...(person.description !== null && { description: person.description }),
+    ...(person.aliases.length > 0 && { alternateName: person.aliases }),
+    mainEntityOfPage: { '@type': 'ProfilePage', '@id': personUrl(publisher.publicUrl, person.slug) },
   };
 }

@@ -33,7 +33,10 @@ export interface SizeLimits {
   readonly maxheight?: number | undefined;
 }
 
-/** The card's natural size; the card is responsive, so any smaller frame still reads (it scrolls if short). */
+/**
+ * The card's natural size, the iframe's height until its card reports its own (then the resizer fits
+ * it); the card is responsive, so any smaller frame still reads (it scrolls if short).
+ */
 const NATURAL = {
   articleWithImage: { width: 600, height: 480 },
   article: { width: 600, height: 300 },
@@ -56,12 +59,33 @@ export function quoteSize(limits: SizeLimits = {}): EmbedSize {
   return fitSize(NATURAL.quote, limits);
 }
 
-/** The snippet a partner pastes: a sandboxed iframe (no scripts, no same-origin) around the card. */
+/**
+ * The opt-in resizer that follows the iframe in the snippet, as large embed providers ship one: it sets
+ * each Byline iframe's height to the height its card reports (a `byline:embed-height` message from
+ * that very frame's window, checked by `event.source`, since a sandboxed card's origin is opaque), and
+ * asks cards that loaded before it to report again. Pages that strip scripts keep the iframe at its
+ * natural size, where the card scrolls. Installed once per page however many snippets it holds.
+ */
+export const RESIZER_SCRIPT =
+  '(function(w,d){var q="iframe[data-byline-embed]";' +
+  'if(!w.bylineEmbedResizer){w.bylineEmbedResizer=1;w.addEventListener("message",function(e){' +
+  'var m=e.data,f=d.querySelectorAll(q);if(!m||m.type!=="byline:embed-height")return;' +
+  'for(var i=0;i!==f.length;i++)if(f[i].contentWindow===e.source){var h=Math.ceil(Number(m.height));' +
+  'if(h>0&&h<=20000)f[i].style.height=h+"px"}})}' +
+  'var f=d.querySelectorAll(q);for(var i=0;i!==f.length;i++)if(f[i].contentWindow)' +
+  'f[i].contentWindow.postMessage({type:"byline:measure"},"*")})(window,document);';
+
+/**
+ * The snippet a partner pastes: a sandboxed iframe around the card (scripts allowed for its height
+ * report, but no same-origin: the card runs in an opaque origin and can reach nothing of the page),
+ * then the resizer.
+ */
 export function iframeHtml(src: string, title: string, size: EmbedSize): string {
   return (
     `<iframe src="${escapeHtml(src)}" width="${size.width}" height="${size.height}" title="${escapeHtml(title)}"` +
-    ` loading="lazy" sandbox="allow-popups allow-popups-to-escape-sandbox"` +
-    ` referrerpolicy="strict-origin-when-cross-origin" style="border:0;max-width:100%"></iframe>`
+    ` loading="lazy" sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"` +
+    ` referrerpolicy="strict-origin-when-cross-origin" style="border:0;max-width:100%" data-byline-embed></iframe>` +
+    `<script>${RESIZER_SCRIPT}</script>`
   );
 }
 
@@ -121,7 +145,11 @@ export function quoteOEmbed(card: QuoteCard, settings: OEmbedSettings, limits: S
     version: '1.0',
     title,
     author_name: card.speaker.name,
-    author_url: card.article.url,
+    // A person's own page; an organization or a bare name has none, so the article stands in.
+    author_url:
+      card.speaker.personSlug !== null
+        ? personUrl(settings.publicUrl, card.speaker.personSlug)
+        : card.article.url,
     provider_name: settings.providerName,
     provider_url: settings.publicUrl,
     cache_age: settings.cacheAge,
