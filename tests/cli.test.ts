@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commands, EXIT } from '../src/cli/main.ts';
 import { demoContentDir } from '../src/http/start-gateway.ts';
@@ -111,6 +113,12 @@ describe('byline ingest', () => {
   afterAll(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
+  // A database of the run's own: writing to an in-memory one is refused (tests/one-writer.test.ts).
+  const dataDir = async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'byline-cli-data-'));
+    dirs.push(dir);
+    return { BYLINE_DATA_DIR: dir, BYLINE_RUNTIME_DIR: dir };
+  };
 
   it(
     'piped (not a terminal): one line per file, no progress bar, exit 1 when a file failed',
@@ -121,7 +129,7 @@ describe('byline ingest', () => {
         'c.json': makeArticle({ slug: 'cli-good-two' }),
       });
       dirs.push(dir);
-      const result = await byline(['ingest', dir]);
+      const result = await byline(['ingest', dir], await dataDir());
       expect(result.code).toBe(EXIT.failure);
       expect(result.stdout).toMatch(/^created +cli-good-one/m);
       expect(result.stdout).toMatch(/^created +cli-good-two/m);
@@ -139,7 +147,7 @@ describe('byline ingest', () => {
   it(
     '--quiet prints only the summary, and exits 0 when every file landed',
     async () => {
-      const result = await byline(['ingest', '--quiet', demoContentDir]);
+      const result = await byline(['ingest', '--quiet', demoContentDir], await dataDir());
       expect(result.code).toBe(EXIT.ok);
       expect(result.stdout.trim()).toBe('8 landed, 0 failed');
     },
@@ -153,7 +161,7 @@ describe('byline ingest', () => {
       const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(bylineBin)} ingest ${JSON.stringify(demoContentDir)}`;
       const result = await run('script', ['-q', '-e', '-c', command, '/dev/null'], {
         DATABASE_URL: '',
-        BYLINE_DATA_DIR: '',
+        ...(await dataDir()),
       });
       expect(result.code).toBe(EXIT.ok);
       const frames = result.stdout.split('\r').filter((frame) => frame.includes('ingest ['));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPartnerCommand } from '../src/cli/partner-command.ts';
+import { databasePartnerAdmin, runPartnerCommand } from '../src/cli/partner-command.ts';
 import { findPartnerById, revokePartner } from '../src/modules/partners/partners.repository.ts';
 import { rotatePartnerKey, viewerForPartner } from '../src/modules/partners/partners.service.ts';
 import { describeEachEngine, type TestDatabase } from './helpers/engines.ts';
@@ -244,7 +244,7 @@ describeEachEngine('partner keys', (engine) => {
     const run = async (...argv: string[]) => {
       const out: string[] = [];
       const err: string[] = [];
-      const code = await runPartnerCommand(database.handle.db, argv, {
+      const code = await runPartnerCommand(databasePartnerAdmin(database.handle.db), argv, {
         log: (line) => out.push(line),
         error: (line) => err.push(line),
       });
@@ -287,9 +287,9 @@ describeEachEngine('partner keys', (engine) => {
     });
 
     it('says what was wrong with bad input', async () => {
-      expect(await run('create', 'X', '--scope', 'admin')).toMatchObject({
+      expect(await run('create', 'X', '--scope', 'root')).toMatchObject({
         code: 2,
-        err: expect.stringContaining('expected one of preview, body, developer, got "admin"'),
+        err: expect.stringContaining('expected one of preview, body, developer, editor, admin, got "root"'),
       });
       expect(await run('create', 'Y', '--origin', 'https://y.example/path')).toMatchObject({
         code: 2,

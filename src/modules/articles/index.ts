@@ -13,5 +13,11 @@ export const articlesModule: ModuleManifest<ArticleLoaders> = {
 export { resolveArticleConnection, toListFilter } from './article-connection.ts';
 export { loadArticlePart } from './article-parts.ts';
 export { canonicalUrl } from './canonical-url.ts';
-export { filteredArticles, type ArticleListFilter } from './articles.repository.ts';
-export { articleIsVisible, isPublic, NEXT_EMBARGO_LIFT_SQL, visibilityKey } from './visibility.ts';
+export { filteredArticles, findArticleForEditors, type ArticleListFilter } from './articles.repository.ts';
+export {
+  articleIsVisible,
+  isPublic,
+  isTakenDown,
+  NEXT_EMBARGO_LIFT_SQL,
+  visibilityKey,
+} from './visibility.ts';
