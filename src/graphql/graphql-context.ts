@@ -8,8 +8,16 @@ import { findArticleForEditors } from '../modules/articles/index.ts';
 import { createContentWriter } from '../ingest/content-writer.ts';
 
 /** What mutations write through: the database itself, never the request's read-only snapshot. */
-export function createWrites(db: Kysely<Database>): Writes {
-  return { db, content: createContentWriter(db), articleById: (id) => findArticleForEditors(db, id) };
+export function createWrites(
+  db: Kysely<Database>,
+  settled: (id: string) => Promise<void> = async () => undefined,
+): Writes {
+  return {
+    db,
+    content: createContentWriter(db),
+    articleById: (id) => findArticleForEditors(db, id),
+    settled,
+  };
 }
 
 export type { GraphQLContext };

@@ -343,7 +343,7 @@ export async function createGateway({
   );
 
   // Mutations write on the database itself, outside the request's read-only snapshot.
-  const writes = createWrites(database.db);
+  const writes = createWrites(database.db, (id) => responseCache.settled(id));
   // The same scope, entered as the async context: resolvers, loaders and SQL counting read it there.
   const scoped: RequestHandler = (_req, res, next) => {
     runInRequestScope(requestScopeOf(res), next);

@@ -28,6 +28,8 @@ export interface ArticleChangeResult {
   readonly slug: string;
   readonly outcome: IngestOutcome;
   readonly revision: number;
+  /** The "everything" announcement the change made (its transaction id), for callers that wait for it. */
+  readonly announced?: string;
 }
 
 function describeRef(ref: ArticleRef): string {
@@ -138,8 +140,8 @@ export function takeDownArticle(
       .execute();
     await trx.deleteFrom('article_search').where('article_id', '=', article.id).execute();
     const revision = await bumpRevision(trx, article.id);
-    await repository.notifyContentChanged(trx, undefined);
-    return { articleId: article.id, slug: article.slug, outcome: 'updated', revision };
+    const announced = await repository.announceEverything(trx);
+    return { articleId: article.id, slug: article.slug, outcome: 'updated', revision, announced };
   });
 }
 

@@ -26,8 +26,8 @@ function withoutNulls(value: unknown): unknown {
 
 async function attempt(write: () => Promise<ArticleChangeResult>): Promise<WriteResult> {
   try {
-    const { articleId, outcome, revision } = await write();
-    return { ok: true, articleId, outcome, revision };
+    const { articleId, outcome, revision, announced } = await write();
+    return { ok: true, articleId, outcome, revision, announced };
   } catch (error) {
     if (error instanceof IngestConflictError) {
       return { ok: false, code: error.code, problems: [{ path: error.path, message: error.message }] };

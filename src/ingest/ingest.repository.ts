@@ -538,6 +538,14 @@ export async function notifyContentChanged(db: Db, payload: string | undefined):
   ).execute(db);
 }
 
+/** Announces "everything" (this transaction's id, as the statement triggers would) and returns the id. */
+export async function announceEverything(db: Db): Promise<string> {
+  const { rows } = await sql<{ id: string }>`select txid_current()::text as id`.execute(db);
+  const id = rows[0]!.id;
+  await sql`select pg_notify(${CONTENT_CHANGED_CHANNEL}, ${id})`.execute(db);
+  return id;
+}
+
 /** Rewrites the article's search document from what is stored now: run last, in the ingest transaction. */
 export async function refreshArticleSearch(db: Db, articleId: number): Promise<void> {
   await sql`insert into article_search (article_id, document)

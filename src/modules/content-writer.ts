@@ -24,6 +24,8 @@ export type WriteResult =
       readonly articleId: number;
       readonly outcome: WriteOutcome;
       readonly revision: number;
+      /** An "everything" announcement the write made, which caches must have heard before it answers. */
+      readonly announced?: string | undefined;
     }
   | {
       readonly ok: false;

@@ -12,6 +12,8 @@ export interface Writes {
   readonly content: ContentWriter;
   /** An article as the last commit left it, whatever its state (read for editors after a write). */
   articleById(id: number): Promise<ArticleParent>;
+  /** Resolves once this gateway's response cache has dropped what announcement `id` covered. */
+  settled(id: string): Promise<void>;
 }
 
 /** What every resolver receives, built once per request (src/graphql/graphql-context.ts). */

@@ -48,6 +48,7 @@ function failure(result: Extract<WriteResult, { ok: false }>): GraphQLError {
 /** The article as the write left it: read on the writer's side, for editors, whatever its state. */
 async function changed(context: GraphQLContext, result: WriteResult) {
   if (!result.ok) throw failure(result);
+  if (result.announced !== undefined) await context.writes!.settled(result.announced);
   const article = await context.writes!.articleById(result.articleId);
   return { outcome: OUTCOME[result.outcome], revision: result.revision, article };
 }
