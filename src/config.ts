@@ -122,6 +122,24 @@ const settings = {
     'Directory where embedded PGlite keeps its data. Unset, data lives in memory only.',
     (raw) => (raw === undefined || raw === '' ? undefined : raw),
   ),
+  serverUrl: setting(
+    'BYLINE_SERVER_URL',
+    '(unset: a server on PORT when one is running)',
+    "A running gateway that the CLI's writing commands (ingest, partner, takedown…) send their writes to, through its API, with BYLINE_API_KEY. Unset, they use a server this machine runs on PORT when its address file is in BYLINE_RUNTIME_DIR, else write to the database directly.",
+    (raw) => url('BYLINE_SERVER_URL', ['http:', 'https:'])(raw),
+  ),
+  apiKey: setting(
+    'BYLINE_API_KEY',
+    '(unset)',
+    'Partner key the CLI presents to BYLINE_SERVER_URL (needs the editor scope to write content, admin to manage partners). Not needed for a server on this machine: it leaves the CLI a key of its own.',
+    (raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()),
+  ),
+  runtimeDir: setting(
+    'BYLINE_RUNTIME_DIR',
+    '$TMPDIR/byline-$UID',
+    'Where a gateway on embedded PGlite leaves its address and a key for the CLI on this machine (a file per port, readable by this user only), so `byline ingest` writes through it instead of to a second copy.',
+    (raw) => (raw === undefined || raw === '' ? undefined : raw),
+  ),
   publicUrl: setting(
     'BYLINE_PUBLIC_URL',
     'http://localhost:$PORT',

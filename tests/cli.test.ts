@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commands, EXIT } from '../src/cli/main.ts';
 import { demoContentDir } from '../src/http/start-gateway.ts';
@@ -114,11 +116,13 @@ describe('byline ingest', () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     for (const cleanup of cleanups) await cleanup();
   });
-  /** A migrated PGlite data directory of this test's own, as `BYLINE_DATA_DIR`. */
+  /** A migrated PGlite data directory of this test's own, as `BYLINE_DATA_DIR`; writing to an in-memory one is refused (tests/one-writer.test.ts). */
   const dataDir = async () => {
     const { dataDir, remove } = await createPgliteDataDir('migrated');
     cleanups.push(remove);
-    return { BYLINE_DATA_DIR: dataDir };
+    const runtime = await mkdtemp(path.join(tmpdir(), 'byline-cli-runtime-'));
+    dirs.push(runtime);
+    return { BYLINE_DATA_DIR: dataDir, BYLINE_RUNTIME_DIR: runtime };
   };
 
   it(

@@ -380,9 +380,24 @@ describeEachEngine('hostile input', (engine) => {
       expect(response.headers.get('allow')).toBe('POST');
     });
 
-    it('refuses a mutation over POST with 400: the API is read-only', async () => {
+    it('refuses a mutation the schema does not have with 400, naming the field', async () => {
       const response = await post(origin, { query: 'mutation { deleteEverything }' });
-      expectError(response, 400, 'GRAPHQL_VALIDATION_FAILED', /Byline is read-only: it has no mutation type/);
+      expectError(
+        response,
+        400,
+        'GRAPHQL_VALIDATION_FAILED',
+        /Cannot query field "deleteEverything" on type "Mutation"/,
+      );
+    });
+
+    it('refuses a subscription over POST with 400: there is no subscription type', async () => {
+      const response = await post(origin, { query: 'subscription { changes }' });
+      expectError(
+        response,
+        400,
+        'GRAPHQL_VALIDATION_FAILED',
+        /Byline is read-only: it has no subscription type/,
+      );
     });
 
     for (const method of ['PUT', 'DELETE', 'PATCH']) {

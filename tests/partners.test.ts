@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { runPartnerCommand } from '../src/cli/partner-command.ts';
+import { databasePartnerAdmin, runPartnerCommand } from '../src/cli/partner-command.ts';
 import {
   findPartnerById,
   revokePartner,
@@ -242,7 +242,7 @@ describeEachEngine('partner keys', (engine) => {
     const run = async (...argv: string[]) => {
       const out: string[] = [];
       const err: string[] = [];
-      const code = await runPartnerCommand(gateway.db, argv, {
+      const code = await runPartnerCommand(databasePartnerAdmin(gateway.db), argv, {
         log: (line) => out.push(line),
         error: (line) => err.push(line),
       });
@@ -285,9 +285,9 @@ describeEachEngine('partner keys', (engine) => {
     });
 
     it('says what was wrong with bad input', async () => {
-      expect(await run('create', 'X', '--scope', 'admin')).toMatchObject({
+      expect(await run('create', 'X', '--scope', 'root')).toMatchObject({
         code: 2,
-        err: expect.stringContaining('expected one of preview, body, developer, got "admin"'),
+        err: expect.stringContaining('expected one of preview, body, developer, editor, admin, got "root"'),
       });
       expect(await run('create', 'Y', '--origin', 'https://y.example/path')).toMatchObject({
         code: 2,

@@ -444,3 +444,147 @@ describeEachEngine('the body right', (engine) => {
     expect(failures).toEqual([]);
   });
 });
+
+/**
+ * A taken-down article (a legal removal) is gone for every caller without the editor scope — the
+ * preview scope too — on every entry point. Each row reaches it before the takedown (so every row
+ * can fail) and must not after; editors still reach it through the direct lookups.
+ */
+const TAKEN_DOWN = 'kuril-islands-dispute-hardens';
+const TAKEN_DOWN_HEADLINE = 'Kuril Islands Dispute Hardens';
+
+const takedownRows = (ids: {
+  articleId: string;
+  url: string;
+  quoteIds: string[];
+}): [string, string, Record<string, unknown>?][] => [
+  ['article(slug)', `{ article(slug: "${TAKEN_DOWN}") { slug } }`],
+  ['article(id)', 'query ($id: ID!) { article(id: $id) { slug } }', { id: ids.articleId }],
+  ['article(url)', 'query ($url: URL!) { article(url: $url) { slug } }', { url: ids.url }],
+  ['node(id)', 'query ($id: ID!) { node(id: $id) { ... on Article { slug } } }', { id: ids.articleId }],
+  [
+    'nodes(ids) of it and its quotes',
+    'query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Article { slug } ... on Quote { article { slug } } } }',
+    { ids: [ids.articleId, ...ids.quoteIds] },
+  ],
+  ['quote(id)', 'query ($id: ID!) { quote(id: $id) { article { slug } } }', { id: ids.quoteIds[0] }],
+  ['articles + totalCount', `{ articles(first: 100) { ${articleFields} } }`],
+  [
+    'articles filtered by section, tag, person',
+    `{ a: articles(first: 100, filter: { section: "world" }) { ${articleFields} }
+      b: articles(first: 100, filter: { tag: "japan" }) { ${articleFields} }
+      c: articles(first: 100, filter: { person: "irina-sokolova" }) { ${articleFields} } }`,
+  ],
+  ['section.articles', `{ section(slug: "world") { articles(first: 100) { ${articleFields} } } }`],
+  ['tag.articles', `{ tag(slug: "japan") { articles(first: 100) { ${articleFields} } } }`],
+  [
+    'person.articles (author)',
+    `{ person(slug: "elliot-fairbanks") { articles(first: 100) { ${articleFields} } } }`,
+  ],
+  [
+    'person.mentionedIn',
+    `{ person(slug: "irina-sokolova") { mentionedIn(first: 100) { ${articleFields} } } }`,
+  ],
+  ['person.quotes', `{ person(slug: "irina-sokolova") { quotes(first: 100) { ${quoteFields} } } }`],
+  [
+    'quotes(filter: article)',
+    `{ quotes(first: 100, filter: { article: "${TAKEN_DOWN}" }) { ${quoteFields} } }`,
+  ],
+  ['quotes(filter: query)', `{ quotes(first: 100, filter: { query: "Kurils" }) { ${quoteFields} } }`],
+  ['search + totalCount', '{ search(query: "Kuril", first: 100) { totalCount edges { node { slug } } } }'],
+  [
+    'relatedArticles',
+    '{ article(slug: "japans-record-defense-budget-meets-a-bolder-north-korea") { relatedArticles(first: 20) { article { slug } } } }',
+  ],
+  [
+    'relatedLinks.target',
+    '{ article(slug: "japans-record-defense-budget-meets-a-bolder-north-korea") { relatedLinks { target { slug } } } }',
+  ],
+];
+
+describeEachEngine('visibility of a taken-down article', (engine) => {
+  let database: TestDatabase;
+  let gateway: TestGateway;
+  const editorViewer: Viewer = {
+    ...previewViewer,
+    partnerId: 2,
+    partnerName: 'desk',
+    scopes: new Set(['editor']),
+  };
+  beforeAll(async () => {
+    database = await engine.open({ demo: true });
+    gateway = await startTestGateway(database, {
+      resolveViewer: async (req) =>
+        ({ preview: previewViewer, editor: editorViewer })[req.get('x-test-viewer') ?? ''] ?? anonymousViewer,
+    });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await database?.drop();
+  });
+
+  it('is gone on every entry point for everyone but editors once taken down', async () => {
+    const { body } = await gateway.graphql(`{ article(slug: "${TAKEN_DOWN}") { id url quotes { id } } }`, {
+      headers: { 'x-test-viewer': 'editor' },
+    });
+    const found = body.data!['article'];
+    const rows = takedownRows({
+      articleId: found.id,
+      url: found.url,
+      quoteIds: found.quotes.map((q: { id: string }) => q.id),
+    });
+    const pages = [
+      `/articles/${TAKEN_DOWN}`,
+      `/embed/articles/${TAKEN_DOWN}`,
+      `/embed/quotes/${found.quotes[0].id}`,
+      `/quotes/${found.quotes[0].id}`,
+    ];
+    const oembed = `/oembed?url=${encodeURIComponent(found.url)}`;
+    const reach = async (query: string, variables: Record<string, unknown> | undefined, viewer: string) => {
+      const response = await gateway.graphql(query, {
+        ...(variables ? { variables } : {}),
+        headers: { 'x-test-viewer': viewer },
+      });
+      return { errors: response.body.errors, text: JSON.stringify(response.body.data) };
+    };
+    const failures: string[] = [];
+    for (const [name, query, variables] of rows) {
+      const before = await reach(query, variables, 'anonymous');
+      if (before.errors || !before.text.includes(TAKEN_DOWN))
+        failures.push(`${name}: does not reach it before the takedown`);
+    }
+    for (const path of [...pages, oembed]) {
+      if ((await fetch(`${gateway.origin}${path}`)).status !== 200)
+        failures.push(`${path}: not 200 before the takedown`);
+    }
+
+    const takedown = await gateway.graphql(
+      `mutation { takeDownArticle(article: { slug: "${TAKEN_DOWN}" }, reason: "Court order") { revision } }`,
+      { headers: { 'x-test-viewer': 'editor' } },
+    );
+    expect(takedown.body.errors).toBeUndefined();
+
+    for (const [name, query, variables] of rows) {
+      for (const viewer of ['anonymous', 'preview']) {
+        const after = await reach(query, variables, viewer);
+        if (after.errors) failures.push(`${name} [${viewer}]: ${JSON.stringify(after.errors)}`);
+        if (after.text.includes(TAKEN_DOWN)) failures.push(`${name} [${viewer}]: still reaches it`);
+      }
+    }
+    for (const [name, query, variables] of rows.slice(0, 4)) {
+      const editor = await reach(query, variables, 'editor');
+      if (!editor.text.includes(TAKEN_DOWN)) failures.push(`${name} [editor]: lost the tombstone`);
+    }
+    for (const viewer of ['anonymous', 'preview']) {
+      for (const path of pages) {
+        const response = await fetch(`${gateway.origin}${path}`, { headers: { 'x-test-viewer': viewer } });
+        const text = await response.text();
+        if (response.status !== 410) failures.push(`${path} [${viewer}]: ${response.status}, expected 410`);
+        if (text.includes(TAKEN_DOWN_HEADLINE)) failures.push(`${path} [${viewer}]: the headline leaked`);
+      }
+      const response = await fetch(`${gateway.origin}${oembed}`, { headers: { 'x-test-viewer': viewer } });
+      if (response.status !== 404) failures.push(`oEmbed [${viewer}]: ${response.status}, expected 404`);
+    }
+    expect(failures).toEqual([]);
+  });
+});

@@ -29,6 +29,12 @@ export interface ContentChanges {
    * each change and once the known one has passed. Undefined when it cannot be read (not listening).
    */
   nextEmbargoLift(): Promise<number | null | undefined>;
+  /**
+   * Resolves once the "everything" change `id` (a writer's transaction id) has been heard and acted
+   * on here, or at once when not listening (the cache then neither serves nor stores), or after
+   * `timeoutMs`: a takedown answers only when no answer cached here can still hold what it removed.
+   */
+  heard(id: string, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,12 +67,23 @@ export async function listenForContentChanges(options: {
   // Logged once per outage: when listening stops, and when it resumes.
   let outage = false;
 
+  // Recent "everything" ids and who waits for one (`heard`).
+  const heardIds: string[] = [];
+  const waiting = new Map<string, (() => void)[]>();
   const record = (change: ContentChange) => {
+    if (change.kind === 'everything' && change.id !== undefined) {
+      heardIds.push(change.id);
+      if (heardIds.length > 100) heardIds.shift();
+    }
     seen += 1;
     log.push({ position: seen, tags: change.kind === 'tags' ? change.tags : 'everything' });
     if (log.length > LOG_SIZE) log.shift();
     lift = undefined;
     onChange(change);
+    if (change.kind === 'everything' && change.id !== undefined) {
+      for (const wake of waiting.get(change.id) ?? []) wake();
+      waiting.delete(change.id);
+    }
     void readNextLift();
   };
 
@@ -169,8 +186,23 @@ export async function listenForContentChanges(options: {
       lift = undefined;
       return readNextLift();
     },
+    heard(id, timeoutMs) {
+      if (!listening || heardIds.includes(id)) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+        const wakers = waiting.get(id) ?? [];
+        wakers.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        waiting.set(id, wakers);
+      });
+    },
     close: async () => {
       closed = true;
+      for (const wakers of waiting.values()) for (const wake of wakers) wake();
+      waiting.clear();
       clearTimeout(retry);
       listening = false;
       const client = listener;

@@ -162,8 +162,13 @@ export interface ResponseCache {
   ): Promise<boolean>;
   /** Collects cache tags, stores Apollo's successful GET answers, sets Cache-Control and ETag. */
   readonly plugin: ApolloServerPlugin<GraphQLContext>;
+  /** Resolves once this gateway's cache has dropped what the "everything" change `id` announced. */
+  settled(id: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How long a takedown waits for its own announcement to come back before answering anyway. */
+const SETTLE_TIMEOUT_MS = 2000;
 
 export async function createResponseCache(options: {
   readonly config: Config;
@@ -183,6 +188,7 @@ export async function createResponseCache(options: {
       middleware: (_req, _res, next) => next(),
       serveHit: async () => false,
       plugin: {},
+      settled: async () => undefined,
       close: async () => undefined,
     };
   }
@@ -336,6 +342,7 @@ export async function createResponseCache(options: {
     middleware,
     serveHit,
     plugin,
+    settled: (id) => changes.heard(id, SETTLE_TIMEOUT_MS),
     close: async () => {
       await changes.close();
       await store.close();

@@ -1,8 +1,11 @@
 import { migrateToLatest } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { ingestPaths } from '../ingest/ingest-paths.ts';
+import { ingestPaths, type FileResult } from '../ingest/ingest-paths.ts';
+import type { ServerTarget } from './server-client.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { createProgressBar, type ProgressBar } from './progress-bar.ts';
+import { ingestPathsThroughServer } from './ingest-through-server.ts';
+import { chooseWriteTarget } from './write-target.ts';
 
 const STOP_SIGNALS = { SIGINT: EXIT.sigint, SIGTERM: EXIT.sigterm } as const;
 
@@ -10,6 +13,11 @@ export const runIngest: RunCommand = async (args, config, flags) => {
   if (args.length === 0) {
     console.error('byline ingest: expected at least one file or directory');
     return EXIT.usage;
+  }
+  const target = await chooseWriteTarget(config, 'ingest');
+  if (target.kind === 'refused') {
+    console.error(target.message);
+    return EXIT.config;
   }
   // A signal stops the run between articles: the one being written commits or rolls back whole.
   const stop = new AbortController();
@@ -24,34 +32,37 @@ export const runIngest: RunCommand = async (args, config, flags) => {
     (signal) => [signal, () => onSignal(signal)] as const,
   );
   for (const [signal, listener] of listeners) process.on(signal, listener);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database =
+    target.kind === 'database'
+      ? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+      : undefined;
   try {
-    await migrateToLatest(database.db);
+    if (database) await migrateToLatest(database.db);
+    else if (target.kind === 'server')
+      console.error(`byline ingest: writing through ${target.found} at ${target.url}`);
     const interactive = Boolean(process.stderr.isTTY) && !flags['quiet'];
     const perFile = Boolean(flags['verbose']) || (!interactive && !flags['quiet']);
     let bar: ProgressBar | undefined;
-    const summary = await ingestPaths(
-      database.db,
-      args,
-      (result, _index, total) => {
-        bar ??= interactive
-          ? createProgressBar(process.stderr, total, { label: 'ingest', unit: 'files' })
-          : undefined;
-        const lines =
-          result.outcome === 'failed'
-            ? result.problems
-            : perFile
-              ? [`${result.outcome.padEnd(9)} ${result.slug}  (${result.file})`]
-              : [];
-        for (const line of lines) {
-          if (bar) bar.log(line);
-          else if (result.outcome === 'failed') console.error(line);
-          else console.log(line);
-        }
-        bar?.tick();
-      },
-      stop.signal,
-    );
+    const onFile = (result: FileResult, _index: number, total: number) => {
+      bar ??= interactive
+        ? createProgressBar(process.stderr, total, { label: 'ingest', unit: 'files' })
+        : undefined;
+      const lines =
+        result.outcome === 'failed'
+          ? result.problems
+          : perFile
+            ? [`${result.outcome.padEnd(9)} ${result.slug}  (${result.file})`]
+            : [];
+      for (const line of lines) {
+        if (bar) bar.log(line);
+        else if (result.outcome === 'failed') console.error(line);
+        else console.log(line);
+      }
+      bar?.tick();
+    };
+    const summary = database
+      ? await ingestPaths(database.db, args, onFile, stop.signal)
+      : await ingestPathsThroughServer(target as ServerTarget, args, onFile, stop.signal);
     bar?.finish();
     const failed = summary.files.filter((f) => f.outcome === 'failed').map((f) => f.file);
     const notRun = summary.total - summary.files.length;
@@ -62,7 +73,7 @@ export const runIngest: RunCommand = async (args, config, flags) => {
     if (stoppedBy) return STOP_SIGNALS[stoppedBy];
     return summary.failed > 0 ? EXIT.failure : EXIT.ok;
   } finally {
-    await database.close();
+    await database?.close();
     for (const [signal, listener] of listeners) process.off(signal, listener);
   }
 };

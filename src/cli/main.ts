@@ -32,17 +32,22 @@ export const commands: Record<string, Command> = {
   ingest: {
     summary: 'Ingest article JSON files or directories',
     usage: 'byline ingest [--quiet | --verbose] <file|dir>…',
-    help: 'Validates each file (docs/content-format.md) and writes each valid article in its own transaction.\nExits 1 when any file failed; the good files still land. On a terminal a progress bar shows the rate\nand ETA; piped, it prints one line per file instead (--quiet: failures and the summary only).\nSIGTERM or SIGINT stops it after the current article and prints what landed (exit 143 or 130).',
+    help: 'Validates each file (docs/content-format.md) and writes each valid article in its own transaction.\nExits 1 when any file failed; the good files still land. On a terminal a progress bar shows the rate\nand ETA; piped, it prints one line per file instead (--quiet: failures and the summary only).\nSIGTERM or SIGINT stops it after the current article and prints what landed (exit 143 or 130).\nOne writer: with a server running on this machine (on embedded PGlite it leaves its address in\nBYLINE_RUNTIME_DIR) or named in --server/BYLINE_SERVER_URL, the files go through its API; otherwise\nstraight to DATABASE_URL or BYLINE_DATA_DIR. Writing to an in-memory database of its own is refused.',
     flags: {
       quiet: { type: 'boolean', short: 'q', description: 'Print only failures and the summary' },
       verbose: { type: 'boolean', short: 'v', description: 'Print one line per file, on a terminal too' },
+      server: {
+        type: 'string',
+        env: 'BYLINE_SERVER_URL',
+        description: 'Write through the gateway at this URL (with BYLINE_API_KEY)',
+      },
     },
     load: async () => (await import('./ingest-command.ts')).runIngest,
   },
   partner: {
     summary: 'Create, list, revoke or rotate partner API keys',
     usage: partnerUsage,
-    help: 'create prints the new key once (only its SHA-256 hash is stored); rotate replaces it and the old\nkey fails at once; revoke disables the partner at once. Scopes: preview (drafts and embargoed\narticles), body (Article.body), developer. Origins are the sites allowed to call and frame.',
+    help: 'create prints the new key once (only its SHA-256 hash is stored); rotate replaces it and the old\nkey fails at once; revoke disables the partner at once. Scopes: preview (drafts and embargoed\narticles), body (Article.body), developer, editor (the write API: upserts, corrections, takedowns),\nadmin (partners); none by default. Origins are the sites allowed to call and frame. Like ingest, it\nworks through a running server when there is one.',
     flags: {
       origin: {
         type: 'string',
@@ -52,12 +57,31 @@ export const commands: Record<string, Command> = {
       scope: {
         type: 'string',
         multiple: true,
-        description: 'A right: preview, body or developer (repeatable)',
+        description: 'A right: preview, body, developer, editor or admin (repeatable)',
       },
       'rate-limit': { type: 'string', description: 'Requests per minute for this key' },
       'cost-budget': { type: 'string', description: 'Query cost budget for this key' },
+      server: {
+        type: 'string',
+        env: 'BYLINE_SERVER_URL',
+        description: 'Write through the gateway at this URL (with BYLINE_API_KEY)',
+      },
     },
     load: async () => (await import('./partner-command.ts')).runPartner,
+  },
+  takedown: {
+    summary: 'Take an article down for legal reasons (final)',
+    usage: 'byline takedown <slug> --reason "<why>" [--server <url>]',
+    help: 'From the commit on, the article, its quotes and its search entry are gone from every entry point\nfor every caller without the editor scope; its pages answer 410 Gone and every response cache is\npurged. The record stays as a tombstone (reason, time, who) for editors. Like ingest, it writes\nthrough a running server when there is one (see ingest --help), else to the database.',
+    flags: {
+      reason: { type: 'string', description: 'Why (kept with the tombstone); required' },
+      server: {
+        type: 'string',
+        env: 'BYLINE_SERVER_URL',
+        description: 'Write through the gateway at this URL (with BYLINE_API_KEY)',
+      },
+    },
+    load: async () => (await import('./takedown-command.ts')).runTakedown,
   },
 };
 

@@ -1,6 +1,8 @@
 import { migrateToLatest } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
-import type { RunCommand } from './command.ts';
+import { EXIT, type RunCommand } from './command.ts';
+import { requestServer, ServerRequestError, type ServerTarget } from './server-client.ts';
+import { chooseWriteTarget } from './write-target.ts';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import type { Database, PartnerRow } from '../db/database.ts';
@@ -10,6 +12,7 @@ import {
   listPartners,
   PartnerInputError,
   revokePartner,
+  type PartnerInput,
   rotatePartnerKey,
 } from '../modules/partners/index.ts';
 import { partnerUsage } from './partner-usage.ts';
@@ -19,7 +22,109 @@ export interface CommandOutput {
   error(line: string): void;
 }
 
-function describe(partner: PartnerRow): string {
+/** What `byline partner` prints of a partner, from a row or from the API. */
+export type PartnerSummary = Pick<
+  PartnerRow,
+  'id' | 'name' | 'key_prefix' | 'scopes' | 'origins' | 'rate_limit_per_minute' | 'cost_budget' | 'revoked_at'
+>;
+
+/** What `byline partner` does, on the database directly or through a running server. */
+export interface PartnerAdmin {
+  create(input: PartnerInput): Promise<{ partner: PartnerSummary; key: string }>;
+  list(): Promise<PartnerSummary[]>;
+  find(idOrName: string): Promise<PartnerSummary | undefined>;
+  revoke(partner: PartnerSummary): Promise<PartnerSummary | undefined>;
+  rotate(partner: PartnerSummary): Promise<{ partner: PartnerSummary; key: string } | undefined>;
+}
+
+export function databasePartnerAdmin(db: Kysely<Database>): PartnerAdmin {
+  return {
+    create: (input) => createPartner(db, input),
+    list: () => listPartners(db),
+    find: (idOrName) => findPartner(db, idOrName),
+    revoke: (partner) => revokePartner(db, partner.id),
+    rotate: (partner) => rotatePartnerKey(db, partner.id),
+  };
+}
+
+const PARTNER_FIELDS = 'id name keyPrefix scopes origins rateLimitPerMinute costBudget revokedAt';
+
+interface PartnerFields {
+  id: number;
+  name: string;
+  keyPrefix: string;
+  scopes: string[];
+  origins: string[];
+  rateLimitPerMinute: number | null;
+  costBudget: number | null;
+  revokedAt: string | null;
+}
+
+function fromApi(partner: PartnerFields): PartnerSummary {
+  return {
+    id: partner.id,
+    name: partner.name,
+    key_prefix: partner.keyPrefix,
+    scopes: partner.scopes,
+    origins: partner.origins,
+    rate_limit_per_minute: partner.rateLimitPerMinute,
+    cost_budget: partner.costBudget,
+    revoked_at: partner.revokedAt === null ? null : new Date(partner.revokedAt),
+  };
+}
+
+/** The same commands through a running server's API (a key with the admin scope). */
+export function serverPartnerAdmin(target: ServerTarget): PartnerAdmin {
+  const inputError = (error: unknown): never => {
+    if (error instanceof ServerRequestError && error.code === 'BAD_USER_INPUT') {
+      throw new PartnerInputError(error.message.replace(/^the server at \S+ answered \d+: /, ''));
+    }
+    throw error;
+  };
+  const list = async () =>
+    (
+      await requestServer<{ partners: PartnerFields[] }>(target, `{ partners { ${PARTNER_FIELDS} } }`, {})
+    ).partners.map(fromApi);
+  return {
+    create: async (input) => {
+      const { createPartner: created } = await requestServer<{
+        createPartner: { partner: PartnerFields; key: string };
+      }>(
+        target,
+        `mutation CreatePartner($input: PartnerInput!) { createPartner(input: $input) { key partner { ${PARTNER_FIELDS} } } }`,
+        { input },
+      ).catch(inputError);
+      return { partner: fromApi(created.partner), key: created.key };
+    },
+    list,
+    find: async (idOrName) => {
+      const partners = await list();
+      return partners.find((p) => String(p.id) === idOrName) ?? partners.find((p) => p.name === idOrName);
+    },
+    revoke: async (partner) =>
+      fromApi(
+        (
+          await requestServer<{ revokePartner: PartnerFields }>(
+            target,
+            `mutation RevokePartner($partner: String!) { revokePartner(partner: $partner) { ${PARTNER_FIELDS} } }`,
+            { partner: String(partner.id) },
+          )
+        ).revokePartner,
+      ),
+    rotate: async (partner) => {
+      const { rotatePartnerKey: rotated } = await requestServer<{
+        rotatePartnerKey: { partner: PartnerFields; key: string };
+      }>(
+        target,
+        `mutation RotatePartnerKey($partner: String!) { rotatePartnerKey(partner: $partner) { key partner { ${PARTNER_FIELDS} } } }`,
+        { partner: String(partner.id) },
+      );
+      return { partner: fromApi(rotated.partner), key: rotated.key };
+    },
+  };
+}
+
+function describe(partner: PartnerSummary): string {
   return [
     `#${partner.id} ${partner.name}`,
     `key byl_${partner.key_prefix}_…`,
@@ -40,7 +145,7 @@ function integerOption(name: string, raw: string | undefined): number | undefine
 
 /** `byline partner …`: returns the exit code. A new key is printed once and never again. */
 export async function runPartnerCommand(
-  db: Kysely<Database>,
+  admin: PartnerAdmin,
   argv: readonly string[],
   out: CommandOutput,
 ): Promise<number> {
@@ -72,7 +177,7 @@ export async function runPartnerCommand(
           );
           return 2;
         }
-        const { partner, key } = await createPartner(db, {
+        const { partner, key } = await admin.create({
           name: target,
           origins: values.origin ?? [],
           scopes: (values.scope ?? []).flatMap((scope) => scope.split(',')),
@@ -85,7 +190,7 @@ export async function runPartnerCommand(
         return 0;
       }
       case 'list': {
-        const partners = await listPartners(db);
+        const partners = await admin.list();
         if (partners.length === 0) out.log('No partners.');
         for (const partner of partners) out.log(describe(partner));
         return 0;
@@ -96,7 +201,7 @@ export async function runPartnerCommand(
           out.error(`byline partner ${action}: expected one partner id or name\nUsage: ${partnerUsage}`);
           return 2;
         }
-        const partner = await findPartner(db, target);
+        const partner = await admin.find(target);
         if (!partner) {
           out.error(`byline partner ${action}: no partner with id or name "${target}"`);
           return 1;
@@ -106,11 +211,11 @@ export async function runPartnerCommand(
           return 1;
         }
         if (action === 'revoke') {
-          const revoked = await revokePartner(db, partner.id);
+          const revoked = await admin.revoke(partner);
           out.log(`revoked  ${describe(revoked ?? partner)}`);
           return 0;
         }
-        const rotated = await rotatePartnerKey(db, partner.id);
+        const rotated = await admin.rotate(partner);
         if (!rotated) {
           out.error(`byline partner rotate: partner "${partner.name}" was revoked meanwhile`);
           return 1;
@@ -136,11 +241,31 @@ export async function runPartnerCommand(
 }
 
 export const runPartner: RunCommand = async (_args, config, _flags, argv) => {
+  // `partner list` writes nothing, but reads what the server holds: the same target as the writes.
+  const target = await chooseWriteTarget(config, 'partner');
+  if (target.kind === 'refused') {
+    console.error(target.message);
+    return EXIT.config;
+  }
+  if (target.kind === 'server') {
+    console.error(`byline partner: through ${target.found} at ${target.url}`);
+    return runPartnerCommand(serverPartnerAdmin(target), withoutServerFlag(argv), console);
+  }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(database.db);
-    return await runPartnerCommand(database.db, argv, console);
+    return await runPartnerCommand(databasePartnerAdmin(database.db), withoutServerFlag(argv), console);
   } finally {
     await database.close();
   }
 };
+
+/** `--server` is read by the command table (it sets BYLINE_SERVER_URL); the partner parser need not know it. */
+function withoutServerFlag(argv: readonly string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--server') i += 1;
+    else if (!argv[i]!.startsWith('--server=')) rest.push(argv[i]!);
+  }
+  return rest;
+}

@@ -81,6 +81,31 @@ export interface ArticlesTable {
   word_count: number;
   content_hash: string;
   listed_at: ColumnType<Date, never, never>;
+  /** The source system's own id (a CMS's); the article's identity when present. */
+  source_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 1 when created, plus one per real change (update, correction, slug change, unpublish, takedown). */
+  revision: ColumnType<number, number | undefined, number>;
+  corrections: ColumnType<StoredCorrection[], string | undefined, string>;
+  /** Set by a takedown: the article is gone for every caller without the editor scope. */
+  taken_down_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  takedown_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  taken_down_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Preview links carry it; bumping it revokes every outstanding link of the article. */
+  preview_epoch: ColumnType<number, number | undefined, number>;
+}
+
+/** A correction as stored in `articles.corrections`, oldest first. */
+export interface StoredCorrection {
+  /** ISO 8601 date-time. */
+  readonly at: string;
+  readonly text: string;
+}
+
+/** An old slug of an article: it answers with a redirect to the article's slug now. */
+export interface ArticleSlugRedirectsTable {
+  slug: string;
+  article_id: number;
+  created_at: CreatedAt;
 }
 
 export interface ArticleTagsTable {
@@ -173,6 +198,7 @@ export interface Database {
   related_links: RelatedLinksTable;
   partners: PartnersTable;
   article_search: ArticleSearchTable;
+  article_slug_redirects: ArticleSlugRedirectsTable;
 }
 
 export type SectionRow = Selectable<SectionsTable>;

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { prepareStatements } from './prepared-statements.ts';
 import {
@@ -177,11 +178,19 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     import('@electric-sql/pglite/contrib/pg_trgm'),
     import('@electric-sql/pglite/contrib/unaccent'),
   ]);
-  const pglite = await PGlite.create({
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-    extensions: { pg_trgm, unaccent },
-  });
+  // One process per data directory: a second opener fails here, before PGlite reads a byte.
+  const lock: DataDirLock | undefined = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+  let pglite: InstanceType<typeof PGlite>;
+  try {
+    pglite = await PGlite.create({
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      extensions: { pg_trgm, unaccent },
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const dialect = new PGliteDialect(pglite);
   const db = new Kysely<Database>({ dialect, log });
   return {
@@ -196,6 +205,12 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }

@@ -36,6 +36,53 @@ export type ArticleFilter = {
   tag?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * An article as a CMS pushes it: the JSON content format (docs/content-format.md) as a GraphQL input,
+ * field for field. Fields the format requires are nullable here so that every document gets the same
+ * validation as a file, with the same paths and messages (`extensions.problems`); each says whether
+ * it is required.
+ */
+export type ArticleInput = {
+  /** Authors, in byline order. */
+  authors?: InputMaybe<Array<PersonInput>>;
+  /** Required. The body blocks, in order. */
+  body?: InputMaybe<Array<BlockInput>>;
+  /** Corrections printed with the article, oldest first; absent keeps the stored ones. */
+  corrections?: InputMaybe<Array<CorrectionInput>>;
+  /** Required. The headline. */
+  headline?: InputMaybe<Scalars['String']['input']>;
+  /** BCP 47 language tag; defaults to `en`. */
+  language?: InputMaybe<Scalars['String']['input']>;
+  /** The lead image. */
+  leadImage?: InputMaybe<ImageInput>;
+  /** Organizations the article names. */
+  organizations?: InputMaybe<Array<TermInput>>;
+  /** People the article names, with their roles. */
+  people?: InputMaybe<Array<PersonInput>>;
+  /** ISO 8601 date-time with offset; required when published. In the future: an embargo. */
+  publishedAt?: InputMaybe<Scalars['String']['input']>;
+  /** What was said, each placed once in the body by its key. */
+  quotes?: InputMaybe<Array<QuoteInput>>;
+  /** Curated link cards, each with a key the body may place. */
+  relatedLinks?: InputMaybe<Array<RelatedLinkInput>>;
+  /** Required. The section. */
+  section?: InputMaybe<TermInput>;
+  /** Required. Lowercase letters, digits and single hyphens. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** The source system's own id, like `cms:48213`: the article's identity when given (its slug may then change). */
+  sourceId?: InputMaybe<Scalars['String']['input']>;
+  /** The summary under the headline. */
+  standfirst?: InputMaybe<Scalars['String']['input']>;
+  /** `published` (the default) or `draft`. */
+  status?: InputMaybe<Scalars['String']['input']>;
+  /** Tags, in display order. */
+  tags?: InputMaybe<Array<TermInput>>;
+  /** ISO 8601 date-time with offset of the last editorial update; defaults to publishedAt. */
+  updatedAt?: InputMaybe<Scalars['String']['input']>;
+  /** The article's own canonical URL, when it has one elsewhere. */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Order of a list of articles. */
 export type ArticleOrder =
   /** Most recently published first. */
@@ -43,12 +90,40 @@ export type ArticleOrder =
   /** Earliest published first. */
   | 'OLDEST';
 
+/** Which article a change is for: exactly one field. */
+export type ArticleReference = {
+  /** Global ID of the article. */
+  id?: InputMaybe<Scalars['ID']['input']>;
+  /** Its slug (an old slug finds it too). */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** The source system's id it was pushed with. */
+  sourceId?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Publication status of an article. */
 export type ArticleStatus =
   /** Not yet published; visible only with the `preview` right. */
   | 'DRAFT'
   /** Published; public once `publishedAt` has passed. */
   | 'PUBLISHED';
+
+/** One body block: `type` says which of the other fields apply. */
+export type BlockInput = {
+  /** image: the image. */
+  image?: InputMaybe<ImageInput>;
+  /** heading: level 2 to 6 (default 2). */
+  level?: InputMaybe<Scalars['Int']['input']>;
+  /** relatedLink: the key of a related link. */
+  link?: InputMaybe<Scalars['String']['input']>;
+  /** quote: the key of a pull quote. */
+  quote?: InputMaybe<Scalars['String']['input']>;
+  /** paragraph: keys of the quotes said in it. */
+  quotes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** paragraph, heading: the text. */
+  text?: InputMaybe<Scalars['String']['input']>;
+  /** Required. paragraph, heading, quote, image or relatedLink. */
+  type?: InputMaybe<Scalars['String']['input']>;
+};
 
 /** A partner right a value depends on (`@cacheControl(rights:)`). */
 export type CacheControlRight =
@@ -61,6 +136,69 @@ export type CacheControlScope =
   | 'PRIVATE'
   /** Every caller with the same visibility (public or `preview`) and rights. */
   | 'PUBLIC';
+
+/** What a write did to an article. */
+export type ChangeOutcome =
+  /** A new article. */
+  | 'CREATED'
+  /** Nothing changed (the same content hash, or the same state): nothing was written. */
+  | 'UNCHANGED'
+  /** A stored article changed; its revision went up by one. */
+  | 'UPDATED';
+
+/** A correction in an article document. */
+export type CorrectionInput = {
+  /** Required. ISO 8601 date-time with offset of the correction. */
+  at?: InputMaybe<Scalars['String']['input']>;
+  /** Required. What was corrected. */
+  text?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** An image of an article document. */
+export type ImageInput = {
+  /** Alternative text. */
+  alt?: InputMaybe<Scalars['String']['input']>;
+  /** Caption. */
+  caption?: InputMaybe<Scalars['String']['input']>;
+  /** Credit. */
+  credit?: InputMaybe<Scalars['String']['input']>;
+  /** Height in pixels. */
+  height?: InputMaybe<Scalars['Int']['input']>;
+  /** Required. Absolute http(s) URL. */
+  url?: InputMaybe<Scalars['String']['input']>;
+  /** Width in pixels. */
+  width?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A new partner. */
+export type PartnerInput = {
+  /** Query cost budget for this key. */
+  costBudget?: InputMaybe<Scalars['Int']['input']>;
+  /** Unique name, 1 to 200 characters. */
+  name: Scalars['String']['input'];
+  /** Origins allowed to call and frame, like `https://partner.example`. */
+  origins?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Requests per minute for this key. */
+  rateLimitPerMinute?: InputMaybe<Scalars['Int']['input']>;
+  /** Rights: preview, body, developer, editor, admin. None by default. */
+  scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** A person of an article document (an author, or a person named with `role`). */
+export type PersonInput = {
+  /** Other names they are known by. */
+  aliases?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** A description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Honorific, like `Dr`. */
+  honorific?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Their name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The role the article gives them (people only, not authors). */
+  role?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Their slug. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
 
 /** Narrows a list of quotes. Every field given must match. */
 export type QuoteFilter = {
@@ -76,12 +214,60 @@ export type QuoteFilter = {
   speaker?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A quote of an article document. */
+export type QuoteInput = {
+  /** Where or when it was said. */
+  context?: InputMaybe<Scalars['String']['input']>;
+  /** Required. The key the body places it by. */
+  key?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Exactly one of `person`, `organization` or `name`. */
+  speaker?: InputMaybe<SpeakerInput>;
+  /** Required. The words, exactly as said. */
+  text?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A related link of an article document. */
+export type RelatedLinkInput = {
+  /** Slug of one of our articles (this or `url`, or both). */
+  article?: InputMaybe<Scalars['String']['input']>;
+  /** The card's image. */
+  image?: InputMaybe<ImageInput>;
+  /** Required. The key the body may place it by. */
+  key?: InputMaybe<Scalars['String']['input']>;
+  /** A label, like `Analysis`. */
+  label?: InputMaybe<Scalars['String']['input']>;
+  /** Required. The card's title. */
+  title?: InputMaybe<Scalars['String']['input']>;
+  /** External URL (this or `article`, or both). */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Order of search results. */
 export type SearchOrder =
   /** Most recently published first, among the articles that match. */
   | 'NEWEST'
   /** Best match first: headline matches weigh most, then standfirst, body, and the names of people and tags; newer articles get a mild boost. */
   | 'RELEVANCE';
+
+/** Who said a quote: exactly one field. */
+export type SpeakerInput = {
+  /** The name of a speaker not otherwise listed. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Slug of an organization listed in `organizations`. */
+  organization?: InputMaybe<Scalars['String']['input']>;
+  /** Slug of a person listed in `people` or `authors`. */
+  person?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A section, tag or organization of an article document. */
+export type TermInput = {
+  /** A description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Its name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Its slug. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
 
 export type ArticlePageQueryVariables = Exact<{
   slug: Scalars['String']['input'];

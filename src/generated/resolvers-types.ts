@@ -3,6 +3,8 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { ArticleParent, MentionParent, PersonParent, OrganizationParent, QuoteParent, RelatedLinkParent, ImageParent, SectionParent, TagParent } from '../modules/parents.ts';
 import type { ConnectionParent, EdgeParent } from '../shared/connection.ts';
 import type { ParagraphBlockParent, HeadingBlockParent, QuoteBlockParent, ImageBlockParent, RelatedLinkBlockParent } from '../modules/articles/articles.mappers.ts';
+import type { PartnerParent, PartnerKeyParent } from '../modules/partners/partners.mappers.ts';
+import type { ArticleChangeParent, ArticleBatchResultParent } from '../modules/lifecycle/lifecycle.mappers.ts';
 import type { SearchConnectionParent, SearchEdgeParent, ArticleHighlightsParent, RelatedArticleParent, QuotedWithParent, PersonTopicParent } from '../modules/search/search.mappers.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 export type Maybe<T> = T | null;
@@ -39,6 +41,10 @@ export type Article = Node & {
    * callers get the body of published articles.
    */
   body?: Maybe<Array<Block>>;
+  /** The slug the article answers to now; differs from the slug asked for when that was an old slug (a redirect). */
+  canonicalSlug: Scalars['String']['output'];
+  /** Corrections, oldest first. */
+  corrections: Array<Correction>;
   /** How to embed this article as a card on another site. */
   embed: Embed;
   /** The headline. */
@@ -65,16 +71,22 @@ export type Article = Node & {
   relatedArticles: Array<RelatedArticle>;
   /** Curated link cards, in display order. */
   relatedLinks: Array<RelatedLink>;
+  /** Counts the article's real changes: 1 when created, plus one per update, correction, slug change, unpublish or takedown. Send it back as `expectedRevision` to refuse a write over someone else's edit. */
+  revision: Scalars['Int']['output'];
   /** The section the article belongs to. */
   section: Section;
   /** Stable, human-readable identifier used in URLs, for example `russia-north-korea-pact-major-loss-for-us-allies`. */
   slug: Scalars['String']['output'];
+  /** The source system's id the article was pushed with; null for articles without one. */
+  sourceId?: Maybe<Scalars['String']['output']>;
   /** The summary printed under the headline; null when the article has none. */
   standfirst?: Maybe<Scalars['String']['output']>;
   /** Whether the article is published or still a draft. Drafts are visible only with the `preview` right. */
   status: ArticleStatus;
   /** The article's tags, in display order. */
   tags: Array<Tag>;
+  /** The takedown record (editors only; null otherwise and for articles not taken down). */
+  takedown?: Maybe<Takedown>;
   /** When the article was last updated editorially. */
   updatedAt: Scalars['DateTime']['output'];
   /** Canonical URL: the article's own, or the gateway's public URL followed by `/articles/<slug>`. */
@@ -87,6 +99,32 @@ export type Article = Node & {
 /** A story as published: its text, its place in sections and tags, the people it names and what they said. */
 export type ArticleRelatedArticlesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** The result for one document of a batch. */
+export type ArticleBatchResult = {
+  __typename?: 'ArticleBatchResult';
+  /** The article after the write; null when the document failed. */
+  article?: Maybe<Article>;
+  /** Position of the document in the batch, from 0. */
+  index: Scalars['Int']['output'];
+  /** What the write did; null when the document failed. */
+  outcome?: Maybe<ChangeOutcome>;
+  /** Why the document failed (nothing of it was written); empty when it landed. */
+  problems: Array<ContentProblem>;
+  /** The article's revision after the write; null when the document failed. */
+  revision?: Maybe<Scalars['Int']['output']>;
+};
+
+/** The result of a write: the article as the write left it. */
+export type ArticleChange = {
+  __typename?: 'ArticleChange';
+  /** The article after the write, as editors see it. */
+  article: Article;
+  /** What the write did. */
+  outcome: ChangeOutcome;
+  /** The article's revision after the write. */
+  revision: Scalars['Int']['output'];
 };
 
 /** A page of articles. */
@@ -140,12 +178,69 @@ export type ArticleHighlights = {
   standfirst?: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * An article as a CMS pushes it: the JSON content format (docs/content-format.md) as a GraphQL input,
+ * field for field. Fields the format requires are nullable here so that every document gets the same
+ * validation as a file, with the same paths and messages (`extensions.problems`); each says whether
+ * it is required.
+ */
+export type ArticleInput = {
+  /** Authors, in byline order. */
+  authors?: InputMaybe<Array<PersonInput>>;
+  /** Required. The body blocks, in order. */
+  body?: InputMaybe<Array<BlockInput>>;
+  /** Corrections printed with the article, oldest first; absent keeps the stored ones. */
+  corrections?: InputMaybe<Array<CorrectionInput>>;
+  /** Required. The headline. */
+  headline?: InputMaybe<Scalars['String']['input']>;
+  /** BCP 47 language tag; defaults to `en`. */
+  language?: InputMaybe<Scalars['String']['input']>;
+  /** The lead image. */
+  leadImage?: InputMaybe<ImageInput>;
+  /** Organizations the article names. */
+  organizations?: InputMaybe<Array<TermInput>>;
+  /** People the article names, with their roles. */
+  people?: InputMaybe<Array<PersonInput>>;
+  /** ISO 8601 date-time with offset; required when published. In the future: an embargo. */
+  publishedAt?: InputMaybe<Scalars['String']['input']>;
+  /** What was said, each placed once in the body by its key. */
+  quotes?: InputMaybe<Array<QuoteInput>>;
+  /** Curated link cards, each with a key the body may place. */
+  relatedLinks?: InputMaybe<Array<RelatedLinkInput>>;
+  /** Required. The section. */
+  section?: InputMaybe<TermInput>;
+  /** Required. Lowercase letters, digits and single hyphens. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** The source system's own id, like `cms:48213`: the article's identity when given (its slug may then change). */
+  sourceId?: InputMaybe<Scalars['String']['input']>;
+  /** The summary under the headline. */
+  standfirst?: InputMaybe<Scalars['String']['input']>;
+  /** `published` (the default) or `draft`. */
+  status?: InputMaybe<Scalars['String']['input']>;
+  /** Tags, in display order. */
+  tags?: InputMaybe<Array<TermInput>>;
+  /** ISO 8601 date-time with offset of the last editorial update; defaults to publishedAt. */
+  updatedAt?: InputMaybe<Scalars['String']['input']>;
+  /** The article's own canonical URL, when it has one elsewhere. */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Order of a list of articles. */
 export type ArticleOrder =
   /** Most recently published first. */
   | 'NEWEST'
   /** Earliest published first. */
   | 'OLDEST';
+
+/** Which article a change is for: exactly one field. */
+export type ArticleReference = {
+  /** Global ID of the article. */
+  id?: InputMaybe<Scalars['ID']['input']>;
+  /** Its slug (an old slug finds it too). */
+  slug?: InputMaybe<Scalars['String']['input']>;
+  /** The source system's id it was pushed with. */
+  sourceId?: InputMaybe<Scalars['String']['input']>;
+};
 
 /** Publication status of an article. */
 export type ArticleStatus =
@@ -156,6 +251,24 @@ export type ArticleStatus =
 
 /** One block of an article body. */
 export type Block = HeadingBlock | ImageBlock | ParagraphBlock | QuoteBlock | RelatedLinkBlock;
+
+/** One body block: `type` says which of the other fields apply. */
+export type BlockInput = {
+  /** image: the image. */
+  image?: InputMaybe<ImageInput>;
+  /** heading: level 2 to 6 (default 2). */
+  level?: InputMaybe<Scalars['Int']['input']>;
+  /** relatedLink: the key of a related link. */
+  link?: InputMaybe<Scalars['String']['input']>;
+  /** quote: the key of a pull quote. */
+  quote?: InputMaybe<Scalars['String']['input']>;
+  /** paragraph: keys of the quotes said in it. */
+  quotes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** paragraph, heading: the text. */
+  text?: InputMaybe<Scalars['String']['input']>;
+  /** Required. paragraph, heading, quote, image or relatedLink. */
+  type?: InputMaybe<Scalars['String']['input']>;
+};
 
 /** A partner right a value depends on (`@cacheControl(rights:)`). */
 export type CacheControlRight =
@@ -168,6 +281,41 @@ export type CacheControlScope =
   | 'PRIVATE'
   /** Every caller with the same visibility (public or `preview`) and rights. */
   | 'PUBLIC';
+
+/** What a write did to an article. */
+export type ChangeOutcome =
+  /** A new article. */
+  | 'CREATED'
+  /** Nothing changed (the same content hash, or the same state): nothing was written. */
+  | 'UNCHANGED'
+  /** A stored article changed; its revision went up by one. */
+  | 'UPDATED';
+
+/** A problem with one field of a document. */
+export type ContentProblem = {
+  __typename?: 'ContentProblem';
+  /** What was expected and what came. */
+  message: Scalars['String']['output'];
+  /** JSON path of the field, like `$.quotes[2].speaker`. */
+  path: Scalars['String']['output'];
+};
+
+/** A correction printed with an article. */
+export type Correction = {
+  __typename?: 'Correction';
+  /** When it was made. */
+  at: Scalars['DateTime']['output'];
+  /** What was corrected. */
+  text: Scalars['String']['output'];
+};
+
+/** A correction in an article document. */
+export type CorrectionInput = {
+  /** Required. ISO 8601 date-time with offset of the correction. */
+  at?: InputMaybe<Scalars['String']['input']>;
+  /** Required. What was corrected. */
+  text?: InputMaybe<Scalars['String']['input']>;
+};
 
 /** How to embed an article or a quote on another site. */
 export type Embed = {
@@ -217,6 +365,22 @@ export type ImageBlock = {
   image: Image;
 };
 
+/** An image of an article document. */
+export type ImageInput = {
+  /** Alternative text. */
+  alt?: InputMaybe<Scalars['String']['input']>;
+  /** Caption. */
+  caption?: InputMaybe<Scalars['String']['input']>;
+  /** Credit. */
+  credit?: InputMaybe<Scalars['String']['input']>;
+  /** Height in pixels. */
+  height?: InputMaybe<Scalars['Int']['input']>;
+  /** Required. Absolute http(s) URL. */
+  url?: InputMaybe<Scalars['String']['input']>;
+  /** Width in pixels. */
+  width?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** A person named in an article, with the role that article gives them. */
 export type Mention = {
   __typename?: 'Mention';
@@ -224,6 +388,82 @@ export type Mention = {
   person: Person;
   /** The role the article gives them, for example `co-host of The Critical Hour`; null when it gives none. */
   role?: Maybe<Scalars['String']['output']>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Gives an article a new slug; the old one answers as a redirect (editor scope). */
+  changeArticleSlug: ArticleChange;
+  /** Adds a correction printed with the article and moves its `updatedAt` (editor scope). */
+  correctArticle: ArticleChange;
+  /** Creates a partner and its key, shown once (admin scope). */
+  createPartner: PartnerKey;
+  /** Revokes a partner's key at once (admin scope). */
+  revokePartner: Partner;
+  /** Replaces a partner's key; the old one fails at once (admin scope). */
+  rotatePartnerKey: PartnerKey;
+  /** Takes an article down for legal reasons (editor scope): gone from every entry point for everyone else at once, pages answer 410 Gone; the record stays as a tombstone for editors. Final. */
+  takeDownArticle: ArticleChange;
+  /** Returns a published article to draft (editor scope). */
+  unpublishArticle: ArticleChange;
+  /** Creates or updates one article from a document (editor scope). Idempotent: an unchanged document writes nothing. Invalid input: BAD_USER_INPUT with `extensions.problems`; a slug of another story or a stale `expectedRevision`: CONFLICT. */
+  upsertArticle: ArticleChange;
+  /** Creates or updates many articles, each in its own transaction (editor scope): a bad document gets its problems and does not stop the others. */
+  upsertArticles: Array<ArticleBatchResult>;
+};
+
+
+export type MutationChangeArticleSlugArgs = {
+  article: ArticleReference;
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+  replace?: InputMaybe<Scalars['Boolean']['input']>;
+  slug: Scalars['String']['input'];
+};
+
+
+export type MutationCorrectArticleArgs = {
+  article: ArticleReference;
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+  text: Scalars['String']['input'];
+};
+
+
+export type MutationCreatePartnerArgs = {
+  input: PartnerInput;
+};
+
+
+export type MutationRevokePartnerArgs = {
+  partner: Scalars['String']['input'];
+};
+
+
+export type MutationRotatePartnerKeyArgs = {
+  partner: Scalars['String']['input'];
+};
+
+
+export type MutationTakeDownArticleArgs = {
+  article: ArticleReference;
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationUnpublishArticleArgs = {
+  article: ArticleReference;
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type MutationUpsertArticleArgs = {
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+  input: ArticleInput;
+  replace?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationUpsertArticlesArgs = {
+  inputs: Array<ArticleInput>;
 };
 
 /** An object with a globally unique, opaque identifier, fetchable again with `Query.node`. */
@@ -283,6 +523,50 @@ export type ParagraphBlock = {
   quotes: Array<Quote>;
   /** The paragraph's text, as printed. */
   text: Scalars['String']['output'];
+};
+
+/** A partner holding an API key, with its rights and limits (readable with the `admin` scope only). */
+export type Partner = {
+  __typename?: 'Partner';
+  /** Query cost budget; null means the default. */
+  costBudget?: Maybe<Scalars['Int']['output']>;
+  /** Numeric id, as `byline partner` prints it. */
+  id: Scalars['Int']['output'];
+  /** The key's non-secret prefix: keys look like `byl_<prefix>_…`. */
+  keyPrefix: Scalars['String']['output'];
+  /** Unique name. */
+  name: Scalars['String']['output'];
+  /** Origins allowed to call and frame. */
+  origins: Array<Scalars['String']['output']>;
+  /** Requests per minute; null means the default. */
+  rateLimitPerMinute?: Maybe<Scalars['Int']['output']>;
+  /** When the key was revoked; null while it works. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The rights the key grants: preview, body, developer, editor, admin. */
+  scopes: Array<Scalars['String']['output']>;
+};
+
+/** A new partner. */
+export type PartnerInput = {
+  /** Query cost budget for this key. */
+  costBudget?: InputMaybe<Scalars['Int']['input']>;
+  /** Unique name, 1 to 200 characters. */
+  name: Scalars['String']['input'];
+  /** Origins allowed to call and frame, like `https://partner.example`. */
+  origins?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Requests per minute for this key. */
+  rateLimitPerMinute?: InputMaybe<Scalars['Int']['input']>;
+  /** Rights: preview, body, developer, editor, admin. None by default. */
+  scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** A partner with its new key, shown once: only its hash is stored. */
+export type PartnerKey = {
+  __typename?: 'PartnerKey';
+  /** The key in clear. Store it now. */
+  key: Scalars['String']['output'];
+  /** The partner. */
+  partner: Partner;
 };
 
 /** A person: a source quoted or named in articles, or a journalist who writes them. */
@@ -367,6 +651,22 @@ export type PersonEdge = {
   node: Person;
 };
 
+/** A person of an article document (an author, or a person named with `role`). */
+export type PersonInput = {
+  /** Other names they are known by. */
+  aliases?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** A description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Honorific, like `Dr`. */
+  honorific?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Their name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The role the article gives them (people only, not authors). */
+  role?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Their slug. */
+  slug?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A tag of the articles that quote a person. */
 export type PersonTopic = {
   __typename?: 'PersonTopic';
@@ -389,6 +689,8 @@ export type Query = {
   nodes: Array<Maybe<Node>>;
   /** One organization, by `id` or `slug`; null when none exists. */
   organization?: Maybe<Organization>;
+  /** Every partner, by id (admin scope). */
+  partners: Array<Partner>;
   /**
    * People by name, alphabetically. With `query`, a forgiving lookup instead: the start of a name or of any
    * word in it ("wil", "leon"), case and accents ignored ("WÍLMER"), honorifics ignored ("Dr. Wilmer Leon"),
@@ -580,6 +882,18 @@ export type QuoteHighlights = {
   text: Scalars['String']['output'];
 };
 
+/** A quote of an article document. */
+export type QuoteInput = {
+  /** Where or when it was said. */
+  context?: InputMaybe<Scalars['String']['input']>;
+  /** Required. The key the body places it by. */
+  key?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Exactly one of `person`, `organization` or `name`. */
+  speaker?: InputMaybe<SpeakerInput>;
+  /** Required. The words, exactly as said. */
+  text?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A person or organization quoted in the same articles as another person. */
 export type QuotedWith = {
   __typename?: 'QuotedWith';
@@ -624,6 +938,22 @@ export type RelatedLinkBlock = {
   __typename?: 'RelatedLinkBlock';
   /** The link shown. */
   link: RelatedLink;
+};
+
+/** A related link of an article document. */
+export type RelatedLinkInput = {
+  /** Slug of one of our articles (this or `url`, or both). */
+  article?: InputMaybe<Scalars['String']['input']>;
+  /** The card's image. */
+  image?: InputMaybe<ImageInput>;
+  /** Required. The key the body may place it by. */
+  key?: InputMaybe<Scalars['String']['input']>;
+  /** A label, like `Analysis`. */
+  label?: InputMaybe<Scalars['String']['input']>;
+  /** Required. The card's title. */
+  title?: InputMaybe<Scalars['String']['input']>;
+  /** External URL (this or `article`, or both). */
+  url?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A page of search results. */
@@ -686,6 +1016,16 @@ export type SectionArticlesArgs = {
 /** Who said a quote: a person or an organization. */
 export type Speaker = Organization | Person;
 
+/** Who said a quote: exactly one field. */
+export type SpeakerInput = {
+  /** The name of a speaker not otherwise listed. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Slug of an organization listed in `organizations`. */
+  organization?: InputMaybe<Scalars['String']['input']>;
+  /** Slug of a person listed in `people` or `authors`. */
+  person?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A topic an article is tagged with, for example Korean Peninsula. */
 export type Tag = Node & {
   __typename?: 'Tag';
@@ -706,6 +1046,27 @@ export type Tag = Node & {
 export type TagArticlesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Why, when and by whom an article was taken down: readable by editors only. */
+export type Takedown = {
+  __typename?: 'Takedown';
+  /** When the takedown committed. */
+  at: Scalars['DateTime']['output'];
+  /** Who took it down (the key's partner name). */
+  by: Scalars['String']['output'];
+  /** The reason given. */
+  reason: Scalars['String']['output'];
+};
+
+/** A section, tag or organization of an article document. */
+export type TermInput = {
+  /** A description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Its name. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Required. Its slug. */
+  slug?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -789,16 +1150,25 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Article: ResolverTypeWrapper<ArticleParent>;
+  ArticleBatchResult: ResolverTypeWrapper<ArticleBatchResultParent>;
+  ArticleChange: ResolverTypeWrapper<ArticleChangeParent>;
   ArticleConnection: ResolverTypeWrapper<ConnectionParent<ArticleParent>>;
   ArticleEdge: ResolverTypeWrapper<EdgeParent<ArticleParent>>;
   ArticleFilter: ArticleFilter;
   ArticleHighlights: ResolverTypeWrapper<ArticleHighlightsParent>;
+  ArticleInput: ArticleInput;
   ArticleOrder: ArticleOrder;
+  ArticleReference: ArticleReference;
   ArticleStatus: ArticleStatus;
   Block: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Block']>;
+  BlockInput: BlockInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CacheControlRight: CacheControlRight;
   CacheControlScope: CacheControlScope;
+  ChangeOutcome: ChangeOutcome;
+  ContentProblem: ResolverTypeWrapper<ContentProblem>;
+  Correction: ResolverTypeWrapper<Correction>;
+  CorrectionInput: CorrectionInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Embed: ResolverTypeWrapper<Embed>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -806,16 +1176,22 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Image: ResolverTypeWrapper<ImageParent>;
   ImageBlock: ResolverTypeWrapper<ImageBlockParent>;
+  ImageInput: ImageInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mention: ResolverTypeWrapper<MentionParent>;
+  Mutation: ResolverTypeWrapper<{}>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Organization: ResolverTypeWrapper<OrganizationParent>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   ParagraphBlock: ResolverTypeWrapper<ParagraphBlockParent>;
+  Partner: ResolverTypeWrapper<PartnerParent>;
+  PartnerInput: PartnerInput;
+  PartnerKey: ResolverTypeWrapper<PartnerKeyParent>;
   Person: ResolverTypeWrapper<PersonParent>;
   PersonConnection: ResolverTypeWrapper<ConnectionParent<PersonParent>>;
   PersonEdge: ResolverTypeWrapper<EdgeParent<PersonParent>>;
+  PersonInput: PersonInput;
   PersonTopic: ResolverTypeWrapper<PersonTopicParent>;
   Query: ResolverTypeWrapper<{}>;
   Quote: ResolverTypeWrapper<QuoteParent>;
@@ -824,29 +1200,42 @@ export type ResolversTypes = {
   QuoteEdge: ResolverTypeWrapper<EdgeParent<QuoteParent>>;
   QuoteFilter: QuoteFilter;
   QuoteHighlights: ResolverTypeWrapper<QuoteHighlights>;
+  QuoteInput: QuoteInput;
   QuotedWith: ResolverTypeWrapper<QuotedWithParent>;
   RelatedArticle: ResolverTypeWrapper<RelatedArticleParent>;
   RelatedLink: ResolverTypeWrapper<RelatedLinkParent>;
   RelatedLinkBlock: ResolverTypeWrapper<RelatedLinkBlockParent>;
+  RelatedLinkInput: RelatedLinkInput;
   SearchConnection: ResolverTypeWrapper<SearchConnectionParent>;
   SearchEdge: ResolverTypeWrapper<SearchEdgeParent>;
   SearchOrder: SearchOrder;
   Section: ResolverTypeWrapper<SectionParent>;
   Speaker: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Speaker']>;
+  SpeakerInput: SpeakerInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Tag: ResolverTypeWrapper<TagParent>;
+  Takedown: ResolverTypeWrapper<Takedown>;
+  TermInput: TermInput;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Article: ArticleParent;
+  ArticleBatchResult: ArticleBatchResultParent;
+  ArticleChange: ArticleChangeParent;
   ArticleConnection: ConnectionParent<ArticleParent>;
   ArticleEdge: EdgeParent<ArticleParent>;
   ArticleFilter: ArticleFilter;
   ArticleHighlights: ArticleHighlightsParent;
+  ArticleInput: ArticleInput;
+  ArticleReference: ArticleReference;
   Block: ResolversUnionTypes<ResolversParentTypes>['Block'];
+  BlockInput: BlockInput;
   Boolean: Scalars['Boolean']['output'];
+  ContentProblem: ContentProblem;
+  Correction: Correction;
+  CorrectionInput: CorrectionInput;
   DateTime: Scalars['DateTime']['output'];
   Embed: Embed;
   Float: Scalars['Float']['output'];
@@ -854,16 +1243,22 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Image: ImageParent;
   ImageBlock: ImageBlockParent;
+  ImageInput: ImageInput;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Mention: MentionParent;
+  Mutation: {};
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Organization: OrganizationParent;
   PageInfo: PageInfo;
   ParagraphBlock: ParagraphBlockParent;
+  Partner: PartnerParent;
+  PartnerInput: PartnerInput;
+  PartnerKey: PartnerKeyParent;
   Person: PersonParent;
   PersonConnection: ConnectionParent<PersonParent>;
   PersonEdge: EdgeParent<PersonParent>;
+  PersonInput: PersonInput;
   PersonTopic: PersonTopicParent;
   Query: {};
   Quote: QuoteParent;
@@ -872,16 +1267,21 @@ export type ResolversParentTypes = {
   QuoteEdge: EdgeParent<QuoteParent>;
   QuoteFilter: QuoteFilter;
   QuoteHighlights: QuoteHighlights;
+  QuoteInput: QuoteInput;
   QuotedWith: QuotedWithParent;
   RelatedArticle: RelatedArticleParent;
   RelatedLink: RelatedLinkParent;
   RelatedLinkBlock: RelatedLinkBlockParent;
+  RelatedLinkInput: RelatedLinkInput;
   SearchConnection: SearchConnectionParent;
   SearchEdge: SearchEdgeParent;
   Section: SectionParent;
   Speaker: ResolversUnionTypes<ResolversParentTypes>['Speaker'];
+  SpeakerInput: SpeakerInput;
   String: Scalars['String']['output'];
   Tag: TagParent;
+  Takedown: Takedown;
+  TermInput: TermInput;
   URL: Scalars['URL']['output'];
 };
 
@@ -897,6 +1297,8 @@ export type CacheControlDirectiveResolver<Result, Parent, ContextType = GraphQLC
 export type ArticleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Article'] = ResolversParentTypes['Article']> = {
   authors?: Resolver<Array<ResolversTypes['Person']>, ParentType, ContextType>;
   body?: Resolver<Maybe<Array<ResolversTypes['Block']>>, ParentType, ContextType>;
+  canonicalSlug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  corrections?: Resolver<Array<ResolversTypes['Correction']>, ParentType, ContextType>;
   embed?: Resolver<ResolversTypes['Embed'], ParentType, ContextType>;
   headline?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -910,14 +1312,33 @@ export type ArticleResolvers<ContextType = GraphQLContext, ParentType extends Re
   quotes?: Resolver<Array<ResolversTypes['Quote']>, ParentType, ContextType>;
   relatedArticles?: Resolver<Array<ResolversTypes['RelatedArticle']>, ParentType, ContextType, RequireFields<ArticleRelatedArticlesArgs, 'first'>>;
   relatedLinks?: Resolver<Array<ResolversTypes['RelatedLink']>, ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   section?: Resolver<ResolversTypes['Section'], ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sourceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   standfirst?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ArticleStatus'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
+  takedown?: Resolver<Maybe<ResolversTypes['Takedown']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   url?: Resolver<ResolversTypes['URL'], ParentType, ContextType>;
   wordCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ArticleBatchResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ArticleBatchResult'] = ResolversParentTypes['ArticleBatchResult']> = {
+  article?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outcome?: Resolver<Maybe<ResolversTypes['ChangeOutcome']>, ParentType, ContextType>;
+  problems?: Resolver<Array<ResolversTypes['ContentProblem']>, ParentType, ContextType>;
+  revision?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ArticleChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ArticleChange'] = ResolversParentTypes['ArticleChange']> = {
+  article?: Resolver<ResolversTypes['Article'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ChangeOutcome'], ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -944,6 +1365,18 @@ export type ArticleHighlightsResolvers<ContextType = GraphQLContext, ParentType 
 
 export type BlockResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Block'] = ResolversParentTypes['Block']> = {
   __resolveType: TypeResolveFn<'HeadingBlock' | 'ImageBlock' | 'ParagraphBlock' | 'QuoteBlock' | 'RelatedLinkBlock', ParentType, ContextType>;
+};
+
+export type ContentProblemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContentProblem'] = ResolversParentTypes['ContentProblem']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type CorrectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Correction'] = ResolversParentTypes['Correction']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -990,6 +1423,18 @@ export type MentionResolvers<ContextType = GraphQLContext, ParentType extends Re
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  changeArticleSlug?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationChangeArticleSlugArgs, 'article' | 'replace' | 'slug'>>;
+  correctArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationCorrectArticleArgs, 'article' | 'text'>>;
+  createPartner?: Resolver<ResolversTypes['PartnerKey'], ParentType, ContextType, RequireFields<MutationCreatePartnerArgs, 'input'>>;
+  revokePartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationRevokePartnerArgs, 'partner'>>;
+  rotatePartnerKey?: Resolver<ResolversTypes['PartnerKey'], ParentType, ContextType, RequireFields<MutationRotatePartnerKeyArgs, 'partner'>>;
+  takeDownArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationTakeDownArticleArgs, 'article' | 'reason'>>;
+  unpublishArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationUnpublishArticleArgs, 'article'>>;
+  upsertArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationUpsertArticleArgs, 'input' | 'replace'>>;
+  upsertArticles?: Resolver<Array<ResolversTypes['ArticleBatchResult']>, ParentType, ContextType, RequireFields<MutationUpsertArticlesArgs, 'inputs'>>;
+};
+
 export type NodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
   __resolveType: TypeResolveFn<'Article' | 'Organization' | 'Person' | 'Quote' | 'RelatedLink' | 'Section' | 'Tag', ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1016,6 +1461,24 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 export type ParagraphBlockResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ParagraphBlock'] = ResolversParentTypes['ParagraphBlock']> = {
   quotes?: Resolver<Array<ResolversTypes['Quote']>, ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PartnerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Partner'] = ResolversParentTypes['Partner']> = {
+  costBudget?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  keyPrefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  origins?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rateLimitPerMinute?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PartnerKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PartnerKey'] = ResolversParentTypes['PartnerKey']> = {
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  partner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1060,6 +1523,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType, Partial<QueryOrganizationArgs>>;
+  partners?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType>;
   people?: Resolver<ResolversTypes['PersonConnection'], ParentType, ContextType, RequireFields<QueryPeopleArgs, 'first'>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, Partial<QueryPersonArgs>>;
   quote?: Resolver<Maybe<ResolversTypes['Quote']>, ParentType, ContextType, RequireFields<QueryQuoteArgs, 'id'>>;
@@ -1178,16 +1642,27 @@ export type TagResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type TakedownResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Takedown'] = ResolversParentTypes['Takedown']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['URL'], any> {
   name: 'URL';
 }
 
 export type Resolvers<ContextType = GraphQLContext> = {
   Article?: ArticleResolvers<ContextType>;
+  ArticleBatchResult?: ArticleBatchResultResolvers<ContextType>;
+  ArticleChange?: ArticleChangeResolvers<ContextType>;
   ArticleConnection?: ArticleConnectionResolvers<ContextType>;
   ArticleEdge?: ArticleEdgeResolvers<ContextType>;
   ArticleHighlights?: ArticleHighlightsResolvers<ContextType>;
   Block?: BlockResolvers<ContextType>;
+  ContentProblem?: ContentProblemResolvers<ContextType>;
+  Correction?: CorrectionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Embed?: EmbedResolvers<ContextType>;
   HeadingBlock?: HeadingBlockResolvers<ContextType>;
@@ -1195,10 +1670,13 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ImageBlock?: ImageBlockResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mention?: MentionResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   ParagraphBlock?: ParagraphBlockResolvers<ContextType>;
+  Partner?: PartnerResolvers<ContextType>;
+  PartnerKey?: PartnerKeyResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   PersonConnection?: PersonConnectionResolvers<ContextType>;
   PersonEdge?: PersonEdgeResolvers<ContextType>;
@@ -1218,6 +1696,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Section?: SectionResolvers<ContextType>;
   Speaker?: SpeakerResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
+  Takedown?: TakedownResolvers<ContextType>;
   URL?: GraphQLScalarType;
 };
 

@@ -3,6 +3,22 @@ import type { Database } from '../db/database.ts';
 import type { Viewer } from '../shared/viewer.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 import { createLoaders, type LoaderHooks } from '../modules/loaders.ts';
+import type { Writes } from '../modules/context.ts';
+import { findArticleForEditors } from '../modules/articles/index.ts';
+import { createContentWriter } from '../ingest/content-writer.ts';
+
+/** What mutations write through: the database itself, never the request's read-only snapshot. */
+export function createWrites(
+  db: Kysely<Database>,
+  settled: (id: string) => Promise<void> = async () => undefined,
+): Writes {
+  return {
+    db,
+    content: createContentWriter(db),
+    articleById: (id) => findArticleForEditors(db, id),
+    settled,
+  };
+}
 
 export type { GraphQLContext };
 
@@ -13,11 +29,13 @@ export function createGraphQLContext(options: {
   readonly publicUrl: string;
   readonly providerName?: string;
   readonly loaderHooks?: LoaderHooks;
+  readonly writes?: Writes;
 }): GraphQLContext {
   return {
     viewer: options.viewer,
     loaders: createLoaders(options.db, options.viewer, options.loaderHooks),
     publicUrl: options.publicUrl,
     providerName: options.providerName ?? 'Byline',
+    ...(options.writes && { writes: options.writes }),
   };
 }

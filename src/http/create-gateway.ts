@@ -36,7 +36,7 @@ import {
   RETRY_AFTER_SECONDS,
   unavailableMessage,
 } from '../graphql/format-error.ts';
-import { createGraphQLContext, type GraphQLContext } from '../graphql/graphql-context.ts';
+import { createGraphQLContext, createWrites, type GraphQLContext } from '../graphql/graphql-context.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.ts';
 import { mountPlayground } from './playground/playground.ts';
 import { createProtection } from '../protection/protection.ts';
@@ -344,6 +344,8 @@ export async function createGateway({
     }),
   );
 
+  // Mutations write on the database itself, outside the request's read-only snapshot.
+  const writes = createWrites(database.db, (id) => responseCache.settled(id));
   // The same scope, entered as the async context: resolvers, loaders and SQL counting read it there.
   const scoped: RequestHandler = (_req, res, next) => {
     runInRequestScope(requestScopeOf(res), next);
@@ -363,6 +365,7 @@ export async function createGateway({
           publicUrl: config.publicUrl,
           providerName: config.providerName,
           loaderHooks: { onBatch: metrics.observeBatch },
+          writes,
         });
       },
     }),

@@ -9,7 +9,7 @@ import { sendHttpError } from '../shared/send-http-error.ts';
 import { requestScopeOf } from '../shared/request-scope.ts';
 import { escapeHtml } from '../shared/escape-html.ts';
 import { findPartnerById, hasFieldRight } from '../modules/partners/index.ts';
-import { isPublic } from '../modules/articles/index.ts';
+import { isPublic, isTakenDown } from '../modules/articles/index.ts';
 import {
   articleJsonLd,
   articleOEmbed,
@@ -153,15 +153,51 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
 
   async function articleOrThrow(res: Response, slug: string): Promise<ArticleCard> {
     const card = await findArticleCardBySlug(contextFor(res), slug);
-    if (!card) throw new HttpError(404, 'NOT_FOUND', `No article "${slug}"`);
+    if (!card) {
+      await throwIfTakenDown(res, await contextFor(res, editorViewer).loaders.articleBySlug.load(slug));
+      throw new HttpError(404, 'NOT_FOUND', `No article "${slug}"`);
+    }
     return card;
   }
 
   async function quoteOrThrow(res: Response, rawId: string): Promise<QuoteCard> {
     const parsed = tryFromGlobalId(rawId);
     const card = parsed?.type === 'Quote' ? await findQuoteCard(contextFor(res), parsed.id) : null;
-    if (!card) throw new HttpError(404, 'NOT_FOUND', `No quote "${rawId}": expected a quote's global ID`);
+    if (!card) {
+      if (parsed?.type === 'Quote') {
+        const editor = contextFor(res, editorViewer);
+        const quote = await editor.loaders.quoteById.load(parsed.id);
+        if (quote) await throwIfTakenDown(res, await editor.loaders.articleById.load(quote.article_id));
+      }
+      throw new HttpError(404, 'NOT_FOUND', `No quote "${rawId}": expected a quote's global ID`);
+    }
     return card;
+  }
+
+  /** A legal takedown is not a missing page: 410 Gone tells crawlers and caches to drop it for good. */
+  async function throwIfTakenDown(
+    _res: Response,
+    article: { readonly taken_down_at: Date | null } | null,
+  ): Promise<void> {
+    if (article && isTakenDown(article)) {
+      throw new HttpError(410, 'GONE', 'This article has been removed');
+    }
+  }
+
+  /** An old slug of a renamed article: 301 to where it lives now, query string kept. */
+  function redirectedFrom(
+    req: Request,
+    res: Response,
+    prefix: '/articles/' | '/embed/articles/',
+    requested: string,
+    card: ArticleCard,
+  ): boolean {
+    if (card.article.slug === requested) return false;
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    doneReading(res);
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(301, `${prefix}${encodeURIComponent(card.article.slug)}${query}`);
+    return true;
   }
 
   const handle =
@@ -170,12 +206,13 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       run(req, res).catch((error: unknown) => {
         if (!(error instanceof HttpError)) return next(error);
         const wantsHtml = req.path.startsWith('/embed/') || !req.path.startsWith('/oembed');
-        if (wantsHtml && error.status === 404) {
+        if (wantsHtml && (error.status === 404 || error.status === 410)) {
+          const title = error.status === 410 ? 'Gone' : 'Not found';
           res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors *");
           res.setHeader('Cache-Control', 'no-store');
-          res.status(404).type('text/html; charset=utf-8');
+          res.status(error.status).type('text/html; charset=utf-8');
           res.send(
-            `<!doctype html><html lang="en"><meta charset="utf-8"><title>Not found</title><p>${escapeHtml(error.message)}</p></html>`,
+            `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><p>${escapeHtml(error.message)}</p></html>`,
           );
           return;
         }
@@ -187,7 +224,9 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
     '/embed/articles/:slug',
     handle(async (req, res) => {
       const viewer = requestScopeOf(res).viewer;
-      const card = await articleOrThrow(res, pathParam(req, 'slug'));
+      const slug = pathParam(req, 'slug');
+      const card = await articleOrThrow(res, slug);
+      if (redirectedFrom(req, res, '/embed/articles/', slug, card)) return;
       const ancestors = await frameAncestors(req, res, viewer);
       sendPage(req, res, renderArticleEmbed(card, settings, articleJsonLd(card, settings)), {
         shared: isPublic(card.article) && viewer.kind === 'anonymous',
@@ -213,7 +252,9 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
     '/articles/:slug',
     handle(async (req, res) => {
       const viewer = requestScopeOf(res).viewer;
-      const card = await articleOrThrow(res, pathParam(req, 'slug'));
+      const slug = pathParam(req, 'slug');
+      const card = await articleOrThrow(res, slug);
+      if (redirectedFrom(req, res, '/articles/', slug, card)) return;
       // The page carries the article's text: only for callers with the `body` right.
       const blocks = hasFieldRight(viewer, 'body') ? await loadPageBlocks(contextFor(res), card) : null;
       sendPage(req, res, renderArticlePage(card, blocks, settings, articleJsonLd(card, settings)), {
@@ -274,7 +315,8 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       const card = await find(context);
       if (!card) {
         // oEmbed asks for 401 on a private resource (https://oembed.com/#section2.3.3): say so when it exists.
-        const hidden = !hasScope(viewer, 'preview') && (await find(contextFor(res, editorViewer))) !== null;
+        // Drafts and embargoes only: a taken-down article is not there for anyone (404), not private.
+        const hidden = !hasScope(viewer, 'preview') && (await find(contextFor(res, previewOnly))) !== null;
         if (hidden) {
           throw new HttpError(
             401,
@@ -306,6 +348,9 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
 
   return router;
 }
+
+/** Sees drafts and embargoed articles, not taken-down ones: what oEmbed may call private (401). */
+const previewOnly: Viewer = Object.freeze({ ...editorViewer, scopes: new Set(['preview'] as const) });
 
 interface OEmbedParams extends SizeLimits {
   readonly url: string;

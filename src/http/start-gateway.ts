@@ -7,6 +7,8 @@ import { ingestPaths } from '../ingest/ingest-paths.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createGateway, type Gateway, type Readiness } from './create-gateway.ts';
 import { databaseErrorFields, isDatabaseUnavailable } from '../graphql/format-error.ts';
+import { issueLocalCliKey } from '../modules/partners/index.ts';
+import { removeServerAddress, serverAddressFile, writeServerAddress } from '../shared/server-address-file.ts';
 
 export const demoContentDir = fileURLToPath(new URL('../../content/demo/', import.meta.url));
 
@@ -91,6 +93,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     throw error;
   }
   const listening = gateway;
+  const addressFile = readiness.ready ? await leaveAddressForCli(config, database, url, logger) : undefined;
 
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
@@ -147,7 +150,41 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       } finally {
         clearTimeout(interrupt);
       }
+      if (addressFile) removeServerAddress(addressFile);
       await database.close(Math.max(0, deadline - Date.now()));
     },
   };
+}
+
+/**
+ * On embedded PGlite this process is the only writer of its database, so the CLI on this machine
+ * must write through it: it finds the address and a key of its own (every scope) in a file only
+ * this user can read (BYLINE_RUNTIME_DIR). Returns the file, removed again on stop.
+ */
+async function leaveAddressForCli(
+  config: Config,
+  database: DatabaseHandle,
+  url: string,
+  logger: Logger,
+): Promise<string | undefined> {
+  if (database.engine !== 'pglite') return undefined;
+  const listening = new URL(url);
+  if (listening.hostname === '0.0.0.0' || listening.hostname === '[::]') listening.hostname = '127.0.0.1';
+  const file = serverAddressFile(config.runtimeDir, Number(listening.port));
+  try {
+    const key = await issueLocalCliKey(database.db);
+    writeServerAddress(file, {
+      pid: process.pid,
+      url: listening.origin,
+      key,
+      dataDir: config.dataDir ?? null,
+    });
+    return file;
+  } catch (error) {
+    logger.warn(
+      { err: error, file },
+      'could not leave the address file for the CLI; byline ingest will not find this server',
+    );
+    return undefined;
+  }
 }

@@ -82,6 +82,8 @@ const relatedLink = z
     message: 'expected "url" or "article" (or both)',
   });
 
+const correction = z.strictObject({ at: dateTime, text: text(2000) });
+
 const block = z.discriminatedUnion(
   'type',
   [
@@ -101,6 +103,12 @@ const block = z.discriminatedUnion(
 export const articleDocumentSchema = z
   .strictObject({
     $schema: z.string().optional(),
+    sourceId: z
+      .string()
+      .min(1, 'expected a non-empty id')
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII without spaces, like "cms:48213"')
+      .optional(),
     slug,
     url: httpUrl.optional(),
     status: z.enum(['published', 'draft']).optional(),
@@ -121,6 +129,7 @@ export const articleDocumentSchema = z
     quotes: z.array(quote).max(1000).optional(),
     relatedLinks: z.array(relatedLink).max(200).optional(),
     body: z.array(block).min(1, 'expected at least one block').max(5000),
+    corrections: z.array(correction).max(100).optional(),
   })
   .refine((doc) => doc.status === 'draft' || doc.publishedAt !== undefined, {
     message: 'expected "publishedAt" on a published article',

@@ -12,11 +12,56 @@ export interface IngestedArticle {
   readonly articleId: number;
   readonly slug: string;
   readonly outcome: IngestOutcome;
+  /** The article's revision after the write. */
+  readonly revision: number;
 }
 
-/** A document that is valid on its own but conflicts with what is stored. */
+export interface IngestOptions {
+  /** The revision the sender edited: a write on any other revision is refused (a concurrent edit won). */
+  readonly expectedRevision?: number | undefined;
+  /** Take over a slug (or URL) another story holds: that story is overwritten by this document. */
+  readonly replace?: boolean | undefined;
+}
+
+/**
+ * A write that is valid on its own but cannot go on given what is stored: `path` names the field
+ * (`$.slug`), `code` is the GraphQL error code the API answers with.
+ */
 export class IngestConflictError extends Error {
   override name = 'IngestConflictError';
+  readonly path: string;
+  readonly code: 'CONFLICT' | 'NOT_FOUND' | 'BAD_USER_INPUT';
+  constructor(path: string, message: string, code: 'CONFLICT' | 'NOT_FOUND' | 'BAD_USER_INPUT' = 'CONFLICT') {
+    super(message);
+    this.path = path;
+    this.code = code;
+  }
+}
+
+/** Refuses a write made on another revision than the stored one (optimistic concurrency). */
+export function checkRevision(
+  article: { readonly slug: string; readonly revision: number },
+  expected: number | undefined,
+): void {
+  if (expected !== undefined && expected !== article.revision) {
+    throw new IngestConflictError(
+      '$.expectedRevision',
+      `article "${article.slug}" is at revision ${article.revision}, this edit was made on revision ${expected}: expected the current revision (another edit landed first; reload and edit again)`,
+    );
+  }
+}
+
+/** A taken-down article stays down: no write brings it back. */
+export function checkNotTakenDown(article: {
+  readonly slug: string;
+  readonly taken_down_at: Date | null;
+}): void {
+  if (article.taken_down_at !== null) {
+    throw new IngestConflictError(
+      '$',
+      `article "${article.slug}" was taken down at ${article.taken_down_at.toISOString()}: a takedown is final and no write changes it`,
+    );
+  }
 }
 
 const nullable = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
@@ -145,6 +190,8 @@ function articleRows(document: ArticleDocument, hash: string, ids: NamedIds): Ar
       body,
       wordCount,
       contentHash: hash,
+      sourceId: nullable(document.sourceId),
+      corrections: document.corrections?.map((c) => ({ at: new Date(c.at).toISOString(), text: c.text })),
     },
     links: {
       tagIds: (document.tags ?? []).map((tag) => ids.tags.get(tag.slug)!),
@@ -188,20 +235,40 @@ function articleRows(document: ArticleDocument, hash: string, ids: NamedIds): Ar
 export async function ingestArticle(
   db: Kysely<Database>,
   document: ArticleDocument,
+  options: IngestOptions = {},
 ): Promise<IngestedArticle> {
   const plan = planArticle(document);
   const { hash, url, names } = plan;
+  const sourceId = nullable(document.sourceId);
   return db.transaction().execute(async (trx) => {
-    const existing = await repository.findArticleIdentity(trx, document.slug, url);
-    const owner = existing.find((row) => row.url === url && row.slug !== document.slug);
-    if (url !== null && owner) {
+    const existing = await repository.findArticleIdentity(trx, document.slug, url, sourceId);
+    const { current, replaced } = identify(existing, document, sourceId, options);
+    const owner = existing.find(
+      (row) => url !== null && row.url === url && row.id !== current?.id && row.id !== replaced?.id,
+    );
+    if (owner) {
       throw new IngestConflictError(
+        '$.url',
         `url ${url} already belongs to article "${owner.slug}": expected a unique url`,
       );
     }
-    const current = existing.find((row) => row.slug === document.slug);
-    if (current?.content_hash === hash)
-      return { articleId: current.id, slug: document.slug, outcome: 'unchanged' };
+    if (current) {
+      checkNotTakenDown(current);
+      checkRevision(current, options.expectedRevision);
+      if (current.content_hash === hash)
+        return {
+          articleId: current.id,
+          slug: document.slug,
+          outcome: 'unchanged',
+          revision: current.revision,
+        };
+    } else if (options.expectedRevision !== undefined) {
+      throw new IngestConflictError(
+        '$.expectedRevision',
+        `no article "${document.slug}"${sourceId ? ` (source id ${sourceId})` : ''} exists yet: expected no expectedRevision for a new article`,
+      );
+    }
+    if (replaced) checkNotTakenDown(replaced);
 
     await repository.markContentAnnounced(trx);
     // What the article had before: lists it leaves must drop their cached pages too.
@@ -218,7 +285,19 @@ export async function ingestArticle(
       people: persons.ids,
       images: storedImages.ids,
     });
-    const articleId = await repository.upsertArticle(trx, rows.article);
+    // A replaced story gives up its slug (and its row goes); a renamed one keeps its old slug as a redirect.
+    if (replaced) await repository.deleteArticle(trx, replaced.id);
+    const redirectedFrom = await repository.dropSlugRedirect(trx, document.slug);
+    let articleId: number;
+    let revision: number;
+    if (current) {
+      articleId = current.id;
+      revision = await repository.updateArticle(trx, articleId, rows.article);
+      if (current.slug !== document.slug) await repository.addSlugRedirect(trx, current.slug, articleId);
+    } else {
+      articleId = await repository.insertArticle(trx, rows.article);
+      revision = 1;
+    }
     await repository.replaceArticleLinks(trx, articleId, rows.links);
     await repository.replaceQuotes(trx, articleId, rows.quotes);
     await repository.replaceRelatedLinks(trx, articleId, rows.relatedLinks);
@@ -234,9 +313,47 @@ export async function ingestArticle(
       upserted: { section: sections, tag: tags, person: persons, organization: organizations },
       images: storedImages,
     });
+    for (const old of [current?.slug, replaced?.slug]) if (old) touched.add(cacheTags.articleSlug(old));
+    if (replaced) touched.add(cacheTags.article(replaced.id));
+    if (redirectedFrom !== undefined) touched.add(cacheTags.article(redirectedFrom));
     await repository.notifyContentChanged(trx, encodeContentChange(touched));
-    return { articleId, slug: document.slug, outcome: current ? 'updated' : 'created' };
+    return { articleId, slug: document.slug, outcome: current ? 'updated' : 'created', revision };
   });
+}
+
+/**
+ * Which stored article a document is. With a `sourceId`, that id is the identity: the article holding
+ * it (whatever its slug now); the slug of another story is refused, naming both, unless `replace`.
+ * Without one, the slug is the identity, but an article that came with a source id is updated only
+ * by documents carrying it (or `replace`).
+ */
+function identify(
+  existing: readonly repository.ArticleIdentityRow[],
+  document: ArticleDocument,
+  sourceId: string | null,
+  options: IngestOptions,
+): { current?: repository.ArticleIdentityRow; replaced?: repository.ArticleIdentityRow } {
+  const bySlug = existing.find((row) => row.slug === document.slug);
+  const describe = (row: repository.ArticleIdentityRow) =>
+    `"${row.headline}" (${row.source_id ? `source id ${row.source_id}` : `id ${row.id}`})`;
+  if (sourceId !== null) {
+    const bySource = existing.find((row) => row.source_id === sourceId);
+    if (!bySlug || bySlug.id === bySource?.id) return bySource ? { current: bySource } : {};
+    if (!options.replace) {
+      throw new IngestConflictError(
+        '$.slug',
+        `slug "${document.slug}" belongs to another story, ${describe(bySlug)}; this document is "${document.headline}" (source id ${sourceId}): expected a slug no other story uses, or replace: true to overwrite that story`,
+      );
+    }
+    return bySource ? { current: bySource, replaced: bySlug } : { current: bySlug };
+  }
+  if (bySlug && bySlug.source_id !== null && !options.replace) {
+    throw new IngestConflictError(
+      '$.sourceId',
+      `slug "${document.slug}" belongs to ${describe(bySlug)}, which is updated by its source id: expected "sourceId": "${bySlug.source_id}" to update it, another slug for a new story, or replace: true to overwrite it`,
+    );
+  }
+  return bySlug ? { current: bySlug } : {};
 }
 
 /**

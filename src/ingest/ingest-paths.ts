@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
-import { validateArticleDocument } from './article-document.ts';
+import { validateArticleDocument, type ArticleDocument } from './article-document.ts';
 import { IngestConflictError, ingestArticle, type IngestOutcome } from './ingest-article.ts';
 
 export interface FileResult {
@@ -68,11 +68,15 @@ export async function ingestPaths(
   return { files: results, total: files.length, landed: results.length - failed, failed };
 }
 
-export async function ingestFile(db: Kysely<Database>, file: string): Promise<FileResult> {
-  const fail = (...problems: string[]): FileResult => ({
-    file,
-    outcome: 'failed',
-    problems: problems.map((problem) => `${file}: ${problem}`),
+/** A file read, parsed and validated: its document, or its failure as `ingestFile` reports it. */
+export type ReadArticleFile =
+  | { readonly ok: true; readonly file: string; readonly document: ArticleDocument }
+  | { readonly ok: false; readonly result: FileResult };
+
+export async function readArticleFile(file: string): Promise<ReadArticleFile> {
+  const fail = (...problems: string[]): ReadArticleFile => ({
+    ok: false,
+    result: { file, outcome: 'failed', problems: problems.map((problem) => `${file}: ${problem}`) },
   });
   let text: string;
   try {
@@ -88,11 +92,19 @@ export async function ingestFile(db: Kysely<Database>, file: string): Promise<Fi
   }
   const validation = validateArticleDocument(json);
   if (!validation.ok) return fail(...validation.problems.map((p) => `${p.path}: ${p.message}`));
+  return { ok: true, file, document: validation.document };
+}
+
+export async function ingestFile(db: Kysely<Database>, file: string): Promise<FileResult> {
+  const read = await readArticleFile(file);
+  if (!read.ok) return read.result;
   try {
-    const stored = await ingestArticle(db, validation.document);
+    const stored = await ingestArticle(db, read.document);
     return { file, slug: stored.slug, articleId: stored.articleId, outcome: stored.outcome, problems: [] };
   } catch (error) {
-    if (error instanceof IngestConflictError) return fail(`$.url: ${error.message}`);
+    if (error instanceof IngestConflictError) {
+      return { file, outcome: 'failed', problems: [`${file}: ${error.path}: ${error.message}`] };
+    }
     throw error;
   }
 }

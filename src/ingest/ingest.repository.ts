@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, StoredBlock } from '../db/database.ts';
+import type { Database, StoredBlock, StoredCorrection } from '../db/database.ts';
 import { CONTENT_CHANGED_CHANNEL, type TermKind } from '../shared/cache-tags.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -166,14 +166,101 @@ export async function upsertImages(db: Db, images: readonly ImageInput[]): Promi
   };
 }
 
-export function findArticleIdentity(db: Db, slug: string, url: string | null) {
+/** What decides an article's identity and whether a write may go on; locked until the transaction ends. */
+export interface ArticleIdentityRow {
+  readonly id: number;
+  readonly slug: string;
+  readonly url: string | null;
+  readonly content_hash: string;
+  readonly source_id: string | null;
+  readonly revision: number;
+  readonly taken_down_at: Date | null;
+  readonly status: 'draft' | 'published';
+  readonly headline: string;
+}
+
+const IDENTITY_COLUMNS = [
+  'id',
+  'slug',
+  'url',
+  'content_hash',
+  'source_id',
+  'revision',
+  'taken_down_at',
+  'status',
+  'headline',
+] as const;
+
+/**
+ * The articles holding this slug, URL or source id, locked (`for update`): two writers of one
+ * article take turns, so the later sees the earlier's revision.
+ */
+export function findArticleIdentity(
+  db: Db,
+  slug: string,
+  url: string | null,
+  sourceId: string | null = null,
+): Promise<ArticleIdentityRow[]> {
   return db
     .selectFrom('articles')
-    .select(['id', 'slug', 'url', 'content_hash'])
+    .select(IDENTITY_COLUMNS)
     .where((eb) =>
-      url === null ? eb('slug', '=', slug) : eb.or([eb('slug', '=', slug), eb('url', '=', url)]),
+      eb.or([
+        eb('slug', '=', slug),
+        ...(url === null ? [] : [eb('url', '=', url)]),
+        ...(sourceId === null ? [] : [eb('source_id', '=', sourceId)]),
+      ]),
     )
+    .forUpdate()
     .execute();
+}
+
+/** One article by id, slug (an old slug too) or source id, locked for the transaction. */
+export async function findArticleForChange(
+  db: Db,
+  ref: { readonly id?: number; readonly slug?: string; readonly sourceId?: string },
+): Promise<ArticleIdentityRow | undefined> {
+  let query = db.selectFrom('articles').select(IDENTITY_COLUMNS).forUpdate();
+  if (ref.id !== undefined) query = query.where('id', '=', ref.id);
+  else if (ref.sourceId !== undefined) query = query.where('source_id', '=', ref.sourceId);
+  else if (ref.slug !== undefined) {
+    const slug = ref.slug;
+    query = query.where((eb) =>
+      eb.or([
+        eb('slug', '=', slug),
+        eb('id', '=', eb.selectFrom('article_slug_redirects').select('article_id').where('slug', '=', slug)),
+      ]),
+    );
+  } else return undefined;
+  return query.executeTakeFirst();
+}
+
+/** The article an old slug now redirects to, if any. */
+export function findSlugRedirect(db: Db, slug: string) {
+  return db
+    .selectFrom('article_slug_redirects')
+    .select(['slug', 'article_id'])
+    .where('slug', '=', slug)
+    .executeTakeFirst();
+}
+
+/** Keeps `slug` answering for the article (a redirect to its slug now); a slug reused later drops it. */
+export async function addSlugRedirect(db: Db, slug: string, articleId: number): Promise<void> {
+  await db
+    .insertInto('article_slug_redirects')
+    .values({ slug, article_id: articleId })
+    .onConflict((oc) => oc.column('slug').doUpdateSet({ article_id: articleId }))
+    .execute();
+}
+
+/** A slug taken by an article stops redirecting elsewhere; returns the article it redirected to. */
+export async function dropSlugRedirect(db: Db, slug: string): Promise<number | undefined> {
+  const row = await db
+    .deleteFrom('article_slug_redirects')
+    .where('slug', '=', slug)
+    .returning('article_id')
+    .executeTakeFirst();
+  return row?.article_id;
 }
 
 export interface ArticleInput {
@@ -190,6 +277,9 @@ export interface ArticleInput {
   readonly body: readonly StoredBlock[];
   readonly wordCount: number;
   readonly contentHash: string;
+  readonly sourceId: string | null;
+  /** The document's corrections; undefined keeps the ones stored (added by the correct mutation). */
+  readonly corrections: readonly StoredCorrection[] | undefined;
 }
 
 /** The `articles` columns ingest writes for one article (the id and timestamps come from the table). */
@@ -208,19 +298,34 @@ export function articleValues(article: ArticleInput) {
     body: JSON.stringify(article.body),
     word_count: article.wordCount,
     content_hash: article.contentHash,
+    source_id: article.sourceId,
+    ...(article.corrections !== undefined && { corrections: JSON.stringify(article.corrections) }),
   };
 }
 
-export async function upsertArticle(db: Db, article: ArticleInput): Promise<number> {
-  const values = articleValues(article);
-  const { slug: _slug, ...changes } = values;
+export async function insertArticle(db: Db, article: ArticleInput): Promise<number> {
   const row = await db
     .insertInto('articles')
-    .values(values)
-    .onConflict((oc) => oc.column('slug').doUpdateSet(changes))
+    .values(articleValues(article))
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** Rewrites an article's own columns (its slug too: a renamed article) and counts a revision. */
+export async function updateArticle(db: Db, articleId: number, article: ArticleInput): Promise<number> {
+  const row = await db
+    .updateTable('articles')
+    .set((eb) => ({ ...articleValues(article), revision: eb('revision', '+', 1) }))
+    .where('id', '=', articleId)
+    .returning('revision')
+    .executeTakeFirstOrThrow();
+  return row.revision;
+}
+
+/** Deletes an article whose slug a replacing document takes; its quotes, links and search entry go with it. */
+export async function deleteArticle(db: Db, articleId: number): Promise<void> {
+  await db.deleteFrom('articles').where('id', '=', articleId).execute();
 }
 
 export interface ArticleLinksInput {
@@ -431,6 +536,14 @@ export async function notifyContentChanged(db: Db, payload: string | undefined):
       ? sql`select pg_notify(${CONTENT_CHANGED_CHANNEL}, txid_current()::text)`
       : sql`select pg_notify(${CONTENT_CHANGED_CHANNEL}, ${payload})`
   ).execute(db);
+}
+
+/** Announces "everything" (this transaction's id, as the statement triggers would) and returns the id. */
+export async function announceEverything(db: Db): Promise<string> {
+  const { rows } = await sql<{ id: string }>`select txid_current()::text as id`.execute(db);
+  const id = rows[0]!.id;
+  await sql`select pg_notify(${CONTENT_CHANGED_CHANNEL}, ${id})`.execute(db);
+  return id;
 }
 
 /** Rewrites the article's search document from what is stored now: run last, in the ingest transaction. */

@@ -1,5 +1,20 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
 import type { Viewer } from '../shared/viewer.ts';
 import type { Loaders } from './loader-types.ts';
+import type { ContentWriter } from './content-writer.ts';
+import type { ArticleParent } from './parents.ts';
+
+/** What mutations write through: outside the request's read-only snapshot. */
+export interface Writes {
+  /** The database itself: partner administration writes here. */
+  readonly db: Kysely<Database>;
+  readonly content: ContentWriter;
+  /** An article as the last commit left it, whatever its state (read for editors after a write). */
+  articleById(id: number): Promise<ArticleParent>;
+  /** Resolves once this gateway's response cache has dropped what announcement `id` covered. */
+  settled(id: string): Promise<void>;
+}
 
 /** What every resolver receives, built once per request (src/graphql/graphql-context.ts). */
 export interface GraphQLContext {
@@ -9,4 +24,6 @@ export interface GraphQLContext {
   readonly publicUrl: string;
   /** Publication name for embeds and JSON-LD (BYLINE_PROVIDER_NAME). */
   readonly providerName: string;
+  /** Present on the gateway's GraphQL endpoint; absent where nothing may write (embed pages). */
+  readonly writes?: Writes;
 }

@@ -1,8 +1,10 @@
 import { articlesModule } from './articles/index.ts';
 import { embedsModule } from './embeds/index.ts';
 import { imagesModule } from './images/index.ts';
+import { lifecycleModule } from './lifecycle/index.ts';
 import type { Loaders } from './loader-types.ts';
 import { nodeModule } from './node/index.ts';
+import { partnersModule } from './partners/index.ts';
 import { peopleModule } from './people/index.ts';
 import { quotesModule } from './quotes/index.ts';
 import { relatedLinksModule } from './related-links/index.ts';
@@ -18,6 +20,8 @@ export const modules = [
   nodeModule,
   embedsModule,
   imagesModule,
+  lifecycleModule,
+  partnersModule,
   peopleModule,
   quotesModule,
   relatedLinksModule,

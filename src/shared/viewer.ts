@@ -2,7 +2,7 @@
  * Who is asking. Built once per request from its credentials (a partner key, or none: anonymous)
  * and carried in the GraphQL context; every rule about what a caller may see reads it.
  */
-export type Scope = 'preview' | 'body' | 'developer';
+export type Scope = 'preview' | 'body' | 'developer' | 'editor' | 'admin';
 
 export interface Viewer {
   readonly kind: 'anonymous' | 'partner';
@@ -37,7 +37,7 @@ export const editorViewer: Viewer = Object.freeze({
   kind: 'partner',
   partnerId: null,
   partnerName: 'editor',
-  scopes: new Set<Scope>(['preview', 'body', 'developer']),
+  scopes: new Set<Scope>(['preview', 'body', 'developer', 'editor', 'admin']),
   origins: [],
   rateLimitPerMinute: null,
   costBudget: null,

@@ -44,6 +44,8 @@ export interface Answer {
   readonly cache: string | null;
   /** Why the body is wrong for a 200 (stale headline, a draft, an error), or the failure's message. */
   readonly problem: string | undefined;
+  /** The whole body, when the loop keeps them (`keepBodies`). */
+  readonly text?: string;
 }
 
 export interface LoadLoopOptions {
@@ -59,6 +61,8 @@ export interface LoadLoopOptions {
   readonly headline?: string;
   /** Slugs the search must find, in order (from a calm run); unchecked when absent. */
   readonly searchSlugs?: readonly string[] | undefined;
+  /** Keep every answer's body in `text`, for tests that look for what must not be there. */
+  readonly keepBodies?: boolean;
 }
 
 export interface LoadLoop {
@@ -145,6 +149,7 @@ export async function ask(kind: RequestKind, options: LoadLoopOptions): Promise<
       retryAfter: response.headers.get('retry-after'),
       code: body?.errors?.[0]?.extensions?.code,
       cache: response.headers.get('x-cache'),
+      ...(options.keepBodies && { text }),
       problem:
         body === undefined
           ? `not JSON: ${text.slice(0, 100)}`

@@ -36,12 +36,15 @@ export function createArticleLoaders({ db, viewer, hooks, loaders: primes }: Loa
   };
   const articleBySlug = createLoader<string, ArticleParent | null>(
     'articleBySlug',
-    async (slugs) =>
-      oneInKeyOrder(
-        slugs,
-        prime(toParents(await repository.findArticlesBySlugs(db, viewer, slugs))),
-        (row) => row.slug,
-      ),
+    async (slugs) => {
+      const rows = await repository.findArticlesBySlugs(db, viewer, slugs);
+      const found = rows.map(({ looked_up, ...row }) => ({
+        lookedUp: looked_up,
+        article: toParents([row])[0]!,
+      }));
+      prime(found.filter(({ lookedUp, article }) => lookedUp === article.slug).map(({ article }) => article));
+      return oneInKeyOrder(slugs, found, (row) => row.lookedUp).map((row) => row?.article ?? null);
+    },
     {
       hooks,
       tags: (slug, row) => (row ? [tag.articleSlug(slug), tag.article(row.id)] : [tag.articleSlug(slug)]),

@@ -8,6 +8,8 @@ import {
 } from 'kysely';
 import type { ArticleRow, Database } from '../../db/database.ts';
 import type { ArticleParts } from './articles.mappers.ts';
+import type { ArticleParent } from '../parents.ts';
+import { typed } from '../../shared/typename.ts';
 import type { Viewer } from '../../shared/viewer.ts';
 import { countOfParents, listOfParents, PARENT_ID } from '../parent-lists.ts';
 import { articleIsVisible } from './visibility.ts';
@@ -62,13 +64,33 @@ export function findArticlesByIds(db: Kysely<Database>, viewer: Viewer, ids: rea
     .execute();
 }
 
+/**
+ * Articles by slug, an old slug (a redirect after a slug change) finding the article it now names;
+ * each row carries the slug it was `looked_up` by.
+ */
 export function findArticlesBySlugs(db: Kysely<Database>, viewer: Viewer, slugs: readonly string[]) {
   return db
     .selectFrom('articles')
-    .selectAll()
-    .where('slug', 'in', slugs)
+    .selectAll('articles')
+    .select('articles.slug as looked_up')
+    .where('articles.slug', 'in', slugs)
     .where(articleIsVisible(viewer))
+    .unionAll(
+      db
+        .selectFrom('article_slug_redirects as redirect')
+        .innerJoin('articles', 'articles.id', 'redirect.article_id')
+        .selectAll('articles')
+        .select('redirect.slug as looked_up')
+        .where('redirect.slug', 'in', slugs)
+        .where(articleIsVisible(viewer)),
+    )
     .execute();
+}
+
+/** One article whatever its state (drafts, taken down): for editors, after a write. */
+export async function findArticleForEditors(db: Kysely<Database>, id: number): Promise<ArticleParent> {
+  const row = await db.selectFrom('articles').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return typed('Article', row);
 }
 
 export function findArticlesByUrls(db: Kysely<Database>, viewer: Viewer, urls: readonly string[]) {
@@ -218,6 +240,13 @@ const LISTED_COLUMNS = [
   'articles.word_count',
   'articles.content_hash',
   'articles.listed_at',
+  'articles.source_id',
+  'articles.revision',
+  'articles.corrections',
+  'articles.taken_down_at',
+  'articles.takedown_reason',
+  'articles.taken_down_by',
+  'articles.preview_epoch',
 ] as const;
 
 /** The bodies of articles the caller already holds rows of (lists leave bodies out). */

@@ -15,8 +15,15 @@ export { loadArticlePart } from './article-parts.ts';
 export { canonicalUrl } from './canonical-url.ts';
 export {
   filteredArticles,
+  findArticleForEditors,
   listArticlesQuery,
   type ArticleListFilter,
   type ArticlePart,
 } from './articles.repository.ts';
-export { articleIsVisible, isPublic, NEXT_EMBARGO_LIFT_SQL, visibilityKey } from './visibility.ts';
+export {
+  articleIsVisible,
+  isPublic,
+  isTakenDown,
+  NEXT_EMBARGO_LIFT_SQL,
+  visibilityKey,
+} from './visibility.ts';

@@ -4,26 +4,43 @@ import type { ArticleParent } from '../parents.ts';
 
 /**
  * The one visibility rule: an article is public once it is published and its publication time has
- * come (a future `published_at` is an embargo). Callers with the `preview` scope see everything.
- * Quotes, links, mentions and every list inherit it through their article; every repository query
- * that reaches articles applies it here, so no resolver decides visibility on its own. `isPublic` is
- * the same rule for a row already loaded, and `NEXT_EMBARGO_LIFT_SQL` finds when it next changes.
+ * come (a future `published_at` is an embargo), and it has not been taken down. Callers with the
+ * `preview` scope also see drafts and embargoed articles; a taken-down article (a legal removal) is
+ * gone for everyone but the `editor` scope, which sees everything. Quotes, links, mentions, search
+ * and every list inherit it through their article; every repository query that reaches articles
+ * applies it here, so no resolver decides visibility on its own. `isPublic` is the same rule for a
+ * row already loaded, and `NEXT_EMBARGO_LIFT_SQL` finds when it next changes.
  *
  * @param articles the alias of the `articles` table in the query.
  */
 export function articleIsVisible(viewer: Viewer, articles = 'articles'): Expression<SqlBool> {
-  if (hasScope(viewer, 'preview')) return sql<SqlBool>`true`;
-  return sql<SqlBool>`(${sql.ref(`${articles}.status`)} = 'published' and ${sql.ref(`${articles}.published_at`)} <= now())`;
+  if (hasScope(viewer, 'editor')) return sql<SqlBool>`true`;
+  const present = sql<SqlBool>`${sql.ref(`${articles}.taken_down_at`)} is null`;
+  if (hasScope(viewer, 'preview')) return present;
+  return sql<SqlBool>`(${sql.ref(`${articles}.status`)} = 'published' and ${sql.ref(`${articles}.published_at`)} <= now() and ${present})`;
 }
 
 /** The part of a cache key that visibility decides: two viewers with equal keys see the same content. */
-export function visibilityKey(viewer: Viewer): 'preview' | 'public' {
-  return hasScope(viewer, 'preview') ? 'preview' : 'public';
+export function visibilityKey(viewer: Viewer): 'editor' | 'preview' | 'public' {
+  return hasScope(viewer, 'editor') ? 'editor' : hasScope(viewer, 'preview') ? 'preview' : 'public';
 }
 
 /** The rule for an anonymous viewer, on a loaded row: public, so anyone may see it and caches may share it. */
-export function isPublic(article: Pick<ArticleParent, 'status' | 'published_at'>, now = new Date()): boolean {
-  return article.status === 'published' && article.published_at !== null && article.published_at <= now;
+export function isPublic(
+  article: Pick<ArticleParent, 'status' | 'published_at'> & { readonly taken_down_at?: Date | null },
+  now = new Date(),
+): boolean {
+  return (
+    article.status === 'published' &&
+    article.published_at !== null &&
+    article.published_at <= now &&
+    (article.taken_down_at ?? null) === null
+  );
+}
+
+/** Whether a loaded row was taken down (a legal removal): pages answer 410 Gone for it. */
+export function isTakenDown(article: { readonly taken_down_at?: Date | null }): boolean {
+  return (article.taken_down_at ?? null) !== null;
 }
 
 /**
@@ -32,4 +49,4 @@ export function isPublic(article: Pick<ArticleParent, 'status' | 'published_at'>
  * `listed_at` equals a dated article's `published_at`, and its index finds the few future ones.
  */
 export const NEXT_EMBARGO_LIFT_SQL = `select (extract(epoch from min(published_at)) * 1000)::float8 as at from articles
-         where status = 'published' and published_at > now() and listed_at > now()`;
+         where status = 'published' and published_at > now() and listed_at > now() and taken_down_at is null`;

@@ -195,6 +195,21 @@ function byline(card: ArticleCard): string {
   return `<p class="byline">By ${escapeHtml(listNames(card.authors.map((a) => a.name)))}</p>`;
 }
 
+/** The article's corrections, oldest first, as a section of their own (empty when there are none). */
+function corrections(card: ArticleCard): string {
+  const list = card.article.corrections ?? [];
+  if (list.length === 0) return '';
+  return [
+    '<section class="corrections" aria-label="Corrections">',
+    '<p class="kicker">Corrections</p>',
+    ...list.map(
+      (correction) =>
+        `<p class="correction"><time datetime="${escapeHtml(correction.at)}">${escapeHtml(correction.at.slice(0, 10))}</time> ${escapeHtml(correction.text)}</p>`,
+    ),
+    '</section>',
+  ].join('\n');
+}
+
 /** The article card partners frame: `/embed/articles/:slug`. */
 export function renderArticleEmbed(card: ArticleCard, settings: PageSettings, jsonLd: unknown): RenderedPage {
   const image = leadImage(card);
@@ -217,6 +232,7 @@ export function renderArticleEmbed(card: ArticleCard, settings: PageSettings, js
     `<h1>${link(card.url, article.headline)}</h1>`,
     article.standfirst !== null ? `<p class="standfirst">${escapeHtml(article.standfirst)}</p>` : '',
     byline(card),
+    corrections(card),
     link(card.url, `Read on ${settings.providerName} →`, 'more'),
     '</div>',
     '</article>',
@@ -356,6 +372,7 @@ export function renderArticlePage(
     byline(card),
     image.html,
     ...rendered.map((block) => block.html),
+    corrections(card),
     withBody ? '' : `<p>${link(card.url, `Read on ${settings.providerName} →`, 'more')}</p>`,
     `<p>${link(embedUrls.articleEmbed(settings.publicUrl, article.slug, null), 'Embed this article', 'more')}</p>`,
     '</main>',

@@ -55,6 +55,14 @@ export function articleJsonLd(card: ArticleCard, publisher: Publisher): JsonLd {
     publisher: publisherOf(publisher),
     ...(card.section !== null && { articleSection: card.section.name }),
     inLanguage: article.language,
+    // https://schema.org/correction: each a CorrectionComment with its text and date.
+    ...((article.corrections ?? []).length > 0 && {
+      correction: (article.corrections ?? []).map((correction) => ({
+        '@type': 'CorrectionComment',
+        text: correction.text,
+        datePublished: correction.at,
+      })),
+    }),
   };
 }
 

@@ -27,6 +27,32 @@ export function insertPartner(db: Kysely<Database>, partner: NewPartner): Promis
     .executeTakeFirstOrThrow();
 }
 
+/** Inserts, or gives the partner of that name this key and these rights, live again. */
+export function upsertPartnerByName(db: Kysely<Database>, partner: NewPartner): Promise<PartnerRow> {
+  return db
+    .insertInto('partners')
+    .values({
+      name: partner.name,
+      key_prefix: partner.keyPrefix,
+      key_hash: partner.keyHash,
+      origins: [...partner.origins],
+      scopes: [...partner.scopes],
+      rate_limit_per_minute: partner.rateLimitPerMinute,
+      cost_budget: partner.costBudget,
+    })
+    .onConflict((oc) =>
+      oc.column('name').doUpdateSet({
+        key_prefix: partner.keyPrefix,
+        key_hash: partner.keyHash,
+        scopes: [...partner.scopes],
+        key_created_at: sql`now()`,
+        revoked_at: null,
+      }),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
 /** The partner holding the key with this prefix, revoked or not (the caller decides). */
 export function findPartnerByKeyPrefix(
   db: Kysely<Database>,

@@ -4,7 +4,8 @@ import type { Scope, Viewer } from '../../shared/viewer.ts';
 import { generatePartnerKey } from './partner-key.ts';
 import * as repository from './partners.repository.ts';
 
-export const partnerScopes: readonly Scope[] = ['preview', 'body', 'developer'];
+/** Every scope a key may hold; none is given by default, so `editor` and `admin` only when asked for. */
+export const partnerScopes: readonly Scope[] = ['preview', 'body', 'developer', 'editor', 'admin'];
 
 export class PartnerInputError extends Error {
   override name = 'PartnerInputError';
@@ -97,6 +98,27 @@ export async function rotatePartnerKey(
   const key = generatePartnerKey();
   const partner = await repository.replacePartnerKey(db, id, key);
   return partner ? { partner, key: key.key } : undefined;
+}
+
+/** The partner a gateway on embedded PGlite keeps for the CLI on its machine (src/shared/server-address-file.ts). */
+export const LOCAL_CLI_PARTNER = 'byline cli (this machine)';
+
+/**
+ * Gives the local CLI partner a fresh key with every scope (creating it, or reviving it after a
+ * restart), and returns the key: it exists in clear only in the server's address file.
+ */
+export async function issueLocalCliKey(db: Kysely<Database>): Promise<string> {
+  const key = generatePartnerKey();
+  await repository.upsertPartnerByName(db, {
+    name: LOCAL_CLI_PARTNER,
+    keyPrefix: key.prefix,
+    keyHash: key.hash,
+    origins: [],
+    scopes: partnerScopes,
+    rateLimitPerMinute: null,
+    costBudget: null,
+  });
+  return key.key;
 }
 
 /** The viewer a live partner's key stands for. */
