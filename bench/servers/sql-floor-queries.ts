@@ -8,6 +8,9 @@ import { bodyHighlight, headlineHighlight, searchQuery, searchScore } from './se
 const visible = (alias: string) => `${alias}.status = 'published' and ${alias}.published_at <= now()`;
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const canonical = (alias: string) => `coalesce(${alias}.url, $2 || '/articles/' || ${alias}.slug)`;
+/** An image URL as Byline answers it: a path Byline serves itself (`/media/…`) joined to the public URL. */
+const media = (column: string) =>
+  `case when ${column} like '/media/%' then $2 || ${column} else ${column} end`;
 
 export const floorQueries = {
   'article-page': `
@@ -29,7 +32,7 @@ export const floorQueries = {
       'section', (select json_build_object('slug', s.slug, 'name', s.name) from sections s where s.id = a.section_id),
       'tags', coalesce((select json_agg(json_build_object('slug', t.slug, 'name', t.name) order by at.position)
         from article_tags at join tags t on t.id = at.tag_id where at.article_id = a.id), '[]'),
-      'leadImage', (select json_build_object('url', i.url, 'caption', i.caption, 'credit', i.credit, 'alt', i.alt,
+      'leadImage', (select json_build_object('url', ${media('i.url')}, 'caption', i.caption, 'credit', i.credit, 'alt', i.alt,
         'width', i.width, 'height', i.height) from images i where i.id = a.lead_image_id),
       'authors', coalesce((select json_agg(json_build_object('slug', p.slug, 'name', p.name, 'honorific', p.honorific)
         order by aa.position) from article_authors aa join people p on p.id = aa.person_id where aa.article_id = a.id), '[]'),
@@ -40,7 +43,7 @@ export const floorQueries = {
         end) order by q.ordinal) from q), '[]'),
       'relatedLinks', coalesce((select json_agg(json_build_object('title', l.title,
         'url', coalesce(l.url, $2 || '/articles/' || l.target_slug), 'label', l.label,
-        'image', case when l.i_url is not null then json_build_object('url', l.i_url, 'alt', l.i_alt) end,
+        'image', case when l.i_url is not null then json_build_object('url', ${media('l.i_url')}, 'alt', l.i_alt) end,
         'target', case when l.t_slug is not null then json_build_object('slug', l.t_slug, 'headline', l.t_headline) end)
         order by l.position) from l), '[]'),
       'body', (select json_agg(case b.block->>'type'
@@ -50,7 +53,7 @@ export const floorQueries = {
         when 'quote' then json_build_object('__typename', 'QuoteBlock', 'quote', (select json_build_object(
           'text', q.text, 'speakerName', q.speaker_name) from q where q.ordinal = (b.block->>'quote')::int))
         when 'image' then json_build_object('__typename', 'ImageBlock', 'image', (select json_build_object(
-          'url', i.url, 'caption', i.caption, 'alt', i.alt, 'width', i.width, 'height', i.height)
+          'url', ${media('i.url')}, 'caption', i.caption, 'alt', i.alt, 'width', i.width, 'height', i.height)
           from images i where i.id = (b.block->>'image')::int))
         when 'relatedLink' then json_build_object('__typename', 'RelatedLinkBlock', 'link', (select json_build_object(
           'title', l.title, 'url', coalesce(l.url, $2 || '/articles/' || l.target_slug))
@@ -64,7 +67,7 @@ export const floorQueries = {
         'slug', a.slug, 'url', ${canonical('a')}, 'headline', a.headline, 'standfirst', a.standfirst,
         'publishedAt', ${iso('a.published_at')},
         'section', json_build_object('slug', s.slug, 'name', s.name),
-        'leadImage', (select json_build_object('url', i.url, 'alt', i.alt, 'width', i.width, 'height', i.height)
+        'leadImage', (select json_build_object('url', ${media('i.url')}, 'alt', i.alt, 'width', i.width, 'height', i.height)
           from images i where i.id = a.lead_image_id),
         'authors', coalesce((select json_agg(json_build_object('slug', p.slug, 'name', p.name) order by aa.position)
           from article_authors aa join people p on p.id = aa.person_id where aa.article_id = a.id), '[]'),
