@@ -18,4 +18,5 @@ export {
   validateSearchText,
   WHOLE_TEXT_HEADLINE,
   withoutHonorifics,
+  SEARCH_CANDIDATES,
 } from './search-text.ts';
