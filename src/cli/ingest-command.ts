@@ -1,6 +1,8 @@
 import { migrateToLatest } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { ingestPaths } from '../ingest/ingest-paths.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { ingestPaths, ingestPathsBulk } from '../ingest/ingest-paths.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { createProgressBar, type ProgressBar } from './progress-bar.ts';
 
@@ -28,6 +30,16 @@ export const runIngest: RunCommand = async (args, config, flags) => {
   try {
     await migrateToLatest(database.db);
     const interactive = Boolean(process.stderr.isTTY) && !flags['quiet'];
+    if (flags['bulk']) {
+      const batchSize = flags['batch-size'] === undefined ? 1000 : Number(flags['batch-size']);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+        console.error(
+          `byline ingest: expected --batch-size from 1 to 10000, got ${JSON.stringify(flags['batch-size'])}`,
+        );
+        return EXIT.usage;
+      }
+      return await runBulk(database.db, args, interactive, batchSize, stop.signal, () => stoppedBy);
+    }
     const perFile = Boolean(flags['verbose']) || (!interactive && !flags['quiet']);
     let bar: ProgressBar | undefined;
     const summary = await ingestPaths(
@@ -66,3 +78,44 @@ export const runIngest: RunCommand = async (args, config, flags) => {
     for (const [signal, listener] of listeners) process.off(signal, listener);
   }
 };
+
+/** `--bulk`: batches of a thousand articles per transaction, into an empty or a live database. */
+async function runBulk(
+  db: Kysely<Database>,
+  args: readonly string[],
+  interactive: boolean,
+  batchSize: number,
+  stop: AbortSignal,
+  stoppedBy: () => keyof typeof STOP_SIGNALS | undefined,
+): Promise<number> {
+  let bar: ProgressBar | undefined;
+  const started = performance.now();
+  const summary = await ingestPathsBulk(db, args, {
+    stop,
+    batchSize,
+    onInvalid: (result) => {
+      for (const line of result.problems) {
+        if (bar) bar.log(line);
+        else console.error(line);
+      }
+    },
+    onBatch: (_, files, total) => {
+      bar ??= interactive
+        ? createProgressBar(process.stderr, total, { label: 'ingest', unit: 'files' })
+        : undefined;
+      bar?.tick(files);
+    },
+  });
+  bar?.finish();
+  for (const problem of summary.problems) console.error(problem);
+  const seconds = (performance.now() - started) / 1000;
+  const failed = summary.failed + summary.invalid.length;
+  const signal = stoppedBy();
+  console.log(
+    `${summary.created + summary.updated + summary.unchanged} landed (${summary.created} created, ${summary.updated} updated, ` +
+      `${summary.unchanged} unchanged), ${failed} failed in ${seconds.toFixed(1)} s` +
+      (signal ? `; stopped by ${signal} between batches` : ''),
+  );
+  if (signal) return STOP_SIGNALS[signal];
+  return failed > 0 ? EXIT.failure : EXIT.ok;
+}

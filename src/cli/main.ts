@@ -31,11 +31,16 @@ export const commands: Record<string, Command> = {
   },
   ingest: {
     summary: 'Ingest article JSON files or directories',
-    usage: 'byline ingest [--quiet | --verbose] <file|dir>…',
-    help: 'Validates each file (docs/content-format.md) and writes each valid article in its own transaction.\nExits 1 when any file failed; the good files still land. On a terminal a progress bar shows the rate\nand ETA; piped, it prints one line per file instead (--quiet: failures and the summary only).\nSIGTERM or SIGINT stops it after the current article and prints what landed (exit 143 or 130).',
+    usage: 'byline ingest [--quiet | --verbose] [--bulk] <file|dir>…',
+    help: 'Validates each file (docs/content-format.md) and writes each valid article in its own transaction.\nExits 1 when any file failed; the good files still land. On a terminal a progress bar shows the rate\nand ETA; piped, it prints one line per file instead (--quiet: failures and the summary only).\nSIGTERM or SIGINT stops it after the current article and prints what landed (exit 143 or 130).\n--bulk writes a thousand articles per transaction (an archive import, into an empty or a live database):\nfiles already stored unchanged are skipped, so a re-run after a stop or a kill resumes where it was.',
     flags: {
       quiet: { type: 'boolean', short: 'q', description: 'Print only failures and the summary' },
       verbose: { type: 'boolean', short: 'v', description: 'Print one line per file, on a terminal too' },
+      bulk: {
+        type: 'boolean',
+        description: 'Write in batches of 1,000 articles per transaction (archive import)',
+      },
+      'batch-size': { type: 'string', description: 'With --bulk: articles per transaction (default 1000)' },
     },
     load: async () => (await import('./ingest-command.ts')).runIngest,
   },

@@ -79,7 +79,13 @@ function databaseUrl(adminUrl: string, name: string): string {
 }
 
 // Built while the machine may be busy with a second run: a request-sized timeout would fail setup.
-const SETUP_TIMEOUTS = { acquireTimeoutMs: 30_000, statementTimeoutMs: 120_000 };
+// The PGlite images are built at the same time on this thread, and its WebAssembly holds the event
+// loop for seconds: the Postgres migration's transaction sits idle meanwhile.
+const SETUP_TIMEOUTS = {
+  acquireTimeoutMs: 30_000,
+  statementTimeoutMs: 120_000,
+  idleInTransactionTimeoutMs: 120_000,
+};
 
 async function buildPostgresTemplates(adminUrl: string, names: PostgresTemplates): Promise<void> {
   await admin(adminUrl, (client) => client.query(`create database ${names.migrated}`));
