@@ -12,7 +12,7 @@ export const MAX_QUERY_LENGTH = 500;
  * archive); the newest matches come in listing order from `articles_listed_at_idx`, so the work is
  * bounded whatever the word. The same rule on every engine, so the answers are the same too.
  */
-export const SEARCH_CANDIDATES = 1000;
+export const SEARCH_CANDIDATES = 200;
 
 /** The one text search configuration of migration 202611270002 (english stemming, accents folded). */
 export const TEXT_SEARCH_CONFIG = 'byline_english';

@@ -34,8 +34,8 @@ export interface SearchPageQuery {
 // (https://www.postgresql.org/docs/15/textsearch-controls.html#TEXTSEARCH-RANKING).
 export const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 
-/** Up to this many matches `totalCount` is exact: it is the candidate bound, counted on the same path. */
-export const EXACT_COUNT_LIMIT = SEARCH_CANDIDATES;
+/** Up to this many matches `totalCount` is exact (found newest first, as the candidates are); past it, an estimate. */
+export const EXACT_COUNT_LIMIT = 1000;
 
 /**
  * Text rank times a mild recency boost: ×1.25 for an article published at `asOf`, fading to ×1 over
@@ -107,13 +107,16 @@ export async function searchArticles(
 ) {
   const hits = pageHits(db, viewer, page, candidates);
   // Highlights only for the rows of the page: ts_headline re-parses the text, so it is the costly part.
+  // The row past the page only says there is a next page: it gets no highlights.
   const { rows } = await sql<SearchRow>`
     select hits.id, hits.score, hits.listed_at,
-      ts_headline(${config}, ${strip(sql`a.headline`)}, q.search_query, ${WHOLE_TEXT_HEADLINE}) as headline_html,
-      case when a.standfirst is not null
+      case when hits.place <= ${page.limit} then
+        ts_headline(${config}, ${strip(sql`a.headline`)}, q.search_query, ${WHOLE_TEXT_HEADLINE}) end as headline_html,
+      case when hits.place <= ${page.limit} and a.standfirst is not null
         then ts_headline(${config}, ${strip(sql`a.standfirst`)}, q.search_query, ${WHOLE_TEXT_HEADLINE}) end as standfirst_html,
-      nullif(ts_headline(${config}, ${strip(sql`byline_article_body_text(a.id)`)}, q.search_query, ${FRAGMENTS_HEADLINE}), '') as body_html
-    from (${hits}) as hits
+      case when hits.place <= ${page.limit} then
+        nullif(ts_headline(${config}, ${strip(sql`byline_article_body_text(a.id)`)}, q.search_query, ${FRAGMENTS_HEADLINE}), '') end as body_html
+    from (select *, row_number() over () as place from (${hits}) as ordered) as hits
     join articles a on a.id = hits.id
     cross join ${tsquery(page.text)} as q (search_query)
     order by ${page.order === 'relevance' ? sql`hits.score desc, hits.id desc` : sql`hits.listed_at desc, hits.id desc`}`.execute(
