@@ -73,6 +73,13 @@ export interface LoadDatasetOptions {
   readonly batchSize?: number;
   /** Where the progress bar is drawn (only on a TTY). */
   readonly progress?: ProgressStream;
+  /**
+   * Documents `from` … `articles − 1` only, of the data set shaped (catalog, popularity) for `shape`
+   * articles: `--shape 1000000 --from 1000000 --articles 1100000` continues a 1M data set with 100k
+   * more (published after it, so partly embargoed), an archive import into a live database.
+   */
+  readonly from?: number;
+  readonly shape?: number;
 }
 
 export interface LoadDatasetResult {
@@ -82,12 +89,17 @@ export interface LoadDatasetResult {
 }
 
 /** Generated article `index`, validated as ingest validates a file: invalid generated data fails loudly. */
-function* validDocuments(articles: number, seed: number): Generator<ArticleDocument> {
-  const shape = datasetShape(articles);
+function* validDocuments(
+  articles: number,
+  seed: number,
+  from = 0,
+  shapeOf = articles,
+): Generator<ArticleDocument> {
+  const shape = datasetShape(shapeOf);
   const catalog = generateCatalog(shape, seed);
   const samplers = createSamplers(shape);
   // Oldest first, so related links mostly find their (earlier) targets already stored.
-  for (let index = 0; index < articles; index++) {
+  for (let index = from; index < articles; index++) {
     const validation = validateArticleDocument(generateArticle(shape, catalog, samplers, seed, index));
     if (!validation.ok) {
       throw new Error(
@@ -107,6 +119,8 @@ async function isEmpty(db: Kysely<Database>): Promise<boolean> {
 /** Builds the data set; resolves with what it wrote. The CLI's work, callable from tests. */
 export async function loadDataset(options: LoadDatasetOptions): Promise<LoadDatasetResult> {
   const { articles, seed, databaseUrl: url, method = 'bulk', concurrency = 1 } = options;
+  const from = options.from ?? 0;
+  const shape = options.shape ?? articles;
   await ensureDatabase(url, options.fresh ?? false);
   const database = await openDatabase({
     databaseUrl: url,
@@ -118,13 +132,13 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadData
   const started = performance.now();
   try {
     await migrateToLatest(database.db);
-    const progress = createProgressBar(options.progress ?? process.stderr, articles, {
+    const progress = createProgressBar(options.progress ?? process.stderr, articles - from, {
       label: 'bench:data',
       unit: 'articles',
     });
     const outcomes = { created: 0, updated: 0, unchanged: 0 };
     if (method === 'bulk' && (await isEmpty(database.db))) {
-      await bulkLoadArticles(database.db, validDocuments(articles, seed), {
+      await bulkLoadArticles(database.db, validDocuments(articles, seed, from, shape), {
         ...(options.batchSize ? { batchSize: options.batchSize } : {}),
         onBatch: (count) => {
           outcomes.created += count;
@@ -133,7 +147,7 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadData
       });
     } else if (method === 'bulk') {
       // A database with content, perhaps serving: batches of their own, as `byline ingest --bulk`.
-      const result = await bulkIngestArticles(database.db, validDocuments(articles, seed), {
+      const result = await bulkIngestArticles(database.db, validDocuments(articles, seed, from, shape), {
         ...(options.batchSize ? { batchSize: options.batchSize } : {}),
         onBatch: (_, count) => progress.tick(count),
       });
@@ -143,7 +157,7 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadData
       outcomes.updated += result.updated;
       outcomes.unchanged += result.unchanged;
     } else {
-      const documents = validDocuments(articles, seed);
+      const documents = validDocuments(articles, seed, from, shape);
       const worker = async () => {
         for (let next = documents.next(); !next.done; next = documents.next()) {
           for (let attempt = 1; ; attempt++) {
@@ -165,9 +179,10 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadData
     await sql`analyze`.execute(database.db);
     // Recorded on the database so `npm run bench` can say which data set it measured.
     const name = new URL(url).pathname.slice(1);
-    await sql
-      .raw(`comment on database ${name} is 'bench:data --articles ${articles} --seed ${seed}'`)
-      .execute(database.db);
+    if (from === 0)
+      await sql
+        .raw(`comment on database ${name} is 'bench:data --articles ${articles} --seed ${seed}'`)
+        .execute(database.db);
     const counts = await sql<{ table: string; rows: number }>`
       select 'articles' as table, count(*)::int as rows from articles
       union all select 'sections', count(*)::int from sections
@@ -199,6 +214,8 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<numb
       method: { type: 'string', default: 'bulk' },
       concurrency: { type: 'string', default: '1' },
       fresh: { type: 'boolean', default: false },
+      from: { type: 'string', default: '0' },
+      shape: { type: 'string' },
     },
     strict: true,
   });
@@ -238,9 +255,12 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<numb
     method,
     concurrency,
     fresh: values.fresh,
+    from: Number(values.from),
+    shape: values.shape === undefined ? articles : Number(values.shape),
   });
   console.log(
-    `bench:data: ${articles} articles (seed ${seed}, ${method}) in ${seconds.toFixed(1)} s: ` +
+    `bench:data: ${articles - Number(values.from)} articles (seed ${seed}, ${method}) in ${seconds.toFixed(1)} s ` +
+      `(${((articles - Number(values.from)) / seconds).toFixed(0)} articles/s): ` +
       `${outcomes.created} created, ${outcomes.updated} updated, ${outcomes.unchanged} unchanged`,
   );
   console.log(

@@ -115,7 +115,11 @@ async function scenarios(): Promise<Scenario[]> {
     variables: [{ slug }],
     statement: async (db) => {
       const person = await one<{ id: number }>('select id from people where slug = $1', [slug]);
-      return listQuotes(db, anonymousViewer, { filter: { speakerPersonId: person.id }, limit: 20, after: undefined });
+      return listQuotes(db, anonymousViewer, {
+        filter: { speakerPersonId: person.id },
+        limit: 20,
+        after: undefined,
+      });
     },
   });
   return [
@@ -142,7 +146,9 @@ async function scenarios(): Promise<Scenario[]> {
       query: `query ($slug: String!) { article(slug: $slug) { relatedArticles(first: 5) { score reasons article { slug headline } } } }`,
       variables: articles,
       statement: async (db) => {
-        const article = await one<{ id: number }>('select id from articles where slug = $1', [articles[0]!.slug]);
+        const article = await one<{ id: number }>('select id from articles where slug = $1', [
+          articles[0]!.slug,
+        ]);
         return findRelatedArticles(db, anonymousViewer, [article.id], 5);
       },
     },
@@ -165,12 +171,18 @@ async function scenarios(): Promise<Scenario[]> {
   ];
 }
 
-async function request(scenario: Scenario, index: number): Promise<{ ms: number; status: number; errors: boolean }> {
+async function request(
+  scenario: Scenario,
+  index: number,
+): Promise<{ ms: number; status: number; errors: boolean }> {
   const started = performance.now();
   const response = await fetch(`http://127.0.0.1:${PORT}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: scenario.query, variables: scenario.variables[index % scenario.variables.length] }),
+    body: JSON.stringify({
+      query: scenario.query,
+      variables: scenario.variables[index % scenario.variables.length],
+    }),
   });
   const body = (await response.json()) as { errors?: unknown[] };
   return { ms: performance.now() - started, status: response.status, errors: Boolean(body.errors?.length) };
@@ -257,7 +269,10 @@ async function main() {
   const lines: string[] = [
     `# bench:scale — ${size.comment ?? 'unknown data set'} — ${new Date().toISOString()}`,
     '',
-    `Database size: ${size.size}. Load average at start: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+    `Database size: ${size.size}. Load average at start: ${(await import('node:os'))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}.`,
     '',
   ];
   // Cold: Byline just started, the first request of each kind.
@@ -265,7 +280,9 @@ async function main() {
   const cold: string[] = [];
   for (const scenario of list) {
     const result = await request(scenario, 0);
-    cold.push(`| ${scenario.name} | ${result.ms.toFixed(0)} | ${result.status}${result.errors ? ' (errors)' : ''} |`);
+    cold.push(
+      `| ${scenario.name} | ${result.ms.toFixed(0)} | ${result.status}${result.errors ? ' (errors)' : ''} |`,
+    );
   }
   // Warm, in sequence.
   const rows: { name: string; p50: number; p99: number; failures: number }[] = [];
@@ -280,7 +297,9 @@ async function main() {
     }
     times.sort((a, b) => a - b);
     rows.push({ name: scenario.name, p50: percentile(times, 50), p99: percentile(times, 99), failures });
-    console.error(`${scenario.name}: p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms`);
+    console.error(
+      `${scenario.name}: p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms`,
+    );
   }
   lines.push(
     `## Single requests in sequence (${REQUESTS} each, uncached, warm)`,
@@ -297,7 +316,9 @@ async function main() {
   const tp: string[] = [`| article page | ${article.rps.toFixed(1)} | 1.00 | ${article.failed} |`];
   for (const name of ['search, common word', 'search, popular person', 'quote search']) {
     const result = await throughput(byName(name), concurrency, seconds);
-    tp.push(`| ${name} | ${result.rps.toFixed(1)} | ${(result.rps / article.rps).toFixed(2)} | ${result.failed} |`);
+    tp.push(
+      `| ${name} | ${result.rps.toFixed(1)} | ${(result.rps / article.rps).toFixed(2)} | ${result.failed} |`,
+    );
   }
   lines.push(
     `## Throughput at c=${concurrency} (${seconds} s each, uncached)`,
@@ -328,7 +349,10 @@ async function main() {
   await mkdir('bench/results', { recursive: true });
   const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', 'T');
   await writeFile(`bench/results/${stamp}-${values.label}.md`, report);
-  await writeFile(`bench/results/${stamp}-${values.label}.json`, JSON.stringify({ rows, size: size.size }, null, 2));
+  await writeFile(
+    `bench/results/${stamp}-${values.label}.json`,
+    JSON.stringify({ rows, size: size.size }, null, 2),
+  );
   await pool.end();
 }
 
