@@ -3,9 +3,19 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bulkLoadArticles } from '../bench/dataset/bulk-load-articles.ts';
 import { loadDataset } from '../bench/dataset/load.ts';
 import { validateArticleDocument, type ArticleDocument } from '../src/ingest/article-document.ts';
-import { ingestArticle } from '../src/ingest/ingest-article.ts';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createSamplers, datasetShape, generateArticle, generateCatalog } from '../bench/dataset/generate.ts';
+import { bulkIngestArticles } from '../src/ingest/bulk-ingest.ts';
+import { contentHash, ingestArticle } from '../src/ingest/ingest-article.ts';
 import { createPostgresDatabase, describePostgres, type TestDatabase } from './helpers/engines.ts';
+import { eventually } from './helpers/waiting.ts';
 import { makeArticle } from './helpers/fixtures.ts';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * The bulk path of `bench:data` writes exactly the rows ingest writes: the same documents through
@@ -45,7 +55,9 @@ const TABLES: Record<string, string> = {
     from article_mentions l join articles a on a.id = l.article_id order by a.slug, l.position`,
   article_organizations: `select l.* from article_organizations l join articles a on a.id = l.article_id
     order by a.slug, l.position`,
-  quotes: 'select q.* from quotes q join articles a on a.id = q.article_id order by a.slug, q.ordinal',
+  quotes: `select q.id, q.article_id, q.ordinal, q.block_position, q.text, q.context, q.speaker_person_id,
+      q.speaker_organization_id, q.speaker_name, ${listedAt('q')}
+    from quotes q join articles a on a.id = q.article_id order by a.slug, q.ordinal`,
   related_links: `select l.* from related_links l join articles a on a.id = l.article_id
     order by a.slug, l.position`,
   article_search: `select s.article_id, s.document::text as document
@@ -133,16 +145,6 @@ describePostgres('bench:data --method bulk, on the generated data set', () => {
     expect(row).toEqual({ drafts: 4, targeted: expect.any(Number), untargeted: 0 });
     expect(row!.targeted).toBeGreaterThan(100);
   });
-
-  it('refuses a database that already holds articles: expected an empty database or --fresh', async () => {
-    await expect(
-      loadDataset({ articles: 10, seed: 1, databaseUrl: urls.bulk, method: 'bulk', progress: silent }),
-    ).rejects.toThrow(/expected an empty database or --fresh, got 150 articles/);
-    const [row] = (await query(urls.bulk, 'select count(*)::int as articles from articles')) as {
-      articles: number;
-    }[];
-    expect(row!.articles).toBe(150);
-  });
 });
 
 describePostgres('bench:data --method bulk, on documents with forward links', (postgres) => {
@@ -217,4 +219,149 @@ describePostgres('bench:data --method bulk, on documents with forward links', (p
       await database.drop();
     }
   });
+});
+
+/** The generated data set's documents 0 … count−1, validated. */
+function generatedDocuments(count: number, seed = 42): ArticleDocument[] {
+  const shape = datasetShape(count);
+  const catalog = generateCatalog(shape, seed);
+  const samplers = createSamplers(shape);
+  return Array.from({ length: count }, (_, index) => {
+    const validation = validateArticleDocument(generateArticle(shape, catalog, samplers, seed, index));
+    if (!validation.ok) throw new Error(JSON.stringify(validation.problems));
+    return validation.document;
+  });
+}
+
+describePostgres('bulk ingest into a database that already holds content', (postgres) => {
+  const databases: TestDatabase[] = [];
+  const urls = { ingest: '', bulk: '' };
+  const documents = generatedDocuments(150);
+  let result: Awaited<ReturnType<typeof bulkIngestArticles>>;
+
+  beforeAll(async () => {
+    for (const method of ['ingest', 'bulk'] as const) {
+      const database = await postgres.open();
+      databases.push(database);
+      urls[method] = database.url!;
+      // The same content first, one by one: the first 60 articles and the people, tags and images they name.
+      for (const document of documents.slice(0, 60)) await ingestArticle(database.handle.db, document);
+      if (method === 'ingest') {
+        for (const document of documents) await ingestArticle(database.handle.db, document);
+      } else {
+        // Batches of 40: links to earlier articles cross batches, and the first 60 are stored already.
+        result = await bulkIngestArticles(database.handle.db, documents, { batchSize: 40 });
+      }
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const database of databases) await database.drop();
+  });
+
+  itWritesTheSameRows(() => urls);
+
+  it('skips what is stored unchanged and writes the rest in bulk', () => {
+    expect(result).toMatchObject({ created: 90, updated: 0, unchanged: 60, failed: 0, oneByOne: 0 });
+  });
+
+  it('is idempotent: a second run changes nothing', async () => {
+    const before = await query(urls.bulk, TABLES['articles']!);
+    const again = await bulkIngestArticles(databases[1]!.handle.db, documents, { batchSize: 40 });
+    expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 150, failed: 0 });
+    expect(await query(urls.bulk, TABLES['articles']!)).toEqual(before);
+  });
+
+  it('hands a changed article to one-by-one ingest, which updates it', async () => {
+    const changed = { ...documents[3]!, headline: 'A changed headline for the bulk test' };
+    const run = await bulkIngestArticles(databases[1]!.handle.db, [documents[2]!, changed], {
+      batchSize: 40,
+    });
+    expect(run).toMatchObject({ created: 0, updated: 1, unchanged: 1, oneByOne: 1 });
+    const [row] = (await query(
+      urls.bulk,
+      `select a.headline, s.document::text like '%''bulk'':%' as searchable from articles a
+         join article_search s on s.article_id = a.id where a.slug = '${changed.slug}'`,
+    )) as { headline: string; searchable: boolean }[];
+    expect(row).toEqual({ headline: changed.headline, searchable: true });
+  });
+});
+
+describePostgres('byline ingest --bulk, killed mid-import', (postgres) => {
+  let database: TestDatabase;
+  let directory: string;
+  const documents = generatedDocuments(600, 7);
+  const run = (signal?: AbortSignal) =>
+    execFileAsync(
+      'node_modules/.bin/node',
+      ['bin/byline.mjs', 'ingest', '--bulk', '--batch-size', '50', '--quiet', directory],
+      { env: { ...process.env, DATABASE_URL: database.url!, NODE_ENV: 'production' }, signal },
+    );
+
+  beforeAll(async () => {
+    database = await postgres.open();
+    // Content that is there before the import, as on a live site.
+    for (const document of documents.slice(0, 20)) await ingestArticle(database.handle.db, document);
+    directory = await mkdtemp(path.join(tmpdir(), 'byline-bulk-'));
+    await Promise.all(
+      documents.map((document, index) =>
+        writeFile(path.join(directory, `${String(index).padStart(4, '0')}.json`), JSON.stringify(document)),
+      ),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await database?.drop();
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  const count = async () =>
+    ((await query(database.url!, 'select count(*)::int as n from articles')) as { n: number }[])[0]!.n;
+
+  it('keeps what landed before a SIGKILL, and a re-run skips it and finishes the rest', async () => {
+    const child = spawn(
+      'node_modules/.bin/node',
+      ['bin/byline.mjs', 'ingest', '--bulk', '--batch-size', '50', '--quiet', directory],
+      { env: { ...process.env, DATABASE_URL: database.url!, NODE_ENV: 'production' }, stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // Killed once at least one batch has committed and before the import is done.
+    await eventually(async () => ((await count()) > 20 ? true : undefined), 1200, 'a first batch to commit');
+    child.kill('SIGKILL');
+    await exited;
+    const landed = await count();
+    expect(landed).toBeLessThan(600);
+
+    const { stdout } = await run();
+    const [, created, , unchanged] = /(\d+) landed \((\d+) created, (\d+) updated, (\d+) unchanged\)/
+      .exec(stdout)!
+      .slice(1)
+      .map(Number);
+    expect(unchanged).toBe(landed);
+    expect(created).toBe(600 - landed);
+
+    const [row] = (await query(
+      database.url!,
+      `select (select count(*)::int from articles) as articles,
+         (select count(*)::int from article_search) as searchable,
+         (select count(*)::int from quotes) as quotes,
+         (select count(*)::int from related_links l join articles t on t.slug = l.target_slug
+            where l.target_article_id is distinct from t.id) as unresolved`,
+    )) as { articles: number; searchable: number; quotes: number; unresolved: number }[];
+    expect(row).toEqual({
+      articles: 600,
+      searchable: 600,
+      quotes: documents.reduce((sum, document) => sum + (document.quotes?.length ?? 0), 0),
+      unresolved: 0,
+    });
+    const hashes = (await query(database.url!, 'select slug, content_hash from articles order by slug')) as {
+      slug: string;
+      content_hash: string;
+    }[];
+    expect(hashes).toEqual(
+      documents
+        .map((document) => ({ slug: document.slug, content_hash: contentHash(document) }))
+        .sort((a, b) => (a.slug < b.slug ? -1 : 1)),
+    );
+  }, 300_000);
 });

@@ -4,8 +4,9 @@
  * Builds the benchmark data set in a real Postgres. Two methods write the same rows (proven by
  * tests/bench-data-bulk.test.ts):
  * - `bulk` (default): the documents become ingest's rows through ingest's own row-building code,
- *   written a batch of articles per statement per table in one transaction (bulk-load-articles.ts);
- *   only into an empty database (or with `--fresh`, which drops it first);
+ *   written a batch of articles per statement per table: into an empty database in one transaction
+ *   with the secondary indexes rebuilt once at the end (bulk-load-articles.ts); into a database with
+ *   content, a transaction per batch that skips what is stored (src/ingest/bulk-ingest.ts);
  * - `ingest`: each document through `ingestArticle`, one transaction each. Idempotent: re-running with
  *   the same seed changes nothing. `--concurrency` above 1 contends on the hot (Zipf) tag and people rows
  *   that every ingest upserts and locks, and deadlocks are retried: on a 2-core box 1 was fastest.
@@ -18,6 +19,9 @@ import { openDatabase } from '../../src/db/open-database.ts';
 import { validateArticleDocument } from '../../src/ingest/article-document.ts';
 import type { ArticleDocument } from '../../src/ingest/article-document.ts';
 import { ingestArticle } from '../../src/ingest/ingest-article.ts';
+import { bulkIngestArticles } from '../../src/ingest/bulk-ingest.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { Kysely } from 'kysely';
 import { bulkLoadArticles } from './bulk-load-articles.ts';
 import { createSamplers, datasetShape, generateArticle, generateCatalog } from './generate.ts';
 import { createProgressBar, type ProgressStream } from '../../src/cli/progress-bar.ts';
@@ -69,6 +73,13 @@ export interface LoadDatasetOptions {
   readonly batchSize?: number;
   /** Where the progress bar is drawn (only on a TTY). */
   readonly progress?: ProgressStream;
+  /**
+   * Documents `from` … `articles − 1` only, of the data set shaped (catalog, popularity) for `shape`
+   * articles: `--shape 1000000 --from 1000000 --articles 1100000` continues a 1M data set with 100k
+   * more (published after it, so partly embargoed), an archive import into a live database.
+   */
+  readonly from?: number;
+  readonly shape?: number;
 }
 
 export interface LoadDatasetResult {
@@ -78,12 +89,17 @@ export interface LoadDatasetResult {
 }
 
 /** Generated article `index`, validated as ingest validates a file: invalid generated data fails loudly. */
-function* validDocuments(articles: number, seed: number): Generator<ArticleDocument> {
-  const shape = datasetShape(articles);
+function* validDocuments(
+  articles: number,
+  seed: number,
+  from = 0,
+  shapeOf = articles,
+): Generator<ArticleDocument> {
+  const shape = datasetShape(shapeOf);
   const catalog = generateCatalog(shape, seed);
   const samplers = createSamplers(shape);
   // Oldest first, so related links mostly find their (earlier) targets already stored.
-  for (let index = 0; index < articles; index++) {
+  for (let index = from; index < articles; index++) {
     const validation = validateArticleDocument(generateArticle(shape, catalog, samplers, seed, index));
     if (!validation.ok) {
       throw new Error(
@@ -94,9 +110,17 @@ function* validDocuments(articles: number, seed: number): Generator<ArticleDocum
   }
 }
 
+/** Whether the database holds no article yet: the fast path (indexes rebuilt once) is for that case. */
+async function isEmpty(db: Kysely<Database>): Promise<boolean> {
+  const { rows } = await sql<{ any: boolean }>`select exists (select 1 from articles) as any`.execute(db);
+  return !rows[0]!.any;
+}
+
 /** Builds the data set; resolves with what it wrote. The CLI's work, callable from tests. */
 export async function loadDataset(options: LoadDatasetOptions): Promise<LoadDatasetResult> {
   const { articles, seed, databaseUrl: url, method = 'bulk', concurrency = 1 } = options;
+  const from = options.from ?? 0;
+  const shape = options.shape ?? articles;
   await ensureDatabase(url, options.fresh ?? false);
   const database = await openDatabase({
     databaseUrl: url,
@@ -108,21 +132,32 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadData
   const started = performance.now();
   try {
     await migrateToLatest(database.db);
-    const progress = createProgressBar(options.progress ?? process.stderr, articles, {
+    const progress = createProgressBar(options.progress ?? process.stderr, articles - from, {
       label: 'bench:data',
       unit: 'articles',
     });
     const outcomes = { created: 0, updated: 0, unchanged: 0 };
-    if (method === 'bulk') {
-      await bulkLoadArticles(database.db, validDocuments(articles, seed), {
+    if (method === 'bulk' && (await isEmpty(database.db))) {
+      await bulkLoadArticles(database.db, validDocuments(articles, seed, from, shape), {
         ...(options.batchSize ? { batchSize: options.batchSize } : {}),
         onBatch: (count) => {
           outcomes.created += count;
           progress.tick(count);
         },
       });
+    } else if (method === 'bulk') {
+      // A database with content, perhaps serving: batches of their own, as `byline ingest --bulk`.
+      const result = await bulkIngestArticles(database.db, validDocuments(articles, seed, from, shape), {
+        ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+        onBatch: (_, count) => progress.tick(count),
+      });
+      if (result.failed > 0)
+        throw new Error(`bulk ingest refused ${result.failed}: ${result.problems.join('; ')}`);
+      outcomes.created += result.created;
+      outcomes.updated += result.updated;
+      outcomes.unchanged += result.unchanged;
     } else {
-      const documents = validDocuments(articles, seed);
+      const documents = validDocuments(articles, seed, from, shape);
       const worker = async () => {
         for (let next = documents.next(); !next.done; next = documents.next()) {
           for (let attempt = 1; ; attempt++) {
@@ -144,9 +179,10 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<LoadData
     await sql`analyze`.execute(database.db);
     // Recorded on the database so `npm run bench` can say which data set it measured.
     const name = new URL(url).pathname.slice(1);
-    await sql
-      .raw(`comment on database ${name} is 'bench:data --articles ${articles} --seed ${seed}'`)
-      .execute(database.db);
+    if (from === 0)
+      await sql
+        .raw(`comment on database ${name} is 'bench:data --articles ${articles} --seed ${seed}'`)
+        .execute(database.db);
     const counts = await sql<{ table: string; rows: number }>`
       select 'articles' as table, count(*)::int as rows from articles
       union all select 'sections', count(*)::int from sections
@@ -178,6 +214,8 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<numb
       method: { type: 'string', default: 'bulk' },
       concurrency: { type: 'string', default: '1' },
       fresh: { type: 'boolean', default: false },
+      from: { type: 'string', default: '0' },
+      shape: { type: 'string' },
     },
     strict: true,
   });
@@ -217,9 +255,12 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<numb
     method,
     concurrency,
     fresh: values.fresh,
+    from: Number(values.from),
+    shape: values.shape === undefined ? articles : Number(values.shape),
   });
   console.log(
-    `bench:data: ${articles} articles (seed ${seed}, ${method}) in ${seconds.toFixed(1)} s: ` +
+    `bench:data: ${articles - Number(values.from)} articles (seed ${seed}, ${method}) in ${seconds.toFixed(1)} s ` +
+      `(${((articles - Number(values.from)) / seconds).toFixed(0)} articles/s): ` +
       `${outcomes.created} created, ${outcomes.updated} updated, ${outcomes.unchanged} unchanged`,
   );
   console.log(

@@ -1,6 +1,8 @@
 import { migrateToLatest } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { ingestPaths, type FileResult } from '../ingest/ingest-paths.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { ingestPaths, ingestPathsBulk, type FileResult } from '../ingest/ingest-paths.ts';
 import type { ServerTarget } from './server-client.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { createProgressBar, type ProgressBar } from './progress-bar.ts';
@@ -14,7 +16,17 @@ export const runIngest: RunCommand = async (args, config, flags) => {
     console.error('byline ingest: expected at least one file or directory');
     return EXIT.usage;
   }
-  const target = await chooseWriteTarget(config, 'ingest');
+  const bulk = Boolean(flags['bulk']);
+  // A bulk import writes batches straight into PostgreSQL, beside a running server (ingest's own
+  // notifications keep its caches right); through a server's API it would be one document per call.
+  const target =
+    bulk && config.databaseUrl ? ({ kind: 'database' } as const) : await chooseWriteTarget(config, 'ingest');
+  if (bulk && target.kind === 'server') {
+    console.error(
+      `byline ingest --bulk: writes straight to the database, but ${target.found} holds it. Stop that server first, set DATABASE_URL to a PostgreSQL database, or ingest without --bulk to write through the server.`,
+    );
+    return EXIT.config;
+  }
   if (target.kind === 'refused') {
     console.error(target.message);
     return EXIT.config;
@@ -41,6 +53,16 @@ export const runIngest: RunCommand = async (args, config, flags) => {
     else if (target.kind === 'server')
       console.error(`byline ingest: writing through ${target.found} at ${target.url}`);
     const interactive = Boolean(process.stderr.isTTY) && !flags['quiet'];
+    if (bulk && database) {
+      const batchSize = flags['batch-size'] === undefined ? 1000 : Number(flags['batch-size']);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+        console.error(
+          `byline ingest: expected --batch-size from 1 to 10000, got ${JSON.stringify(flags['batch-size'])}`,
+        );
+        return EXIT.usage;
+      }
+      return await runBulk(database.db, args, interactive, batchSize, stop.signal, () => stoppedBy);
+    }
     const perFile = Boolean(flags['verbose']) || (!interactive && !flags['quiet']);
     let bar: ProgressBar | undefined;
     const onFile = (result: FileResult, _index: number, total: number) => {
@@ -77,3 +99,44 @@ export const runIngest: RunCommand = async (args, config, flags) => {
     for (const [signal, listener] of listeners) process.off(signal, listener);
   }
 };
+
+/** `--bulk`: batches of a thousand articles per transaction, into an empty or a live database. */
+async function runBulk(
+  db: Kysely<Database>,
+  args: readonly string[],
+  interactive: boolean,
+  batchSize: number,
+  stop: AbortSignal,
+  stoppedBy: () => keyof typeof STOP_SIGNALS | undefined,
+): Promise<number> {
+  let bar: ProgressBar | undefined;
+  const started = performance.now();
+  const summary = await ingestPathsBulk(db, args, {
+    stop,
+    batchSize,
+    onInvalid: (result) => {
+      for (const line of result.problems) {
+        if (bar) bar.log(line);
+        else console.error(line);
+      }
+    },
+    onBatch: (_, files, total) => {
+      bar ??= interactive
+        ? createProgressBar(process.stderr, total, { label: 'ingest', unit: 'files' })
+        : undefined;
+      bar?.tick(files);
+    },
+  });
+  bar?.finish();
+  for (const problem of summary.problems) console.error(problem);
+  const seconds = (performance.now() - started) / 1000;
+  const failed = summary.failed + summary.invalid.length;
+  const signal = stoppedBy();
+  console.log(
+    `${summary.created + summary.updated + summary.unchanged} landed (${summary.created} created, ${summary.updated} updated, ` +
+      `${summary.unchanged} unchanged), ${failed} failed in ${seconds.toFixed(1)} s` +
+      (signal ? `; stopped by ${signal} between batches` : ''),
+  );
+  if (signal) return STOP_SIGNALS[signal];
+  return failed > 0 ? EXIT.failure : EXIT.ok;
+}

@@ -31,8 +31,8 @@ export const commands: Record<string, Command> = {
   },
   ingest: {
     summary: 'Ingest article JSON files or directories',
-    usage: 'byline ingest [--quiet | --verbose] <file|dir>…',
-    help: 'Validates each file (docs/content-format.md) and writes each valid article in its own transaction.\nExits 1 when any file failed; the good files still land. On a terminal a progress bar shows the rate\nand ETA; piped, it prints one line per file instead (--quiet: failures and the summary only).\nSIGTERM or SIGINT stops it after the current article and prints what landed (exit 143 or 130).\nOne writer: with a server running on this machine (on embedded PGlite it leaves its address in\nBYLINE_RUNTIME_DIR) or named in --server/BYLINE_SERVER_URL, the files go through its API; otherwise\nstraight to DATABASE_URL or BYLINE_DATA_DIR. Writing to an in-memory database of its own is refused.',
+    usage: 'byline ingest [--quiet | --verbose] [--bulk [--batch-size N]] <file|dir>…',
+    help: 'Validates each file (docs/content-format.md) and writes each valid article in its own transaction.\nExits 1 when any file failed; the good files still land. On a terminal a progress bar shows the rate\nand ETA; piped, it prints one line per file instead (--quiet: failures and the summary only).\nSIGTERM or SIGINT stops it after the current article and prints what landed (exit 143 or 130).\nOne writer: with a server running on this machine (on embedded PGlite it leaves its address in\nBYLINE_RUNTIME_DIR) or named in --server/BYLINE_SERVER_URL, the files go through its API; otherwise\nstraight to DATABASE_URL or BYLINE_DATA_DIR. Writing to an in-memory database of its own is refused.\n--bulk writes a thousand articles per transaction straight into the database (an archive import, into an\nempty or a live one): files already stored unchanged are skipped, so a re-run after a stop or a kill resumes.',
     flags: {
       quiet: { type: 'boolean', short: 'q', description: 'Print only failures and the summary' },
       verbose: { type: 'boolean', short: 'v', description: 'Print one line per file, on a terminal too' },
@@ -41,6 +41,11 @@ export const commands: Record<string, Command> = {
         env: 'BYLINE_SERVER_URL',
         description: 'Write through the gateway at this URL (with BYLINE_API_KEY)',
       },
+      bulk: {
+        type: 'boolean',
+        description: 'Write in batches of 1,000 articles per transaction (archive import)',
+      },
+      'batch-size': { type: 'string', description: 'With --bulk: articles per transaction (default 1000)' },
     },
     load: async () => (await import('./ingest-command.ts')).runIngest,
   },

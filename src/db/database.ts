@@ -149,6 +149,8 @@ export interface QuotesTable {
   speaker_person_id: number | null;
   speaker_organization_id: number | null;
   speaker_name: string;
+  /** The article's `listed_at`, copied by a trigger (migration 202612020101); never null. */
+  listed_at: ColumnType<Date, never, never>;
 }
 
 export interface RelatedLinksTable {
@@ -178,6 +180,12 @@ export interface PartnersTable {
 }
 
 /** The article's weighted search document, rewritten by ingest in the article's transaction. */
+/** Every name and alias of a person, folded, for the trigram index of name lookup (migration 202612020102). */
+export interface PersonNamesTable {
+  person_id: number;
+  folded: string;
+}
+
 export interface ArticleSearchTable {
   article_id: number;
   document: string;
@@ -199,6 +207,7 @@ export interface Database {
   partners: PartnersTable;
   article_search: ArticleSearchTable;
   article_slug_redirects: ArticleSlugRedirectsTable;
+  person_names: PersonNamesTable;
 }
 
 export type SectionRow = Selectable<SectionsTable>;

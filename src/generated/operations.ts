@@ -204,7 +204,7 @@ export type PersonInput = {
 export type QuoteFilter = {
   /** Slug of the article that reports it. */
   article?: InputMaybe<Scalars['String']['input']>;
-  /** Words to look for in the quote's text and context, in web-search syntax (like `Query.search`). Results are then ranked best match first. */
+  /** Words to look for in the quote's text and context, in web-search syntax (like `Query.search`). Results are then ranked best match first, among the 200 newest matching quotes. */
   query?: InputMaybe<Scalars['String']['input']>;
   /** Only quotes from articles published at or after this instant. */
   saidAfter?: InputMaybe<Scalars['DateTime']['input']>;
@@ -246,7 +246,11 @@ export type RelatedLinkInput = {
 export type SearchOrder =
   /** Most recently published first, among the articles that match. */
   | 'NEWEST'
-  /** Best match first: headline matches weigh most, then standfirst, body, and the names of people and tags; newer articles get a mild boost. */
+  /**
+   * Best match first: headline matches weigh most, then standfirst, body, and the names of people and tags;
+   * newer articles get a mild boost. Ranked among the 200 newest matching articles, so a common word costs
+   * no more than a rare one in a large archive; `NEWEST` reaches every match.
+   */
   | 'RELEVANCE';
 
 /** Who said a quote: exactly one field. */

@@ -67,7 +67,7 @@ export type Article = Node & {
   publishedAt?: Maybe<Scalars['DateTime']['output']>;
   /** What was said in the article, in body order. */
   quotes: Array<Quote>;
-  /** Articles related to this one: curated link targets first, then by shared people, tags and organizations. Never this article itself, never one the caller may not see. */
+  /** Articles related to this one: curated link targets first, then by shared people, tags and organizations (among the 50 newest articles of each). Never this article itself, never one the caller may not see. */
   relatedArticles: Array<RelatedArticle>;
   /** Curated link cards, in display order. */
   relatedLinks: Array<RelatedLink>;
@@ -695,6 +695,8 @@ export type Query = {
    * People by name, alphabetically. With `query`, a forgiving lookup instead: the start of a name or of any
    * word in it ("wil", "leon"), case and accents ignored ("WÍLMER"), honorifics ignored ("Dr. Wilmer Leon"),
    * aliases matched, near misses by trigram similarity; closest first, then the most often named or quoted.
+   * A lookup lists at most the 100 closest matches (appearances counted up to 1,000 each, mentions and
+   * quotes apart); `totalCount` still counts every match.
    */
   people: PersonConnection;
   /** One person, by `id` or `slug`; null when none exists. */
@@ -863,7 +865,7 @@ export type QuoteEdge = {
 export type QuoteFilter = {
   /** Slug of the article that reports it. */
   article?: InputMaybe<Scalars['String']['input']>;
-  /** Words to look for in the quote's text and context, in web-search syntax (like `Query.search`). Results are then ranked best match first. */
+  /** Words to look for in the quote's text and context, in web-search syntax (like `Query.search`). Results are then ranked best match first, among the 200 newest matching quotes. */
   query?: InputMaybe<Scalars['String']['input']>;
   /** Only quotes from articles published at or after this instant. */
   saidAfter?: InputMaybe<Scalars['DateTime']['input']>;
@@ -965,9 +967,9 @@ export type SearchConnection = {
   nodes: Array<Article>;
   /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
-  /** How many articles match: exact up to 10,000, otherwise the planner's estimate (see `totalCountIsEstimate`). */
+  /** How many articles match: exact up to 1,000, otherwise the planner's estimate (see `totalCountIsEstimate`). */
   totalCount: Scalars['Int']['output'];
-  /** Whether `totalCount` is an estimate (more than 10,000 matches) rather than an exact count. */
+  /** Whether `totalCount` is an estimate (more than 1,000 matches) rather than an exact count. */
   totalCountIsEstimate: Scalars['Boolean']['output'];
 };
 
@@ -988,7 +990,11 @@ export type SearchEdge = {
 export type SearchOrder =
   /** Most recently published first, among the articles that match. */
   | 'NEWEST'
-  /** Best match first: headline matches weigh most, then standfirst, body, and the names of people and tags; newer articles get a mild boost. */
+  /**
+   * Best match first: headline matches weigh most, then standfirst, body, and the names of people and tags;
+   * newer articles get a mild boost. Ranked among the 200 newest matching articles, so a common word costs
+   * no more than a rare one in a large archive; `NEWEST` reaches every match.
+   */
   | 'RELEVANCE';
 
 /** A section of the publication, for example Analysis or Military. Every article belongs to one. */

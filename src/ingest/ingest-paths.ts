@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { validateArticleDocument, type ArticleDocument } from './article-document.ts';
+import { bulkIngestArticles, type BulkIngestOptions, type BulkIngestResult } from './bulk-ingest.ts';
 import { IngestConflictError, ingestArticle, type IngestOutcome } from './ingest-article.ts';
 
 export interface FileResult {
@@ -66,6 +67,42 @@ export async function ingestPaths(
   }
   const failed = results.filter((result) => result.outcome === 'failed').length;
   return { files: results, total: files.length, landed: results.length - failed, failed };
+}
+
+/** What `ingestPathsBulk` did: the bulk counts, and the files it could not read or validate. */
+export interface BulkIngestSummary extends BulkIngestResult {
+  readonly total: number;
+  readonly invalid: readonly FileResult[];
+}
+
+/**
+ * `byline ingest --bulk`: the files' valid documents through `bulkIngestArticles`, in file order,
+ * a batch per transaction; invalid files are reported and skipped as one-by-one ingest does.
+ */
+export async function ingestPathsBulk(
+  db: Kysely<Database>,
+  paths: readonly string[],
+  options: Omit<BulkIngestOptions, 'onBatch'> & {
+    readonly onBatch?: (result: BulkIngestResult, files: number, total: number) => void;
+    readonly onInvalid?: (result: FileResult) => void;
+  } = {},
+): Promise<BulkIngestSummary> {
+  const files = await collectFiles(paths);
+  const invalid: FileResult[] = [];
+  async function* documents(): AsyncGenerator<ArticleDocument> {
+    for (const file of files) {
+      const read = await readArticleFile(file);
+      if (!read.ok) {
+        invalid.push(read.result);
+        options.onInvalid?.(read.result);
+      } else yield read.document;
+    }
+  }
+  const result = await bulkIngestArticles(db, documents(), {
+    ...options,
+    onBatch: (sofar, count) => options.onBatch?.(sofar, count, files.length),
+  });
+  return { ...result, total: files.length, invalid };
 }
 
 /** A file read, parsed and validated: its document, or its failure as `ingestFile` reports it. */

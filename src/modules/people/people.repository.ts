@@ -65,22 +65,43 @@ export interface MatchedPersonRow extends PersonRow {
   readonly appearances: number;
 }
 
-// Least trigram similarity for a name that matches no prefix (pg_trgm's own default, fixed here).
+// Least trigram similarity for a name that matches no prefix: pg_trgm's own default, which the `%`
+// operator of the candidate search uses (https://www.postgresql.org/docs/15/pgtrgm.html#PGTRGM-GUC).
 const SIMILARITY_THRESHOLD = 0.3;
+
+/**
+ * How many of the closest matches (by tier, then closeness, name and id) a lookup orders by
+ * appearances and pages through: counting appearances costs an index walk per person, and a short
+ * prefix ("nad") matches thousands of people in a large archive.
+ */
+export const PEOPLE_CANDIDATES = 100;
+
+/** Appearances are counted up to this many (each of mentions and quotes): enough to order the common. */
+export const APPEARANCES_COUNTED = 1000;
+
+/**
+ * The ids of people whose name or an alias could match `query`, through the trigram index on
+ * `person_names`: every tier below needs the first query word inside the name, and tier 4 is the
+ * index's own similarity operator.
+ */
+function candidateIds(query: string) {
+  return sql`(
+    select distinct person_id from person_names
+    where folded like (select '%' || split_part(byline_fold(${query}), ' ', 1) || '%')
+      or folded % (select byline_fold(${query}))
+  )`;
+}
 
 /**
  * People whose name or an alias matches `query` with case, accents and punctuation folded
  * (`byline_fold`, migration 202611270002): whole name, name prefix, every query word a prefix of a
  * name word, anywhere inside the name, or trigram similarity of at least 0.3.
  */
-function matchedPeople(viewer: Viewer, query: string) {
+function matchedPeople(query: string) {
   return sql<MatchedPersonRow>`(
-    select people.*, m.tier, m.closeness,
-      (select count(*) from article_mentions am join articles on articles.id = am.article_id
-        where am.person_id = people.id and ${articleIsVisible(viewer)})
-      + (select count(*) from quotes q join articles on articles.id = q.article_id
-        where q.speaker_person_id = people.id and ${articleIsVisible(viewer)}) as appearances
-    from people
+    select people.*, m.tier, m.closeness
+    from ${candidateIds(query)} as candidate
+    join people on people.id = candidate.person_id
     cross join (select byline_fold(${query}) as q) as input
     cross join lateral (
       select
@@ -100,12 +121,27 @@ function matchedPeople(viewer: Viewer, query: string) {
   )`;
 }
 
+/** The closest PEOPLE_CANDIDATES matches, each with its appearances in articles the viewer may see. */
+function rankedPeople(viewer: Viewer, query: string) {
+  const counted = (from: ReturnType<typeof sql>) =>
+    sql`(select count(*) from (${from} limit ${APPEARANCES_COUNTED}) as counted)`;
+  return sql<MatchedPersonRow>`(
+    select closest.*,
+      ${counted(sql`select 1 from article_mentions am join articles on articles.id = am.article_id
+        where am.person_id = closest.id and ${articleIsVisible(viewer)}`)}
+      + ${counted(sql`select 1 from quotes q join articles on articles.id = q.article_id
+        where q.speaker_person_id = closest.id and ${articleIsVisible(viewer)}`)} as appearances
+    from (select * from ${matchedPeople(query)} as matched
+      order by tier, closeness desc, name, id limit ${PEOPLE_CANDIDATES}) as closest
+  )`;
+}
+
 /** People in name order, ties broken by id; with a query, closest match first, then most seen. */
 export async function listPeople(db: Kysely<Database>, viewer: Viewer, page: PeoplePageQuery) {
   if (page.query !== undefined) {
     const after = page.after as readonly [number, number, number, string, number] | undefined;
     const { rows } = await sql<MatchedPersonRow>`
-      select * from ${matchedPeople(viewer, page.query)} as matched
+      select * from ${rankedPeople(viewer, page.query)} as matched
       ${after ? sql`where (tier, -closeness, -appearances, name, id) > (${after[0]}, ${-after[1]}::float8, ${-after[2]}, ${after[3]}, ${after[4]})` : sql``}
       order by tier, closeness desc, appearances desc, name, id
       limit ${page.limit + 1}`.execute(db);
@@ -136,6 +172,6 @@ export async function countPeople(db: Kysely<Database>, viewer: Viewer, query: s
     return Number(row.count);
   }
   const { rows } = await sql<{ count: number }>`
-    select count(*) as count from ${matchedPeople(viewer, query)} as matched`.execute(db);
+    select count(*) as count from ${matchedPeople(query)} as matched`.execute(db);
   return Number(rows[0]!.count);
 }

@@ -5,6 +5,7 @@ import { articleIsVisible } from '../articles/index.ts';
 import { countOfParents, listOfParents, PARENT_ID } from '../parent-lists.ts';
 import {
   headlineInput as strip,
+  SEARCH_CANDIDATES,
   textSearchConfig as config,
   tsquery as quoteQuery,
   WHOLE_TEXT_HEADLINE,
@@ -45,7 +46,6 @@ export interface QuotePageQuery {
 
 // Same configuration and expression as the `quotes_search_idx` index (migration 202611270002).
 const quoteDocument = sql`byline_quote_search_vector(quotes.text, quotes.context)`;
-const quoteRank = (text: string) => sql<number>`ts_rank(${quoteDocument}, ${quoteQuery(text)})::float8`;
 
 /** Quotes by id, only where their article is visible to the viewer. */
 export function findQuotesByIds(db: Kysely<Database>, viewer: Viewer, ids: readonly number[]) {
@@ -119,47 +119,57 @@ export function listQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePage
 }
 
 function newestQuotesQuery(db: Kysely<Database>, viewer: Viewer, page: QuotePageQuery, filter: QueryFilter) {
-  let query = filteredQuotes(db, viewer, filter).selectAll('quotes').select('articles.listed_at');
+  // The quote's own copy of its article's listing key (migration 202612020101): a speaker's quotes
+  // come in this order straight from `quotes_speaker_person_listed_at_idx`, without a sort.
+  let query = filteredQuotes(db, viewer, filter).selectAll('quotes');
   if (page.after) {
     const [listedAt, articleId, ordinal] = page.after as readonly [Date, number, number];
     query = query.where(
-      sql<SqlBool>`((articles.listed_at, quotes.article_id) < (${listedAt}, ${articleId})
-        or ((articles.listed_at, quotes.article_id) = (${listedAt}, ${articleId}) and quotes.ordinal > ${ordinal}))`,
+      sql<SqlBool>`((quotes.listed_at, quotes.article_id) < (${listedAt}, ${articleId})
+        or ((quotes.listed_at, quotes.article_id) = (${listedAt}, ${articleId}) and quotes.ordinal > ${ordinal}))`,
     );
   }
   return query
-    .orderBy('articles.listed_at', 'desc')
+    .orderBy('quotes.listed_at', 'desc')
     .orderBy('quotes.article_id', 'desc')
     .orderBy('quotes.ordinal', 'asc')
     .limit(page.limit + 1);
 }
 
-/** One page of a quote text search: best match first, ties broken by id, with highlights. */
-async function searchQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePageQuery, text: string) {
-  const rank = quoteRank(text);
+/**
+ * One page of a quote text search: best match first, ties broken by id, with highlights. Ranked
+ * among the newest `candidates` matching quotes (SEARCH_CANDIDATES, as article search does), so a
+ * common word costs the same as a rare one.
+ */
+async function searchQuotes(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  page: QuotePageQuery,
+  text: string,
+  candidates = SEARCH_CANDIDATES,
+) {
+  const newest = filteredQuotes(db, viewer, page.filter)
+    .select(['quotes.id', 'quotes.text', 'quotes.context'])
+    .orderBy('quotes.listed_at', 'desc')
+    .orderBy('quotes.id', 'desc')
+    .limit(candidates);
+  const rank = sql<number>`ts_rank(byline_quote_search_vector(candidate.text, candidate.context), ${quoteQuery(text)})::float8`;
+  const after = page.after
+    ? sql`where (${rank}, candidate.id) < (${page.after[0]}::float8, ${page.after[1]})`
+    : sql``;
+  const hits = sql`select candidate.id, ${rank} as rank from (${newest}) as candidate ${after}
+    order by rank desc, candidate.id desc limit ${page.limit + 1}`;
   const headline = (value: RawBuilder<unknown>) =>
     sql<string>`ts_headline(${config}, ${strip(value)}, ${quoteQuery(text)}, ${WHOLE_TEXT_HEADLINE})`;
-  let query = filteredQuotes(db, viewer, page.filter)
-    .selectAll('quotes')
-    .select([
-      'articles.listed_at',
-      rank.as('rank'),
-      headline(sql`quotes.text`).as('text_html'),
-      sql<string | null>`case when quotes.context is not null then ${headline(sql`quotes.context`)} end`.as(
-        'context_html',
-      ),
-    ]);
-  if (page.after) {
-    const [afterRank, afterId] = page.after as readonly [number, number];
-    query = query.where(sql<SqlBool>`(${rank}, quotes.id) < (${afterRank}::float8, ${afterId})`);
-  }
-  const rows = await query
-    .orderBy(sql`rank`, 'desc')
-    .orderBy('quotes.id', 'desc')
-    .limit(page.limit + 1)
-    .execute();
+  const { rows } = await sql<QuoteRow & { rank: number; text_html: string; context_html: string | null }>`
+    select quotes.*, hits.rank,
+      ${headline(sql`quotes.text`)} as text_html,
+      case when quotes.context is not null then ${headline(sql`quotes.context`)} end as context_html
+    from (${hits}) as hits join quotes on quotes.id = hits.id
+    order by hits.rank desc, hits.id desc`.execute(db);
   return rows.map(({ rank: score, text_html, context_html, ...quote }) => ({
     ...quote,
+    listed_at: new Date(quote.listed_at),
     search: { rank: Number(score), text: text_html, context: context_html },
   }));
 }

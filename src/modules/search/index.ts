@@ -19,4 +19,5 @@ export {
   validateSearchText,
   WHOLE_TEXT_HEADLINE,
   withoutHonorifics,
+  SEARCH_CANDIDATES,
 } from './search-text.ts';

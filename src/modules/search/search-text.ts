@@ -6,6 +6,14 @@ import type { GraphQLContext } from '../context.ts';
 /** Longest query accepted, in characters (code points). */
 export const MAX_QUERY_LENGTH = 500;
 
+/**
+ * How many matches relevance ranks: the newest this many (by listing date) that the viewer may see.
+ * Ranking every match of a common word costs a text rank per matching article (a million in a large
+ * archive); the newest matches come in listing order from `articles_listed_at_idx`, so the work is
+ * bounded whatever the word. The same rule on every engine, so the answers are the same too.
+ */
+export const SEARCH_CANDIDATES = 200;
+
 /** The one text search configuration of migration 202611270002 (english stemming, accents folded). */
 export const TEXT_SEARCH_CONFIG = 'byline_english';
 

@@ -5,6 +5,7 @@ import { articleIsVisible, filteredArticles, type ArticleListFilter } from '../a
 import {
   FRAGMENTS_HEADLINE,
   headlineInput as strip,
+  SEARCH_CANDIDATES,
   textSearchConfig as config,
   tsquery,
   WHOLE_TEXT_HEADLINE,
@@ -33,14 +34,17 @@ export interface SearchPageQuery {
 // (https://www.postgresql.org/docs/15/textsearch-controls.html#TEXTSEARCH-RANKING).
 export const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 
+/** Up to this many matches `totalCount` is exact (found newest first, as the candidates are); past it, an estimate. */
+export const EXACT_COUNT_LIMIT = 1000;
+
 /**
  * Text rank times a mild recency boost: ×1.25 for an article published at `asOf`, fading to ×1 over
  * about a year. Measured from `asOf`, not now(), so the same row always gets the same float and a
  * cursor's score keeps its place.
  */
-function score(asOf: Date): RawBuilder<number> {
-  return sql<number>`(ts_rank(${RANK_WEIGHTS}::float4[], article_search.document, ${sql.ref('search_query')})::float8
-    * (1 + 0.25 * exp(-greatest(0, extract(epoch from (${asOf.toISOString()}::timestamptz - articles.listed_at)))::float8 / 31557600.0)))`;
+function score(asOf: Date, document: RawBuilder<unknown>, listedAt: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`(ts_rank(${RANK_WEIGHTS}::float4[], ${document}, ${sql.ref('search_query')})::float8
+    * (1 + 0.25 * exp(-greatest(0, extract(epoch from (${asOf.toISOString()}::timestamptz - ${listedAt})))::float8 / 31557600.0)))`;
 }
 
 function matching(db: Kysely<Database>, viewer: Viewer, text: string, filter: ArticleListFilter) {
@@ -59,35 +63,60 @@ export interface SearchRow {
   readonly body_html: string | null;
 }
 
-/** One page of matches with their scores and ts_headline fragments (sentinel-marked, not yet escaped). */
-export async function searchArticles(db: Kysely<Database>, viewer: Viewer, page: SearchPageQuery) {
-  const rank = score(page.asOf);
-  let query = matching(db, viewer, page.text, page.filter).select([
-    'articles.id',
-    'articles.listed_at',
-    rank.as('score'),
-  ]);
-  if (page.after) {
-    const [key, id] = page.after;
-    query = query.where(
-      page.order === 'relevance'
-        ? sql<SqlBool>`(${rank}, articles.id) < (${key}::float8, ${id})`
-        : sql<SqlBool>`(articles.listed_at, articles.id) < (${key}, ${id})`,
-    );
+/** The rows of one page (id, listed_at, score), best first in the page's order, one more than the page. */
+function pageHits(db: Kysely<Database>, viewer: Viewer, page: SearchPageQuery, candidates: number) {
+  const base = matching(db, viewer, page.text, page.filter);
+  if (page.order === 'newest') {
+    const rank = score(page.asOf, sql`article_search.document`, sql`articles.listed_at`);
+    let query = base.select(['articles.id', 'articles.listed_at', rank.as('score')]);
+    if (page.after) {
+      const [listedAt, id] = page.after as readonly [Date, number];
+      query = query.where(sql<SqlBool>`(articles.listed_at, articles.id) < (${listedAt}, ${id})`);
+    }
+    return sql`${query
+      .orderBy('articles.listed_at', 'desc')
+      .orderBy('articles.id', 'desc')
+      .limit(page.limit + 1)}`;
   }
-  query =
-    page.order === 'relevance'
-      ? query.orderBy(sql`score`, 'desc').orderBy('articles.id', 'desc')
-      : query.orderBy('articles.listed_at', 'desc').orderBy('articles.id', 'desc');
-  const hits = query.limit(page.limit + 1);
+  // Relevance: the newest `candidates` matches, then ranked among themselves.
+  const newest = base
+    .select(['articles.id', 'articles.listed_at', 'article_search.document'])
+    .select(sql`search_query`.as('search_query'))
+    .orderBy('articles.listed_at', 'desc')
+    .orderBy('articles.id', 'desc')
+    .limit(candidates);
+  const rank = score(page.asOf, sql`candidate.document`, sql`candidate.listed_at`);
+  const after = page.after
+    ? sql`where (${rank}, candidate.id) < (${page.after[0]}::float8, ${page.after[1]})`
+    : sql``;
+  return sql`select candidate.id, candidate.listed_at, ${rank} as score
+    from (${newest}) as candidate ${after}
+    order by score desc, candidate.id desc
+    limit ${page.limit + 1}`;
+}
+
+/**
+ * One page of matches with their scores and ts_headline fragments (sentinel-marked, not yet escaped).
+ * RELEVANCE ranks the newest `candidates` matches (SEARCH_CANDIDATES); NEWEST walks every match.
+ */
+export async function searchArticles(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  page: SearchPageQuery,
+  candidates = SEARCH_CANDIDATES,
+) {
+  const hits = pageHits(db, viewer, page, candidates);
   // Highlights only for the rows of the page: ts_headline re-parses the text, so it is the costly part.
+  // The row past the page only says there is a next page: it gets no highlights.
   const { rows } = await sql<SearchRow>`
     select hits.id, hits.score, hits.listed_at,
-      ts_headline(${config}, ${strip(sql`a.headline`)}, q.search_query, ${WHOLE_TEXT_HEADLINE}) as headline_html,
-      case when a.standfirst is not null
+      case when hits.place <= ${page.limit} then
+        ts_headline(${config}, ${strip(sql`a.headline`)}, q.search_query, ${WHOLE_TEXT_HEADLINE}) end as headline_html,
+      case when hits.place <= ${page.limit} and a.standfirst is not null
         then ts_headline(${config}, ${strip(sql`a.standfirst`)}, q.search_query, ${WHOLE_TEXT_HEADLINE}) end as standfirst_html,
-      nullif(ts_headline(${config}, ${strip(sql`byline_article_body_text(a.id)`)}, q.search_query, ${FRAGMENTS_HEADLINE}), '') as body_html
-    from (${hits}) as hits
+      case when hits.place <= ${page.limit} then
+        nullif(ts_headline(${config}, ${strip(sql`byline_article_body_text(a.id)`)}, q.search_query, ${FRAGMENTS_HEADLINE}), '') end as body_html
+    from (select *, row_number() over () as place from (${hits}) as ordered) as hits
     join articles a on a.id = hits.id
     cross join ${tsquery(page.text)} as q (search_query)
     order by ${page.order === 'relevance' ? sql`hits.score desc, hits.id desc` : sql`hits.listed_at desc, hits.id desc`}`.execute(
@@ -96,18 +125,25 @@ export async function searchArticles(db: Kysely<Database>, viewer: Viewer, page:
   return rows.map((row) => ({ ...row, score: Number(row.score), listed_at: new Date(row.listed_at) }));
 }
 
-/** Exact count of matches up to `exactUpTo`; past it, the planner's estimate, flagged. */
+/**
+ * Exact count of matches up to `exactUpTo`, found newest first as the relevance candidates are; past
+ * it, the planner's estimate, flagged (never less than what was counted).
+ */
 export async function countSearchMatches(
   db: Kysely<Database>,
   viewer: Viewer,
   text: string,
   filter: ArticleListFilter,
-  exactUpTo = 10_000,
+  exactUpTo = EXACT_COUNT_LIMIT,
 ): Promise<{ count: number; estimate: boolean }> {
   const base = matching(db, viewer, text, filter).select('articles.id');
-  const { rows } = await sql<{
-    count: number;
-  }>`select count(*) as count from (${base.limit(exactUpTo + 1)}) as capped`.execute(db);
+  const capped = base
+    .orderBy('articles.listed_at', 'desc')
+    .orderBy('articles.id', 'desc')
+    .limit(exactUpTo + 1);
+  const { rows } = await sql<{ count: number }>`select count(*) as count from (${capped}) as capped`.execute(
+    db,
+  );
   const count = Number(rows[0]!.count);
   if (count <= exactUpTo) return { count, estimate: false };
   const plan = await base.explain('json');
@@ -131,11 +167,18 @@ const SHARED_PERSON = 3;
 const SHARED_TAG = 2;
 const SHARED_ORGANIZATION = 1;
 
+/**
+ * Articles considered per shared person, tag or organization: the newest this many. A popular tag or
+ * person links to a large share of a big archive, and every candidate would be scored.
+ */
+export const RELATED_PER_TERM = 50;
+
 /** The batch keys as a one-column relation `source (id)`, each row then joined laterally. */
 const sources = (ids: readonly number[]) => sql`unnest(${[...ids]}::integer[]) as source (id)`;
 
 /**
- * Articles related to each of `articleIds`: curated link targets first (in their order), then by score.
+ * Articles related to each of `articleIds`: curated link targets first (in their order), then by score
+ * among the newest RELATED_PER_TERM articles of each shared person, tag and organization.
  * One statement for the whole batch.
  */
 export async function findRelatedArticles(
@@ -153,20 +196,25 @@ export async function findRelatedArticles(
         union all
         select other.article_id, 'shares ' || p.name, ${SHARED_PERSON}::float8, 1, mine.position
           from article_mentions mine
-          join article_mentions other on other.person_id = mine.person_id
           join people p on p.id = mine.person_id
+          cross join lateral (select o.article_id from article_mentions o where o.person_id = mine.person_id
+            order by o.listed_at desc, o.article_id desc limit ${RELATED_PER_TERM}) as other
           where mine.article_id = source.id
         union all
         select other.article_id, 'same tag: ' || t.name, ${SHARED_TAG}::float8, 2, mine.position
           from article_tags mine
-          join article_tags other on other.tag_id = mine.tag_id
           join tags t on t.id = mine.tag_id
+          cross join lateral (select o.article_id from article_tags o where o.tag_id = mine.tag_id
+            order by o.listed_at desc, o.article_id desc limit ${RELATED_PER_TERM}) as other
           where mine.article_id = source.id
         union all
         select other.article_id, 'shares ' || o.name, ${SHARED_ORGANIZATION}::float8, 3, mine.position
           from article_organizations mine
-          join article_organizations other on other.organization_id = mine.organization_id
           join organizations o on o.id = mine.organization_id
+          -- No listing key on this link table: the most recently stored, by article id.
+          cross join lateral (select x.article_id from article_organizations x
+            where x.organization_id = mine.organization_id
+            order by x.article_id desc limit ${RELATED_PER_TERM}) as other
           where mine.article_id = source.id
       )
       select articles.id, sum(signals.weight) as score,
