@@ -162,9 +162,16 @@ async function sortBatch(
 ): Promise<Sorted> {
   const slugs = documents.map((document) => document.slug);
   const urls = documents.flatMap((document) => (document.url ? [document.url] : []));
+  const sourceIds = documents.flatMap((document) => (document.sourceId ? [document.sourceId] : []));
   const { rows: stored } = await sql<{ slug: string; url: string | null; content_hash: string }>`
     select slug, url, content_hash from articles
     where slug = any(${slugs}::text[]) or url = any(${urls}::text[])`.execute(db);
+  // A stored source id or an old slug kept as a redirect is an identity question ingest answers.
+  const { rows: identities } = await sql<{ key: string }>`
+    select 'source:' || source_id as key from articles where source_id = any(${sourceIds}::text[])
+    union all
+    select 'slug:' || slug from article_slug_redirects where slug = any(${slugs}::text[])`.execute(db);
+  const knownIdentity = new Set(identities.map((row) => row.key));
   const hashBySlug = new Map(stored.map((row) => [row.slug, row.content_hash]));
   const ownerOfUrl = new Map(stored.flatMap((row) => (row.url ? [[row.url, row.slug] as const] : [])));
   // Terms and images this batch names that are stored already: reused by id, and compared.
@@ -188,12 +195,17 @@ async function sortBatch(
     const url = document.url ?? null;
     const conflicts =
       storedHash !== undefined ||
+      knownIdentity.has(`slug:${document.slug}`) ||
+      (document.sourceId !== undefined &&
+        (knownIdentity.has(`source:${document.sourceId}`) ||
+          knownIdentity.has(`batch:${document.sourceId}`))) ||
       seen.has(document.slug) ||
       (url !== null && (ownerOfUrl.has(url) || claimedUrls.has(url))) ||
       TERM_TABLES.some((table) =>
         proposed[index]![table].some((row) => builder.terms[table].differs(row, termKey(table))),
       );
     seen.add(document.slug);
+    if (document.sourceId !== undefined) knownIdentity.add(`batch:${document.sourceId}`);
     if (conflicts) {
       sorted.oneByOne.push(document);
       return;
