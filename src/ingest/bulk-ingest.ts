@@ -196,7 +196,7 @@ async function sortBatch(
     const conflicts =
       storedHash !== undefined ||
       knownIdentity.has(`slug:${document.slug}`) ||
-      (document.sourceId !== undefined &&
+      (Boolean(document.sourceId) &&
         (knownIdentity.has(`source:${document.sourceId}`) ||
           knownIdentity.has(`batch:${document.sourceId}`))) ||
       seen.has(document.slug) ||
@@ -205,7 +205,7 @@ async function sortBatch(
         proposed[index]![table].some((row) => builder.terms[table].differs(row, termKey(table))),
       );
     seen.add(document.slug);
-    if (document.sourceId !== undefined) knownIdentity.add(`batch:${document.sourceId}`);
+    if (document.sourceId) knownIdentity.add(`batch:${document.sourceId}`);
     if (conflicts) {
       sorted.oneByOne.push(document);
       return;
