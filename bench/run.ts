@@ -1,12 +1,14 @@
 /**
  * `npm run bench -- [--database-url URL] [--duration 10] [--warmup 5] [--runs 3] [--connections 16]
- *   [--scenarios article-page,section-front,...] [--label smoke] [--servers floor,postgraphile,byline,byline-cached]
+ *   [--cached-connections 32] [--scenarios article-page,section-front,...] [--label smoke]
+ *   [--servers floor,postgraphile,postgraphile5,byline,byline-cached,cache-floor]
  *   [--baseline <checkout> [--baseline-env NAME=value,…]]`
  *
- * Starts the SQL floor, PostGraphile and Byline as separate processes over the same database, checks
- * that they answer every scenario with the same content, then loads each with autocannon from yet
- * another process: a warm-up, then `runs` measured runs, reporting the median. Prints a side-by-side
- * table and writes bench/results/<timestamp>.md and .json. `--baseline` adds another Byline (an earlier
+ * Starts the SQL floor, PostGraphile 4 and 5, Byline (without and with its response cache) and the
+ * cache floor as separate processes over the same database, checks that they answer every scenario
+ * with the same content, then loads each with autocannon from yet another process: a warm-up, then
+ * `runs` measured runs, reporting the median. Prints a side-by-side table and the issue's ratios, and
+ * writes bench/results/<timestamp>.md and .json. `--baseline` adds another Byline (an earlier
  * commit's checkout, or this one with `--baseline-env` turning a setting off), checked for the same
  * answers, with an after÷before column: what a change gave, measured side by side.
  */
@@ -17,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { firstDifference, normalizePeer, projectForPeer, type Scenario } from './compare.ts';
+import { firstDifference, normalizePeer, operationOf, projectForPeer, type Scenario } from './compare.ts';
 import { benchDatabaseUrl } from './dataset/load.ts';
 import { createRandom, createZipf } from './dataset/prng.ts';
 import { postgraphileSearchFunctions } from './servers/search-sql.ts';
@@ -25,7 +27,15 @@ import type { LoadResult, LoadSpec, RequestVariant } from './load/load-spec.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const PUBLIC_URL = 'https://bench.byline.example';
-const SCENARIOS: readonly Scenario[] = ['article-page', 'section-front', 'person-page', 'search', 'trivial'];
+const SCENARIOS: readonly Scenario[] = [
+  'article-page',
+  'section-front',
+  'person-page',
+  'person-median',
+  'person-top',
+  'search',
+  'trivial',
+];
 /** The mixed scenario's weights (issue 6): 50/25/15/10 of article page, section front, person page, search. */
 const MIX: readonly [Scenario, number][] = [
   ['article-page', 50],
@@ -33,14 +43,32 @@ const MIX: readonly [Scenario, number][] = [
   ['person-page', 15],
   ['search', 10],
 ];
-export type ServerName = 'floor' | 'postgraphile' | 'byline' | 'byline-cached' | 'byline-baseline';
-const DEFAULT_SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline', 'byline-cached'];
+export type ServerName =
+  'floor' | 'postgraphile' | 'postgraphile5' | 'byline' | 'byline-cached' | 'cache-floor' | 'byline-baseline';
+const DEFAULT_SERVERS: readonly ServerName[] = [
+  'floor',
+  'postgraphile',
+  'postgraphile5',
+  'byline',
+  'byline-cached',
+  'cache-floor',
+];
 const SERVER_LABEL: Record<ServerName, string> = {
   floor: 'SQL floor',
   postgraphile: 'PostGraphile 4',
+  postgraphile5: 'PostGraphile 5',
   byline: 'Byline (no response cache)',
   'byline-cached': 'Byline (response cache)',
+  'cache-floor': 'cache floor (node:http + Map)',
   'byline-baseline': 'Byline baseline (no response cache)',
+};
+/** The servers answering from memory: loaded at `--cached-connections` (the cache-hit target is at 32). */
+const MEMORY_SERVERS: readonly ServerName[] = ['byline-cached', 'cache-floor'];
+const SCRIPT: Partial<Record<ServerName, string>> = {
+  floor: 'sql-floor.ts',
+  postgraphile: 'postgraphile.ts',
+  postgraphile5: 'postgraphile5.ts',
+  'cache-floor': 'cache-floor.ts',
 };
 /** Where `byline-baseline` runs from (`--baseline <checkout>`): an earlier commit, for before/after ratios. */
 let baselineRoot: string | undefined;
@@ -102,11 +130,7 @@ export function startServer(
       ? [path.join(root, 'bin', 'byline.mjs'), 'serve']
       : name === 'byline-baseline'
         ? [path.join(baselineRoot!, 'bin', 'byline.mjs'), 'serve']
-        : [
-            '--import',
-            'tsx',
-            path.join(root, 'bench', 'servers', `${name === 'floor' ? 'sql-floor' : 'postgraphile'}.ts`),
-          ];
+        : ['--import', 'tsx', path.join(root, 'bench', 'servers', SCRIPT[name]!)];
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: name === 'byline-baseline' ? baselineRoot! : root,
     env: {
@@ -124,6 +148,8 @@ export function startServer(
       // (d) with it answers the same operations as cacheable GETs.
       BYLINE_RESPONSE_CACHE: name === 'byline-cached' ? 'true' : 'false',
       ...(name === 'byline-baseline' ? baselineEnv : {}),
+      // PostGraphile 5: production mode (no development-only checks), as deployed.
+      GRAPHILE_ENV: 'production',
       PUBLIC_URL,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -190,27 +216,29 @@ export function variantFor(
   argument: string,
 ): RequestVariant | undefined {
   const variables = scenario === 'search' ? { query: argument } : { slug: argument };
+  const document = operationOf(scenario);
   if (server === 'byline' || server === 'byline-baseline') {
     return {
       method: 'POST',
       path: '/graphql',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: operation(`${scenario}.graphql`), variables }),
+      body: JSON.stringify({ query: operation(`${document}.graphql`), variables }),
     };
   }
-  if (server === 'byline-cached') {
+  if (server === 'byline-cached' || server === 'cache-floor') {
     const search = new URLSearchParams({
-      query: operation(`${scenario}.graphql`),
+      query: operation(`${document}.graphql`),
       variables: JSON.stringify(variables),
     });
     return { method: 'GET', path: `/graphql?${search}`, headers: { 'apollo-require-preflight': 'true' } };
   }
-  if (server === 'floor') return { method: 'GET', path: `/${scenario}?arg=${encodeURIComponent(argument)}` };
+  if (server === 'floor') return { method: 'GET', path: `/${document}?arg=${encodeURIComponent(argument)}` };
+  // PostGraphile 4 and 5 derive the same schema from the tables and answer the same operations.
   return {
     method: 'POST',
     path: '/graphql',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: operation(`postgraphile/${scenario}.graphql`), variables }),
+    body: JSON.stringify({ query: operation(`postgraphile/${document}.graphql`), variables }),
   };
 }
 
@@ -237,6 +265,10 @@ async function statementCount(server: RunningServer): Promise<number> {
 export async function loadArgumentPools(client: pg.Client): Promise<Record<Scenario, string[]>> {
   const column = async (text: string) => (await client.query<{ v: string }>(text)).rows.map((row) => row.v);
   const visible = `a.status = 'published' and a.published_at <= now()`;
+  const quoted = await column(
+    `select p.slug as v from people p join quotes q on q.speaker_person_id = p.id
+     group by p.id order by count(*) desc, p.id`,
+  );
   const articles = await column(
     `select slug as v from articles a where ${visible} order by listed_at desc, id desc limit 1000`,
   );
@@ -247,10 +279,10 @@ export async function loadArgumentPools(client: pg.Client): Promise<Record<Scena
       `select s.slug as v from sections s join articles a on a.section_id = s.id where ${visible}
        group by s.id order by count(*) desc, s.id`,
     ),
-    'person-page': await column(
-      `select p.slug as v from people p join quotes q on q.speaker_person_id = p.id
-       group by p.id order by count(*) desc, p.id limit 500`,
-    ),
+    'person-page': quoted.slice(0, 500),
+    // One person each: the one with the median number of quotes among those quoted, and the most quoted.
+    'person-median': quoted.slice(Math.floor(quoted.length / 2), Math.floor(quoted.length / 2) + 1),
+    'person-top': quoted.slice(0, 1),
     // A person's name as a phrase and a topic word: popular names match many articles, rare ones few.
     search: await column(
       `select '"' || p.name || '" ' || (array['ceasefire', 'election', 'pipeline', 'tariff', 'summit',
@@ -272,6 +304,7 @@ async function main(): Promise<number> {
       warmup: { type: 'string', default: '5' },
       runs: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
+      'cached-connections': { type: 'string', default: '32' },
       scenarios: { type: 'string', default: [...SCENARIOS, 'mixed'].join(',') },
       label: { type: 'string', default: '' },
       'base-port': { type: 'string', default: '4100' },
@@ -282,14 +315,16 @@ async function main(): Promise<number> {
     strict: true,
   });
   const numbers = Object.fromEntries(
-    (['duration', 'warmup', 'runs', 'connections', 'base-port'] as const).map((name) => {
-      const value = Number(values[name]);
-      if (!Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) {
-        throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(values[name])}`);
-      }
-      return [name, value];
-    }),
-  ) as Record<'duration' | 'warmup' | 'runs' | 'connections' | 'base-port', number>;
+    (['duration', 'warmup', 'runs', 'connections', 'cached-connections', 'base-port'] as const).map(
+      (name) => {
+        const value = Number(values[name]);
+        if (!Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) {
+          throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(values[name])}`);
+        }
+        return [name, value];
+      },
+    ),
+  ) as Record<'duration' | 'warmup' | 'runs' | 'connections' | 'cached-connections' | 'base-port', number>;
   const wanted = values.scenarios.split(',').map((s) => s.trim());
   for (const scenario of wanted) {
     if (![...SCENARIOS, 'mixed'].includes(scenario as Scenario)) {
@@ -319,6 +354,8 @@ async function main(): Promise<number> {
   }
   if (!activeServers.includes('byline'))
     throw new Error('--servers: byline is the reference and must be included');
+  if (activeServers.includes('cache-floor') && !activeServers.includes('byline-cached'))
+    throw new Error('--servers: cache-floor answers the bytes byline-cached answered; include byline-cached');
   const databaseUrl = benchDatabaseUrl(values['database-url']);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
   try {
@@ -367,7 +404,7 @@ async function main(): Promise<number> {
   try {
     await Promise.all(
       servers.map((server) =>
-        waitFor(server.origin + (server.name.startsWith('byline') ? '/readyz' : '/__stats'), server),
+        waitFor(server.origin + (server.name.startsWith('byline') ? '/readyz' : '/__stats'), server, 180_000),
       ),
     );
     const byServer = Object.fromEntries(servers.map((s) => [s.name, s])) as Record<ServerName, RunningServer>;
@@ -390,7 +427,7 @@ async function main(): Promise<number> {
             `Byline answered ${scenario}(${argument}) with no content: ${JSON.stringify(byline.json).slice(0, 500)}`,
           );
         }
-        for (const name of ['floor', 'postgraphile'] as const) {
+        for (const name of ['floor', 'postgraphile', 'postgraphile5'] as const) {
           const variant = variantFor(name, scenario, argument);
           if (!variant || !byServer[name]) continue;
           const before = await statementCount(byServer[name]);
@@ -488,9 +525,18 @@ async function main(): Promise<number> {
     for (const row of rows.filter((r) => !r.skipped)) {
       const server = servers.find((s) => s.name === row.server)!;
       const scenario = row.scenario.startsWith('mixed') ? 'mixed' : (row.scenario as Scenario);
+      // The cache floor answers exactly the bytes the cached Byline answered for each URL (its run, just
+      // before, filled its cache, so these are mostly hits).
+      if (row.server === 'cache-floor') {
+        const bytes = await answersOf(byServer['byline-cached'].origin, variantsFor('cache-floor', scenario));
+        const loaded = await fetch(`${server.origin}/__load`, { method: 'PUT', body: JSON.stringify(bytes) });
+        if (!loaded.ok) throw new Error(`cache floor refused its answers: HTTP ${loaded.status}`);
+      }
       const spec = (durationSeconds: number): LoadSpec => ({
         origin: server.origin,
-        connections: numbers.connections,
+        connections: MEMORY_SERVERS.includes(row.server)
+          ? numbers['cached-connections']
+          : numbers.connections,
         durationSeconds,
         variants: variantsFor(row.server, scenario),
       });
@@ -508,7 +554,7 @@ async function main(): Promise<number> {
       number | undefined
     >;
 
-    const table = renderTable(rows, rss, activeServers);
+    const table = renderTable(rows, rss, activeServers) + '\n' + renderTargets(rows, rss);
     console.log(table);
     const report = {
       startedAt: started.toISOString(),
@@ -575,12 +621,87 @@ function versions(): Record<string, string> {
     }),
     node: process.version,
     ...Object.fromEntries(
-      ['@apollo/server', 'graphql', 'express', 'pg', 'kysely', 'postgraphile', 'autocannon'].map((n) => [
-        n,
-        version(n),
-      ]),
+      [
+        '@apollo/server',
+        'graphql',
+        'express',
+        'pg',
+        'kysely',
+        'postgraphile',
+        'postgraphile5',
+        'autocannon',
+      ].map((n) => [n, version(n)]),
     ),
   };
+}
+
+/** Each distinct GET's answer from the cached Byline: [path, body, etag], fetched 8 at a time. */
+async function answersOf(
+  origin: string,
+  variants: readonly RequestVariant[],
+): Promise<[string, string, string][]> {
+  const paths = [...new Set(variants.map((variant) => variant.path))];
+  const answers: [string, string, string][] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const requestPath = paths[next++]!;
+      const response = await fetch(origin + requestPath, { headers: { 'apollo-require-preflight': 'true' } });
+      const body = await response.text();
+      if (!response.ok)
+        throw new Error(`GET ${requestPath.slice(0, 80)}…: HTTP ${response.status}: ${body.slice(0, 200)}`);
+      answers.push([requestPath, body, response.headers.get('etag') ?? '']);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return answers;
+}
+
+/** The issue's targets, one line per scenario: every ratio side by side. */
+function renderTargets(rows: Row[], rss: Record<ServerName, number | undefined>): string {
+  const scenarios = [...new Set(rows.map((row) => row.scenario))];
+  const header = [
+    'scenario',
+    'Byline req/s',
+    '÷ PostGraphile 4',
+    '÷ PostGraphile 5',
+    '÷ SQL floor',
+    'cached ÷ cache floor',
+    'cached p99 ms',
+    'cache floor p99 ms',
+    'Byline SQL/req',
+    'PG4 SQL/req',
+    'PG5 SQL/req',
+  ];
+  const lines = scenarios.map((scenario) => {
+    const row = (name: ServerName) => rows.find((r) => r.scenario === scenario && r.server === name);
+    const rps = (name: ServerName) => row(name)?.result?.requestsPerSecond;
+    const ratio = (a: number | undefined, b: number | undefined) =>
+      a !== undefined && b ? (a / b).toFixed(2) : 'n/a';
+    return [
+      scenario,
+      fmt(rps('byline')),
+      ratio(rps('byline'), rps('postgraphile')),
+      ratio(rps('byline'), rps('postgraphile5')),
+      ratio(rps('byline'), rps('floor')),
+      ratio(rps('byline-cached'), rps('cache-floor')),
+      fmt(row('byline-cached')?.result?.p99Ms, 1),
+      fmt(row('cache-floor')?.result?.p99Ms, 1),
+      fmt(row('byline')?.statementsPerRequest),
+      fmt(row('postgraphile')?.statementsPerRequest),
+      fmt(row('postgraphile5')?.statementsPerRequest),
+    ];
+  });
+  const markdown = [header, ...lines].map((cells) => `| ${cells.join(' | ')} |`);
+  markdown.splice(1, 0, `| ${header.map(() => '---').join(' | ')} |`);
+  return [
+    'Ratios (req/s of Byline without its cache ÷ each peer; the cached Byline ÷ the cache floor, both at --cached-connections):',
+    '',
+    ...markdown,
+    '',
+    `Peak RSS: Byline (no response cache) ${fmt(rss['byline'])} MB, Byline (response cache) ${fmt(rss['byline-cached'])} MB.`,
+    '',
+  ].join('\n');
 }
 
 function renderTable(
@@ -662,7 +783,9 @@ function renderMarkdown(report: Record<string, any>, table: string): string {
       .join(', ')}`,
     `Load: autocannon in its own process, ${report['settings'].connections} connections, closed loop; ` +
       `${report['settings'].warmup} s warm-up, then the median (by req/s) of ${report['settings'].runs} runs of ${report['settings'].duration} s.`,
-    'SQL/req: statements per request (Byline: `extensions.sql.statements`; the others: statements their pool ran). ' +
+    `Byline (response cache) and the cache floor: ${report['settings']['cached-connections']} connections.`,
+    'SQL/req: statements per request (Byline: `extensions.sql.statements`, content statements, plus its ' +
+      "snapshot's BEGIN and COMMIT when `BYLINE_REQUEST_SNAPSHOT` opens one; the others: statements their pool ran). " +
       'bytes: the largest response among the checked arguments.',
     '',
     table,
