@@ -8,7 +8,7 @@
  * cache floor as separate processes over the same database, checks that they answer every scenario
  * with the same content, then loads each with autocannon from yet another process: a warm-up, then
  * `runs` measured runs, reporting the median. Prints a side-by-side table and the issue's ratios, and
- * writes bench/results/<timestamp>.md and .json. `--baseline` adds another Byline (an earlier
+ * writes bench/results/<timestamp>.md and .json. Runs are interleaved across servers within a scenario. `--baseline` adds another Byline (an earlier
  * commit's checkout, or this one with `--baseline-env` turning a setting off), checked for the same
  * answers, with an after÷before column: what a change gave, measured side by side.
  */
@@ -183,6 +183,17 @@ export function peakRssMb(pid: number | undefined): number | undefined {
   }
 }
 
+/** Resident set size of a process now (VmRSS), in MB. */
+function currentRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -305,6 +316,7 @@ async function main(): Promise<number> {
       runs: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
       'cached-connections': { type: 'string', default: '32' },
+      'fill-cache': { type: 'string', default: '8000' },
       scenarios: { type: 'string', default: [...SCENARIOS, 'mixed'].join(',') },
       label: { type: 'string', default: '' },
       'base-port': { type: 'string', default: '4100' },
@@ -315,16 +327,19 @@ async function main(): Promise<number> {
     strict: true,
   });
   const numbers = Object.fromEntries(
-    (['duration', 'warmup', 'runs', 'connections', 'cached-connections', 'base-port'] as const).map(
-      (name) => {
-        const value = Number(values[name]);
-        if (!Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) {
-          throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(values[name])}`);
-        }
-        return [name, value];
-      },
-    ),
-  ) as Record<'duration' | 'warmup' | 'runs' | 'connections' | 'cached-connections' | 'base-port', number>;
+    (
+      ['duration', 'warmup', 'runs', 'connections', 'cached-connections', 'fill-cache', 'base-port'] as const
+    ).map((name) => {
+      const value = Number(values[name]);
+      if (!Number.isInteger(value) || value < (name === 'warmup' || name === 'fill-cache' ? 0 : 1)) {
+        throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(values[name])}`);
+      }
+      return [name, value];
+    }),
+  ) as Record<
+    'duration' | 'warmup' | 'runs' | 'connections' | 'cached-connections' | 'fill-cache' | 'base-port',
+    number
+  >;
   const wanted = values.scenarios.split(',').map((s) => s.trim());
   for (const scenario of wanted) {
     if (![...SCENARIOS, 'mixed'].includes(scenario as Scenario)) {
@@ -368,6 +383,7 @@ async function main(): Promise<number> {
   }
   let meta: { dataset: string; articles: number; postgres: string };
   let pools: Record<Scenario, string[]>;
+  let fillSlugs: string[] = [];
   try {
     const count = await client
       .query<{ n: number }>('select count(*)::int as n from articles')
@@ -387,6 +403,12 @@ async function main(): Promise<number> {
       postgres: version.rows[0]!.v,
     };
     pools = await loadArgumentPools(client);
+    fillSlugs = (
+      await client.query<{ slug: string }>(
+        `select slug from articles where status = 'published' and published_at <= now() order by id limit $1`,
+        [numbers['fill-cache']],
+      )
+    ).rows.map((row) => row.slug);
     // PostGraphile exposes custom SQL as functions: its search must exist before it reads the schema.
     await client.query(postgraphileSearchFunctions);
   } finally {
@@ -522,31 +544,57 @@ async function main(): Promise<number> {
         });
     }
 
-    for (const row of rows.filter((r) => !r.skipped)) {
-      const server = servers.find((s) => s.name === row.server)!;
-      const scenario = row.scenario.startsWith('mixed') ? 'mixed' : (row.scenario as Scenario);
-      // The cache floor answers exactly the bytes the cached Byline answered for each URL (its run, just
-      // before, filled its cache, so these are mostly hits).
-      if (row.server === 'cache-floor') {
-        const bytes = await answersOf(byServer['byline-cached'].origin, variantsFor('cache-floor', scenario));
-        const loaded = await fetch(`${server.origin}/__load`, { method: 'PUT', body: JSON.stringify(bytes) });
-        if (!loaded.ok) throw new Error(`cache floor refused its answers: HTTP ${loaded.status}`);
+    // Each scenario: every server warmed up, then the measured runs interleaved (run 1 of every server,
+    // then run 2, …), so a shared machine's drifting speed falls on all servers alike.
+    const measured = rows.filter((r) => !r.skipped);
+    for (const scenarioName of [...new Set(measured.map((r) => r.scenario))]) {
+      const group = measured.filter((r) => r.scenario === scenarioName);
+      const scenario = scenarioName.startsWith('mixed') ? 'mixed' : (scenarioName as Scenario);
+      // Before the mixed run, the cached Byline's cache is filled with many varied URLs (article pages
+      // of --fill-cache articles), so its resident memory is measured with a full cache.
+      if (scenario === 'mixed' && byServer['byline-cached'] && fillSlugs.length > 0) {
+        const filled = await answersOf(
+          byServer['byline-cached'].origin,
+          fillSlugs.map((slug) => variantFor('byline-cached', 'article-page', slug)!),
+        );
+        console.error(
+          `filled the cached Byline with ${filled.length} article pages (${filled.reduce((n, [, body]) => n + Buffer.byteLength(body), 0)} bytes of answers); RSS now ${fmt(currentRssMb(byServer['byline-cached'].child.pid))} MB`,
+        );
       }
-      const spec = (durationSeconds: number): LoadSpec => ({
-        origin: server.origin,
+      const specOf = (row: Row, durationSeconds: number): LoadSpec => ({
+        origin: servers.find((s) => s.name === row.server)!.origin,
         connections: MEMORY_SERVERS.includes(row.server)
           ? numbers['cached-connections']
           : numbers.connections,
         durationSeconds,
         variants: variantsFor(row.server, scenario),
       });
-      if (numbers.warmup > 0) await runLoad(spec(numbers.warmup));
-      for (let run = 0; run < numbers.runs; run++) row.runs.push(await runLoad(spec(numbers.duration)));
-      row.result = median(row.runs);
-      console.error(
-        `${row.scenario} × ${SERVER_LABEL[row.server]}: ${fmt(row.result.requestsPerSecond)} req/s, p99 ${row.result.p99Ms} ms` +
-          ` (runs: ${row.runs.map((r) => fmt(r.requestsPerSecond)).join(', ')})`,
-      );
+      for (const row of group) {
+        // The cache floor answers exactly the bytes the cached Byline answered for each URL (its
+        // warm-up, just before, filled its cache, so these are mostly hits).
+        if (row.server === 'cache-floor') {
+          const bytes = await answersOf(
+            byServer['byline-cached'].origin,
+            variantsFor('cache-floor', scenario),
+          );
+          const loaded = await fetch(`${byServer['cache-floor'].origin}/__load`, {
+            method: 'PUT',
+            body: JSON.stringify(bytes),
+          });
+          if (!loaded.ok) throw new Error(`cache floor refused its answers: HTTP ${loaded.status}`);
+        }
+        if (numbers.warmup > 0) await runLoad(specOf(row, numbers.warmup));
+      }
+      for (let run = 0; run < numbers.runs; run++) {
+        for (const row of group) row.runs.push(await runLoad(specOf(row, numbers.duration)));
+      }
+      for (const row of group) {
+        row.result = median(row.runs);
+        console.error(
+          `${row.scenario} × ${SERVER_LABEL[row.server]}: ${fmt(row.result.requestsPerSecond)} req/s, p99 ${row.result.p99Ms} ms` +
+            ` (runs: ${row.runs.map((r) => fmt(r.requestsPerSecond)).join(', ')})`,
+        );
+      }
     }
     loadAverage.end = os.loadavg();
     const rss = Object.fromEntries(servers.map((s) => [s.name, peakRssMb(s.child.pid)])) as Record<
@@ -600,7 +648,12 @@ function versions(): Record<string, string> {
   };
   const commitOf = (dir: string) => {
     try {
-      let commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir }).toString().trim();
+      let commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .toString()
+        .trim();
       if (execFileSync('git', ['status', '--porcelain'], { cwd: dir }).toString().trim())
         commit += ' (uncommitted changes)';
       return commit;
@@ -782,7 +835,8 @@ function renderMarkdown(report: Record<string, any>, table: string): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     `Load: autocannon in its own process, ${report['settings'].connections} connections, closed loop; ` +
-      `${report['settings'].warmup} s warm-up, then the median (by req/s) of ${report['settings'].runs} runs of ${report['settings'].duration} s.`,
+      `${report['settings'].warmup} s warm-up, then the median (by req/s) of ${report['settings'].runs} runs of ${report['settings'].duration} s, ` +
+      'interleaved: run 1 of every server, then run 2, ….',
     `Byline (response cache) and the cache floor: ${report['settings']['cached-connections']} connections.`,
     'SQL/req: statements per request (Byline: `extensions.sql.statements`, content statements, plus its ' +
       "snapshot's BEGIN and COMMIT when `BYLINE_REQUEST_SNAPSHOT` opens one; the others: statements their pool ran). " +
