@@ -88,6 +88,13 @@ interface Row {
   result?: LoadResult;
   runs: LoadResult[];
   statementsPerRequest?: number | undefined;
+  /**
+   * The server process's CPU time (user + system) per request in each run, in µs: what a request
+   * costs it, which a busy shared machine disturbs far less than req/s (Postgres' CPU not included).
+   */
+  cpuUsPerRequest?: number[];
+  /** Byline: statements sent while none of the request's was awaiting its answer (pipelining). */
+  roundTripsPerRequest?: number | undefined;
   responseBytes?: number | undefined;
   skipped?: string;
 }
@@ -182,6 +189,22 @@ export function peakRssMb(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+const middle = (values: readonly number[] | undefined): number | undefined =>
+  values?.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : undefined;
 
 /** Resident set size of a process now (VmRSS), in MB. */
 function currentRssMb(pid: number | undefined): number | undefined {
@@ -515,6 +538,10 @@ async function main(): Promise<number> {
           byline.json.extensions?.sql?.statements ?? NaN,
         );
         row.responseBytes = Math.max(row.responseBytes ?? 0, byline.bytes);
+        row.roundTripsPerRequest = Math.max(
+          row.roundTripsPerRequest ?? 0,
+          byline.json.extensions?.sql?.roundTrips ?? NaN,
+        );
       }
       console.error(
         `check ${scenario}: same content from ${activeServers.filter((n) => variantFor(n, scenario, 'x')).join(', ')}`,
@@ -586,7 +613,16 @@ async function main(): Promise<number> {
         if (numbers.warmup > 0) await runLoad(specOf(row, numbers.warmup));
       }
       for (let run = 0; run < numbers.runs; run++) {
-        for (const row of group) row.runs.push(await runLoad(specOf(row, numbers.duration)));
+        for (const row of group) {
+          const pid = servers.find((s) => s.name === row.server)!.child.pid;
+          const cpuBefore = cpuMs(pid);
+          const result = await runLoad(specOf(row, numbers.duration));
+          const cpuAfter = cpuMs(pid);
+          row.runs.push(result);
+          if (cpuBefore !== undefined && cpuAfter !== undefined && result.totalRequests > 0) {
+            (row.cpuUsPerRequest ??= []).push(((cpuAfter - cpuBefore) * 1000) / result.totalRequests);
+          }
+        }
       }
       for (const row of group) {
         row.result = median(row.runs);
@@ -722,7 +758,11 @@ function renderTargets(rows: Row[], rss: Record<ServerName, number | undefined>)
     'cached ÷ cache floor',
     'cached p99 ms',
     'cache floor p99 ms',
+    'Byline CPU µs/req',
+    'CPU/req ÷ PG4',
+    'CPU/req ÷ PG5',
     'Byline SQL/req',
+    'Byline round trips/req',
     'PG4 SQL/req',
     'PG5 SQL/req',
   ];
@@ -740,7 +780,11 @@ function renderTargets(rows: Row[], rss: Record<ServerName, number | undefined>)
       ratio(rps('byline-cached'), rps('cache-floor')),
       fmt(row('byline-cached')?.result?.p99Ms, 1),
       fmt(row('cache-floor')?.result?.p99Ms, 1),
+      fmt(middle(row('byline')?.cpuUsPerRequest)),
+      ratio(middle(row('byline')?.cpuUsPerRequest), middle(row('postgraphile')?.cpuUsPerRequest)),
+      ratio(middle(row('byline')?.cpuUsPerRequest), middle(row('postgraphile5')?.cpuUsPerRequest)),
       fmt(row('byline')?.statementsPerRequest),
+      fmt(row('byline')?.roundTripsPerRequest),
       fmt(row('postgraphile')?.statementsPerRequest),
       fmt(row('postgraphile5')?.statementsPerRequest),
     ];
@@ -757,6 +801,13 @@ function renderTargets(rows: Row[], rss: Record<ServerName, number | undefined>)
   ].join('\n');
 }
 
+/** CPU per request of one row ÷ another's. */
+function cpuRatio(mine: Row, other: Row | undefined): string {
+  const a = middle(mine.cpuUsPerRequest);
+  const b = middle(other?.cpuUsPerRequest);
+  return a !== undefined && b ? (a / b).toFixed(2) : '';
+}
+
 function renderTable(
   rows: Row[],
   rss: Record<ServerName, number | undefined>,
@@ -771,10 +822,11 @@ function renderTable(
     'errors',
     'SQL/req',
     'bytes',
+    'CPU µs/req',
     'Byline÷floor',
     'Byline÷PostGraphile',
     'cached÷uncached',
-    ...(servers.includes('byline-baseline') ? ['after÷before'] : []),
+    ...(servers.includes('byline-baseline') ? ['after÷before', 'CPU/req after÷before'] : []),
   ];
   const lines = rows.map((row) => {
     const of = (name: ServerName) =>
@@ -795,7 +847,8 @@ function renderTable(
         '',
         '',
         '',
-        ...(servers.includes('byline-baseline') ? [''] : []),
+        '',
+        ...(servers.includes('byline-baseline') ? ['', ''] : []),
       ];
     return [
       row.scenario,
@@ -806,11 +859,20 @@ function renderTable(
       fmt(row.result?.errors),
       fmt(row.statementsPerRequest),
       fmt(row.responseBytes),
+      fmt(middle(row.cpuUsPerRequest)),
       ratio(of('floor')),
       ratio(of('postgraphile')),
       row.server === 'byline-cached' ? ratio(of('byline')) : '',
       ...(servers.includes('byline-baseline')
-        ? [row.server === 'byline' ? ratio(of('byline-baseline')) : '']
+        ? row.server === 'byline'
+          ? [
+              ratio(of('byline-baseline')),
+              cpuRatio(
+                row,
+                rows.find((r) => r.scenario === row.scenario && r.server === 'byline-baseline'),
+              ),
+            ]
+          : ['', '']
         : []),
     ];
   });
