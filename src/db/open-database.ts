@@ -63,7 +63,7 @@ export interface DatabaseHandle {
 
 /** What pg keeps of a client's socket; cut to end a statement we no longer wait for. */
 interface ClientSocket {
-  readonly connection?: { readonly stream?: { destroy(): void } };
+  readonly connection?: { readonly stream?: { destroy(): void; cork?(): void; uncork?(): void } };
 }
 
 // int8 (count(*), sums) as a JS number on pg too, so both engines return the same row shapes.
@@ -128,13 +128,28 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       // BEGIN goes out with the first statement and the statements a tick's loaders ask for together
       // go out together, each with its own Sync, so one round trip serves them instead of one each.
       pipelined(client, true);
+      // The messages of statements sent together leave in one write rather than one per message.
+      const socket = (client as ClientSocket).connection?.stream;
+      let corked = false;
+      const cork = () => {
+        if (corked || !socket?.cork) return;
+        corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          corked = false;
+          socket.uncork!();
+        });
+      };
+      cork();
       const begun = client.query(SNAPSHOT_BEGIN);
       begun.catch(() => undefined); // answered through the statements, which wait for it
       let ended = false;
       return {
         // Every statement waits for BEGIN too: none answers unless the snapshot was opened.
-        query: async (text: string, values: readonly unknown[]) =>
-          (await Promise.all([begun, client.query(text, [...values])]))[1],
+        query: async (text: string, values: readonly unknown[]) => {
+          cork();
+          return (await Promise.all([begun, client.query(text, [...values])]))[1];
+        },
         end: async () => {
           if (ended) return;
           ended = true;
