@@ -79,7 +79,13 @@ function databaseUrl(adminUrl: string, name: string): string {
 }
 
 // Built while the machine may be busy with a second run: a request-sized timeout would fail setup.
-const SETUP_TIMEOUTS = { acquireTimeoutMs: 30_000, statementTimeoutMs: 120_000 };
+// The migrator imports the migration files (through Vitest's transform) inside its transaction, which
+// took over the default 10 s idle-in-transaction timeout on a saturated machine.
+const SETUP_TIMEOUTS = {
+  acquireTimeoutMs: 30_000,
+  statementTimeoutMs: 120_000,
+  idleInTransactionTimeoutMs: 120_000,
+};
 
 async function buildPostgresTemplates(adminUrl: string, names: PostgresTemplates): Promise<void> {
   await admin(adminUrl, (client) => client.query(`create database ${names.migrated}`));
