@@ -7,7 +7,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 
-export type Scenario = 'article-page' | 'section-front' | 'person-page' | 'trivial' | 'search';
+export type Scenario =
+  'article-page' | 'section-front' | 'person-page' | 'person-median' | 'person-top' | 'trivial' | 'search';
+
+/** The operation a scenario sends: the person page of a median and of the most quoted person are the person page. */
+export function operationOf(scenario: Scenario): Exclude<Scenario, 'person-median' | 'person-top'> {
+  return scenario === 'person-median' || scenario === 'person-top' ? 'person-page' : scenario;
+}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -21,7 +27,7 @@ const nodes = (connection: Row | null): Row[] => (connection?.['nodes'] as Row[]
 export function normalizePeer(scenario: Scenario, data: Row, publicUrl: string, now = Date.now()): Json {
   const canonical = (article: Row) =>
     (article['url'] as string | null) ?? `${publicUrl}/articles/${article['slug']}`;
-  switch (scenario) {
+  switch (operationOf(scenario)) {
     case 'trivial':
       return data as Json;
     case 'article-page': {
@@ -165,7 +171,7 @@ export function projectForPeer(scenario: Scenario, data: Row, peer: Json): Json 
       block['__typename'] === 'ImageBlock' ? { __typename: 'ImageBlock' } : block,
     );
   }
-  if (scenario === 'person-page' && copy['person']) {
+  if (operationOf(scenario) === 'person-page' && copy['person']) {
     const peerPerson = (peer as Row)['person'] as Row | null;
     for (const list of ['quotes', 'mentionedIn'] as const) {
       const length = nodes(peerPerson?.[list]).length;

@@ -1,8 +1,9 @@
 /**
- * `npm run bench:profile -- [--scenario article-page] [--duration 10] [--connections 16] [--database-url URL]`
+ * `npm run bench:profile -- [--scenario article-page] [--cached] [--duration 10] [--connections 16] [--database-url URL]`
  *
  * Where Byline's time goes: runs Byline under `node --cpu-prof`, loads one scenario with autocannon
- * from another process, stops it (the profile is written on exit) and prints the self time by
+ * from another process (`--cached`: with its response cache, the same operations as GETs, each URL
+ * asked once before the load so the profile is of hits), stops it (the profile is written on exit) and prints the self time by
  * function and by package. Writes the summary to bench/results/<timestamp>-profile-<scenario>.md; the
  * .cpuprofile itself (open it in Chrome DevTools or speedscope for a flame graph) stays in the temp
  * directory named in the output.
@@ -108,32 +109,49 @@ async function main(): Promise<number> {
       connections: { type: 'string', default: '16' },
       'database-url': { type: 'string' },
       port: { type: 'string', default: '4150' },
+      cached: { type: 'boolean', default: false },
     },
     strict: true,
   });
   const scenario = values.scenario as Scenario;
-  if (!['article-page', 'section-front', 'person-page', 'trivial', 'search'].includes(scenario)) {
-    throw new Error(
-      `--scenario: expected article-page, section-front, person-page, trivial or search, got "${scenario}"`,
-    );
+  const scenarios = [
+    'article-page',
+    'section-front',
+    'person-page',
+    'person-median',
+    'person-top',
+    'trivial',
+    'search',
+  ];
+  if (!scenarios.includes(scenario)) {
+    throw new Error(`--scenario: expected one of ${scenarios.join(', ')}, got "${scenario}"`);
   }
+  const serverName = values.cached ? 'byline-cached' : 'byline';
   const databaseUrl = benchDatabaseUrl(values['database-url']);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const pools = await loadArgumentPools(client).finally(() => client.end());
   const profileDir = mkdtempSync(path.join(os.tmpdir(), 'byline-cpu-prof-'));
-  const server = startServer('byline', Number(values.port), databaseUrl, [
+  const server = startServer(serverName, Number(values.port), databaseUrl, [
     '--cpu-prof',
     `--cpu-prof-dir=${profileDir}`,
   ]);
   let loadLine = '';
   try {
     await waitFor(`${server.origin}/readyz`, server);
+    const variants = draw(pools[scenario], 2000, 6).map((argument) =>
+      variantFor(serverName, scenario, argument)!,
+    );
+    if (values.cached) {
+      for (const variant of new Map(variants.map((v) => [v.path, v])).values()) {
+        await fetch(server.origin + variant.path, { headers: variant.headers ?? {} });
+      }
+    }
     const load = await runLoad({
       origin: server.origin,
       connections: Number(values.connections),
       durationSeconds: Number(values.duration),
-      variants: draw(pools[scenario], 2000, 6).map((argument) => variantFor('byline', scenario, argument)!),
+      variants,
     });
     loadLine = `Load: ${load.requestsPerSecond.toFixed(0)} req/s under the profiler, p99 ${load.p99Ms} ms, ${load.errors} errors.`;
   } finally {
@@ -145,14 +163,17 @@ async function main(): Promise<number> {
     JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile,
   );
   const stamp = new Date().toISOString().slice(0, 16).replace(':', '');
-  const title = `Byline CPU profile, ${scenario}, ${values.connections} connections, ${values.duration} s (${stamp})`;
+  const title = `Byline CPU profile, ${scenario}${values.cached ? ' (cache hits)' : ''}, ${values.connections} connections, ${values.duration} s (${stamp})`;
   const markdown =
     renderSummary(summary, title) +
     `\n${loadLine} The profile spans the whole process, start-up (module loading through tsx) included.\n` +
     `Profile: ${path.join(profileDir, file)}\n`;
   console.log(markdown);
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(path.join(root, 'bench', 'results', `${stamp}-profile-${scenario}.md`), markdown);
+  writeFileSync(
+    path.join(root, 'bench', 'results', `${stamp}-profile-${scenario}${values.cached ? '-cached' : ''}.md`),
+    markdown,
+  );
   return 0;
 }
 

@@ -1,12 +1,14 @@
 /**
  * `npm run bench -- [--database-url URL] [--duration 10] [--warmup 5] [--runs 3] [--connections 16]
- *   [--scenarios article-page,section-front,...] [--label smoke] [--servers floor,postgraphile,byline,byline-cached]
+ *   [--cached-connections 32] [--scenarios article-page,section-front,...] [--label smoke]
+ *   [--servers floor,postgraphile,postgraphile5,byline,byline-cached,cache-floor]
  *   [--baseline <checkout> [--baseline-env NAME=value,…]]`
  *
- * Starts the SQL floor, PostGraphile and Byline as separate processes over the same database, checks
- * that they answer every scenario with the same content, then loads each with autocannon from yet
- * another process: a warm-up, then `runs` measured runs, reporting the median. Prints a side-by-side
- * table and writes bench/results/<timestamp>.md and .json. `--baseline` adds another Byline (an earlier
+ * Starts the SQL floor, PostGraphile 4 and 5, Byline (without and with its response cache) and the
+ * cache floor as separate processes over the same database, checks that they answer every scenario
+ * with the same content, then loads each with autocannon from yet another process: a warm-up, then
+ * `runs` measured runs, reporting the median. Prints a side-by-side table and the issue's ratios, and
+ * writes bench/results/<timestamp>.md and .json. Runs are interleaved across servers within a scenario. `--baseline` adds another Byline (an earlier
  * commit's checkout, or this one with `--baseline-env` turning a setting off), checked for the same
  * answers, with an after÷before column: what a change gave, measured side by side.
  */
@@ -17,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { firstDifference, normalizePeer, projectForPeer, type Scenario } from './compare.ts';
+import { firstDifference, normalizePeer, operationOf, projectForPeer, type Scenario } from './compare.ts';
 import { benchDatabaseUrl } from './dataset/load.ts';
 import { createRandom, createZipf } from './dataset/prng.ts';
 import { postgraphileSearchFunctions } from './servers/search-sql.ts';
@@ -25,7 +27,15 @@ import type { LoadResult, LoadSpec, RequestVariant } from './load/load-spec.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const PUBLIC_URL = 'https://bench.byline.example';
-const SCENARIOS: readonly Scenario[] = ['article-page', 'section-front', 'person-page', 'search', 'trivial'];
+const SCENARIOS: readonly Scenario[] = [
+  'article-page',
+  'section-front',
+  'person-page',
+  'person-median',
+  'person-top',
+  'search',
+  'trivial',
+];
 /** The mixed scenario's weights (issue 6): 50/25/15/10 of article page, section front, person page, search. */
 const MIX: readonly [Scenario, number][] = [
   ['article-page', 50],
@@ -33,14 +43,32 @@ const MIX: readonly [Scenario, number][] = [
   ['person-page', 15],
   ['search', 10],
 ];
-export type ServerName = 'floor' | 'postgraphile' | 'byline' | 'byline-cached' | 'byline-baseline';
-const DEFAULT_SERVERS: readonly ServerName[] = ['floor', 'postgraphile', 'byline', 'byline-cached'];
+export type ServerName =
+  'floor' | 'postgraphile' | 'postgraphile5' | 'byline' | 'byline-cached' | 'cache-floor' | 'byline-baseline';
+const DEFAULT_SERVERS: readonly ServerName[] = [
+  'floor',
+  'postgraphile',
+  'postgraphile5',
+  'byline',
+  'byline-cached',
+  'cache-floor',
+];
 const SERVER_LABEL: Record<ServerName, string> = {
   floor: 'SQL floor',
   postgraphile: 'PostGraphile 4',
+  postgraphile5: 'PostGraphile 5',
   byline: 'Byline (no response cache)',
   'byline-cached': 'Byline (response cache)',
+  'cache-floor': 'cache floor (node:http + Map)',
   'byline-baseline': 'Byline baseline (no response cache)',
+};
+/** The servers answering from memory: loaded at `--cached-connections` (the cache-hit target is at 32). */
+const MEMORY_SERVERS: readonly ServerName[] = ['byline-cached', 'cache-floor'];
+const SCRIPT: Partial<Record<ServerName, string>> = {
+  floor: 'sql-floor.ts',
+  postgraphile: 'postgraphile.ts',
+  postgraphile5: 'postgraphile5.ts',
+  'cache-floor': 'cache-floor.ts',
 };
 /** Where `byline-baseline` runs from (`--baseline <checkout>`): an earlier commit, for before/after ratios. */
 let baselineRoot: string | undefined;
@@ -60,6 +88,13 @@ interface Row {
   result?: LoadResult;
   runs: LoadResult[];
   statementsPerRequest?: number | undefined;
+  /**
+   * The server process's CPU time (user + system) per request in each run, in µs: what a request
+   * costs it, which a busy shared machine disturbs far less than req/s (Postgres' CPU not included).
+   */
+  cpuUsPerRequest?: number[];
+  /** Byline: statements sent while none of the request's was awaiting its answer (pipelining). */
+  roundTripsPerRequest?: number | undefined;
   responseBytes?: number | undefined;
   skipped?: string;
 }
@@ -102,11 +137,7 @@ export function startServer(
       ? [path.join(root, 'bin', 'byline.mjs'), 'serve']
       : name === 'byline-baseline'
         ? [path.join(baselineRoot!, 'bin', 'byline.mjs'), 'serve']
-        : [
-            '--import',
-            'tsx',
-            path.join(root, 'bench', 'servers', `${name === 'floor' ? 'sql-floor' : 'postgraphile'}.ts`),
-          ];
+        : ['--import', 'tsx', path.join(root, 'bench', 'servers', SCRIPT[name]!)];
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: name === 'byline-baseline' ? baselineRoot! : root,
     env: {
@@ -124,6 +155,8 @@ export function startServer(
       // (d) with it answers the same operations as cacheable GETs.
       BYLINE_RESPONSE_CACHE: name === 'byline-cached' ? 'true' : 'false',
       ...(name === 'byline-baseline' ? baselineEnv : {}),
+      // PostGraphile 5: production mode (no development-only checks), as deployed.
+      GRAPHILE_ENV: 'production',
       PUBLIC_URL,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -151,6 +184,33 @@ export function peakRssMb(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+const middle = (values: readonly number[] | undefined): number | undefined =>
+  values?.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] : undefined;
+
+/** Resident set size of a process now (VmRSS), in MB. */
+function currentRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Math.round(Number(match[1]) / 1024) : undefined;
   } catch {
     return undefined;
@@ -190,27 +250,29 @@ export function variantFor(
   argument: string,
 ): RequestVariant | undefined {
   const variables = scenario === 'search' ? { query: argument } : { slug: argument };
+  const document = operationOf(scenario);
   if (server === 'byline' || server === 'byline-baseline') {
     return {
       method: 'POST',
       path: '/graphql',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: operation(`${scenario}.graphql`), variables }),
+      body: JSON.stringify({ query: operation(`${document}.graphql`), variables }),
     };
   }
-  if (server === 'byline-cached') {
+  if (server === 'byline-cached' || server === 'cache-floor') {
     const search = new URLSearchParams({
-      query: operation(`${scenario}.graphql`),
+      query: operation(`${document}.graphql`),
       variables: JSON.stringify(variables),
     });
     return { method: 'GET', path: `/graphql?${search}`, headers: { 'apollo-require-preflight': 'true' } };
   }
-  if (server === 'floor') return { method: 'GET', path: `/${scenario}?arg=${encodeURIComponent(argument)}` };
+  if (server === 'floor') return { method: 'GET', path: `/${document}?arg=${encodeURIComponent(argument)}` };
+  // PostGraphile 4 and 5 derive the same schema from the tables and answer the same operations.
   return {
     method: 'POST',
     path: '/graphql',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: operation(`postgraphile/${scenario}.graphql`), variables }),
+    body: JSON.stringify({ query: operation(`postgraphile/${document}.graphql`), variables }),
   };
 }
 
@@ -237,6 +299,10 @@ async function statementCount(server: RunningServer): Promise<number> {
 export async function loadArgumentPools(client: pg.Client): Promise<Record<Scenario, string[]>> {
   const column = async (text: string) => (await client.query<{ v: string }>(text)).rows.map((row) => row.v);
   const visible = `a.status = 'published' and a.published_at <= now()`;
+  const quoted = await column(
+    `select p.slug as v from people p join quotes q on q.speaker_person_id = p.id
+     group by p.id order by count(*) desc, p.id`,
+  );
   const articles = await column(
     `select slug as v from articles a where ${visible} order by listed_at desc, id desc limit 1000`,
   );
@@ -247,10 +313,10 @@ export async function loadArgumentPools(client: pg.Client): Promise<Record<Scena
       `select s.slug as v from sections s join articles a on a.section_id = s.id where ${visible}
        group by s.id order by count(*) desc, s.id`,
     ),
-    'person-page': await column(
-      `select p.slug as v from people p join quotes q on q.speaker_person_id = p.id
-       group by p.id order by count(*) desc, p.id limit 500`,
-    ),
+    'person-page': quoted.slice(0, 500),
+    // One person each: the one with the median number of quotes among those quoted, and the most quoted.
+    'person-median': quoted.slice(Math.floor(quoted.length / 2), Math.floor(quoted.length / 2) + 1),
+    'person-top': quoted.slice(0, 1),
     // A person's name as a phrase and a topic word: popular names match many articles, rare ones few.
     search: await column(
       `select '"' || p.name || '" ' || (array['ceasefire', 'election', 'pipeline', 'tariff', 'summit',
@@ -272,6 +338,8 @@ async function main(): Promise<number> {
       warmup: { type: 'string', default: '5' },
       runs: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
+      'cached-connections': { type: 'string', default: '32' },
+      'fill-cache': { type: 'string', default: '8000' },
       scenarios: { type: 'string', default: [...SCENARIOS, 'mixed'].join(',') },
       label: { type: 'string', default: '' },
       'base-port': { type: 'string', default: '4100' },
@@ -282,14 +350,19 @@ async function main(): Promise<number> {
     strict: true,
   });
   const numbers = Object.fromEntries(
-    (['duration', 'warmup', 'runs', 'connections', 'base-port'] as const).map((name) => {
+    (
+      ['duration', 'warmup', 'runs', 'connections', 'cached-connections', 'fill-cache', 'base-port'] as const
+    ).map((name) => {
       const value = Number(values[name]);
-      if (!Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) {
+      if (!Number.isInteger(value) || value < (name === 'warmup' || name === 'fill-cache' ? 0 : 1)) {
         throw new Error(`--${name}: expected a positive integer, got ${JSON.stringify(values[name])}`);
       }
       return [name, value];
     }),
-  ) as Record<'duration' | 'warmup' | 'runs' | 'connections' | 'base-port', number>;
+  ) as Record<
+    'duration' | 'warmup' | 'runs' | 'connections' | 'cached-connections' | 'fill-cache' | 'base-port',
+    number
+  >;
   const wanted = values.scenarios.split(',').map((s) => s.trim());
   for (const scenario of wanted) {
     if (![...SCENARIOS, 'mixed'].includes(scenario as Scenario)) {
@@ -319,6 +392,8 @@ async function main(): Promise<number> {
   }
   if (!activeServers.includes('byline'))
     throw new Error('--servers: byline is the reference and must be included');
+  if (activeServers.includes('cache-floor') && !activeServers.includes('byline-cached'))
+    throw new Error('--servers: cache-floor answers the bytes byline-cached answered; include byline-cached');
   const databaseUrl = benchDatabaseUrl(values['database-url']);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
   try {
@@ -331,6 +406,7 @@ async function main(): Promise<number> {
   }
   let meta: { dataset: string; articles: number; postgres: string };
   let pools: Record<Scenario, string[]>;
+  let fillSlugs: string[] = [];
   try {
     const count = await client
       .query<{ n: number }>('select count(*)::int as n from articles')
@@ -350,6 +426,12 @@ async function main(): Promise<number> {
       postgres: version.rows[0]!.v,
     };
     pools = await loadArgumentPools(client);
+    fillSlugs = (
+      await client.query<{ slug: string }>(
+        `select slug from articles where status = 'published' and published_at <= now() order by id limit $1`,
+        [numbers['fill-cache']],
+      )
+    ).rows.map((row) => row.slug);
     // PostGraphile exposes custom SQL as functions: its search must exist before it reads the schema.
     await client.query(postgraphileSearchFunctions);
   } finally {
@@ -367,7 +449,7 @@ async function main(): Promise<number> {
   try {
     await Promise.all(
       servers.map((server) =>
-        waitFor(server.origin + (server.name.startsWith('byline') ? '/readyz' : '/__stats'), server),
+        waitFor(server.origin + (server.name.startsWith('byline') ? '/readyz' : '/__stats'), server, 180_000),
       ),
     );
     const byServer = Object.fromEntries(servers.map((s) => [s.name, s])) as Record<ServerName, RunningServer>;
@@ -390,7 +472,7 @@ async function main(): Promise<number> {
             `Byline answered ${scenario}(${argument}) with no content: ${JSON.stringify(byline.json).slice(0, 500)}`,
           );
         }
-        for (const name of ['floor', 'postgraphile'] as const) {
+        for (const name of ['floor', 'postgraphile', 'postgraphile5'] as const) {
           const variant = variantFor(name, scenario, argument);
           if (!variant || !byServer[name]) continue;
           const before = await statementCount(byServer[name]);
@@ -456,6 +538,10 @@ async function main(): Promise<number> {
           byline.json.extensions?.sql?.statements ?? NaN,
         );
         row.responseBytes = Math.max(row.responseBytes ?? 0, byline.bytes);
+        row.roundTripsPerRequest = Math.max(
+          row.roundTripsPerRequest ?? 0,
+          byline.json.extensions?.sql?.roundTrips ?? NaN,
+        );
       }
       console.error(
         `check ${scenario}: same content from ${activeServers.filter((n) => variantFor(n, scenario, 'x')).join(', ')}`,
@@ -485,22 +571,66 @@ async function main(): Promise<number> {
         });
     }
 
-    for (const row of rows.filter((r) => !r.skipped)) {
-      const server = servers.find((s) => s.name === row.server)!;
-      const scenario = row.scenario.startsWith('mixed') ? 'mixed' : (row.scenario as Scenario);
-      const spec = (durationSeconds: number): LoadSpec => ({
-        origin: server.origin,
-        connections: numbers.connections,
+    // Each scenario: every server warmed up, then the measured runs interleaved (run 1 of every server,
+    // then run 2, …), so a shared machine's drifting speed falls on all servers alike.
+    const measured = rows.filter((r) => !r.skipped);
+    for (const scenarioName of [...new Set(measured.map((r) => r.scenario))]) {
+      const group = measured.filter((r) => r.scenario === scenarioName);
+      const scenario = scenarioName.startsWith('mixed') ? 'mixed' : (scenarioName as Scenario);
+      // Before the mixed run, the cached Byline's cache is filled with many varied URLs (article pages
+      // of --fill-cache articles), so its resident memory is measured with a full cache.
+      if (scenario === 'mixed' && byServer['byline-cached'] && fillSlugs.length > 0) {
+        const filled = await answersOf(
+          byServer['byline-cached'].origin,
+          fillSlugs.map((slug) => variantFor('byline-cached', 'article-page', slug)!),
+        );
+        console.error(
+          `filled the cached Byline with ${filled.length} article pages (${filled.reduce((n, [, body]) => n + Buffer.byteLength(body), 0)} bytes of answers); RSS now ${fmt(currentRssMb(byServer['byline-cached'].child.pid))} MB`,
+        );
+      }
+      const specOf = (row: Row, durationSeconds: number): LoadSpec => ({
+        origin: servers.find((s) => s.name === row.server)!.origin,
+        connections: MEMORY_SERVERS.includes(row.server)
+          ? numbers['cached-connections']
+          : numbers.connections,
         durationSeconds,
         variants: variantsFor(row.server, scenario),
       });
-      if (numbers.warmup > 0) await runLoad(spec(numbers.warmup));
-      for (let run = 0; run < numbers.runs; run++) row.runs.push(await runLoad(spec(numbers.duration)));
-      row.result = median(row.runs);
-      console.error(
-        `${row.scenario} × ${SERVER_LABEL[row.server]}: ${fmt(row.result.requestsPerSecond)} req/s, p99 ${row.result.p99Ms} ms` +
-          ` (runs: ${row.runs.map((r) => fmt(r.requestsPerSecond)).join(', ')})`,
-      );
+      for (const row of group) {
+        // The cache floor answers exactly the bytes the cached Byline answered for each URL (its
+        // warm-up, just before, filled its cache, so these are mostly hits).
+        if (row.server === 'cache-floor') {
+          const bytes = await answersOf(
+            byServer['byline-cached'].origin,
+            variantsFor('cache-floor', scenario),
+          );
+          const loaded = await fetch(`${byServer['cache-floor'].origin}/__load`, {
+            method: 'PUT',
+            body: JSON.stringify(bytes),
+          });
+          if (!loaded.ok) throw new Error(`cache floor refused its answers: HTTP ${loaded.status}`);
+        }
+        if (numbers.warmup > 0) await runLoad(specOf(row, numbers.warmup));
+      }
+      for (let run = 0; run < numbers.runs; run++) {
+        for (const row of group) {
+          const pid = servers.find((s) => s.name === row.server)!.child.pid;
+          const cpuBefore = cpuMs(pid);
+          const result = await runLoad(specOf(row, numbers.duration));
+          const cpuAfter = cpuMs(pid);
+          row.runs.push(result);
+          if (cpuBefore !== undefined && cpuAfter !== undefined && result.totalRequests > 0) {
+            (row.cpuUsPerRequest ??= []).push(((cpuAfter - cpuBefore) * 1000) / result.totalRequests);
+          }
+        }
+      }
+      for (const row of group) {
+        row.result = median(row.runs);
+        console.error(
+          `${row.scenario} × ${SERVER_LABEL[row.server]}: ${fmt(row.result.requestsPerSecond)} req/s, p99 ${row.result.p99Ms} ms` +
+            ` (runs: ${row.runs.map((r) => fmt(r.requestsPerSecond)).join(', ')})`,
+        );
+      }
     }
     loadAverage.end = os.loadavg();
     const rss = Object.fromEntries(servers.map((s) => [s.name, peakRssMb(s.child.pid)])) as Record<
@@ -508,7 +638,7 @@ async function main(): Promise<number> {
       number | undefined
     >;
 
-    const table = renderTable(rows, rss, activeServers);
+    const table = renderTable(rows, rss, activeServers) + '\n' + renderTargets(rows, rss);
     console.log(table);
     const report = {
       startedAt: started.toISOString(),
@@ -554,7 +684,12 @@ function versions(): Record<string, string> {
   };
   const commitOf = (dir: string) => {
     try {
-      let commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir }).toString().trim();
+      let commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .toString()
+        .trim();
       if (execFileSync('git', ['status', '--porcelain'], { cwd: dir }).toString().trim())
         commit += ' (uncommitted changes)';
       return commit;
@@ -575,12 +710,103 @@ function versions(): Record<string, string> {
     }),
     node: process.version,
     ...Object.fromEntries(
-      ['@apollo/server', 'graphql', 'express', 'pg', 'kysely', 'postgraphile', 'autocannon'].map((n) => [
-        n,
-        version(n),
-      ]),
+      [
+        '@apollo/server',
+        'graphql',
+        'express',
+        'pg',
+        'kysely',
+        'postgraphile',
+        'postgraphile5',
+        'autocannon',
+      ].map((n) => [n, version(n)]),
     ),
   };
+}
+
+/** Each distinct GET's answer from the cached Byline: [path, body, etag], fetched 8 at a time. */
+async function answersOf(
+  origin: string,
+  variants: readonly RequestVariant[],
+): Promise<[string, string, string][]> {
+  const paths = [...new Set(variants.map((variant) => variant.path))];
+  const answers: [string, string, string][] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const requestPath = paths[next++]!;
+      const response = await fetch(origin + requestPath, { headers: { 'apollo-require-preflight': 'true' } });
+      const body = await response.text();
+      if (!response.ok)
+        throw new Error(`GET ${requestPath.slice(0, 80)}…: HTTP ${response.status}: ${body.slice(0, 200)}`);
+      answers.push([requestPath, body, response.headers.get('etag') ?? '']);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return answers;
+}
+
+/** The issue's targets, one line per scenario: every ratio side by side. */
+function renderTargets(rows: Row[], rss: Record<ServerName, number | undefined>): string {
+  const scenarios = [...new Set(rows.map((row) => row.scenario))];
+  const header = [
+    'scenario',
+    'Byline req/s',
+    '÷ PostGraphile 4',
+    '÷ PostGraphile 5',
+    '÷ SQL floor',
+    'cached ÷ cache floor',
+    'cached p99 ms',
+    'cache floor p99 ms',
+    'Byline CPU µs/req',
+    'PG4 CPU ÷ Byline CPU',
+    'PG5 CPU ÷ Byline CPU',
+    'Byline SQL/req',
+    'Byline round trips/req',
+    'PG4 SQL/req',
+    'PG5 SQL/req',
+  ];
+  const lines = scenarios.map((scenario) => {
+    const row = (name: ServerName) => rows.find((r) => r.scenario === scenario && r.server === name);
+    const rps = (name: ServerName) => row(name)?.result?.requestsPerSecond;
+    const ratio = (a: number | undefined, b: number | undefined) =>
+      a !== undefined && b ? (a / b).toFixed(2) : 'n/a';
+    return [
+      scenario,
+      fmt(rps('byline')),
+      ratio(rps('byline'), rps('postgraphile')),
+      ratio(rps('byline'), rps('postgraphile5')),
+      ratio(rps('byline'), rps('floor')),
+      ratio(rps('byline-cached'), rps('cache-floor')),
+      fmt(row('byline-cached')?.result?.p99Ms, 1),
+      fmt(row('cache-floor')?.result?.p99Ms, 1),
+      fmt(middle(row('byline')?.cpuUsPerRequest)),
+      // Per request, the peer's CPU ÷ Byline's: above 1, Byline spends less (as req/s ratios read).
+      ratio(middle(row('postgraphile')?.cpuUsPerRequest), middle(row('byline')?.cpuUsPerRequest)),
+      ratio(middle(row('postgraphile5')?.cpuUsPerRequest), middle(row('byline')?.cpuUsPerRequest)),
+      fmt(row('byline')?.statementsPerRequest),
+      fmt(row('byline')?.roundTripsPerRequest),
+      fmt(row('postgraphile')?.statementsPerRequest),
+      fmt(row('postgraphile5')?.statementsPerRequest),
+    ];
+  });
+  const markdown = [header, ...lines].map((cells) => `| ${cells.join(' | ')} |`);
+  markdown.splice(1, 0, `| ${header.map(() => '---').join(' | ')} |`);
+  return [
+    'Ratios (req/s of Byline without its cache ÷ each peer; the cached Byline ÷ the cache floor, both at --cached-connections):',
+    '',
+    ...markdown,
+    '',
+    `Peak RSS: Byline (no response cache) ${fmt(rss['byline'])} MB, Byline (response cache) ${fmt(rss['byline-cached'])} MB.`,
+    '',
+  ].join('\n');
+}
+
+/** CPU per request of one row ÷ another's. */
+function cpuRatio(mine: Row, other: Row | undefined): string {
+  const a = middle(mine.cpuUsPerRequest);
+  const b = middle(other?.cpuUsPerRequest);
+  return a !== undefined && b ? (a / b).toFixed(2) : '';
 }
 
 function renderTable(
@@ -597,10 +823,11 @@ function renderTable(
     'errors',
     'SQL/req',
     'bytes',
+    'CPU µs/req',
     'Byline÷floor',
     'Byline÷PostGraphile',
     'cached÷uncached',
-    ...(servers.includes('byline-baseline') ? ['after÷before'] : []),
+    ...(servers.includes('byline-baseline') ? ['after÷before', 'CPU/req after÷before'] : []),
   ];
   const lines = rows.map((row) => {
     const of = (name: ServerName) =>
@@ -621,7 +848,8 @@ function renderTable(
         '',
         '',
         '',
-        ...(servers.includes('byline-baseline') ? [''] : []),
+        '',
+        ...(servers.includes('byline-baseline') ? ['', ''] : []),
       ];
     return [
       row.scenario,
@@ -632,11 +860,20 @@ function renderTable(
       fmt(row.result?.errors),
       fmt(row.statementsPerRequest),
       fmt(row.responseBytes),
+      fmt(middle(row.cpuUsPerRequest)),
       ratio(of('floor')),
       ratio(of('postgraphile')),
       row.server === 'byline-cached' ? ratio(of('byline')) : '',
       ...(servers.includes('byline-baseline')
-        ? [row.server === 'byline' ? ratio(of('byline-baseline')) : '']
+        ? row.server === 'byline'
+          ? [
+              ratio(of('byline-baseline')),
+              cpuRatio(
+                row,
+                rows.find((r) => r.scenario === row.scenario && r.server === 'byline-baseline'),
+              ),
+            ]
+          : ['', '']
         : []),
     ];
   });
@@ -661,8 +898,11 @@ function renderMarkdown(report: Record<string, any>, table: string): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     `Load: autocannon in its own process, ${report['settings'].connections} connections, closed loop; ` +
-      `${report['settings'].warmup} s warm-up, then the median (by req/s) of ${report['settings'].runs} runs of ${report['settings'].duration} s.`,
-    'SQL/req: statements per request (Byline: `extensions.sql.statements`; the others: statements their pool ran). ' +
+      `${report['settings'].warmup} s warm-up, then the median (by req/s) of ${report['settings'].runs} runs of ${report['settings'].duration} s, ` +
+      'interleaved: run 1 of every server, then run 2, ….',
+    `Byline (response cache) and the cache floor: ${report['settings']['cached-connections']} connections.`,
+    'SQL/req: statements per request (Byline: `extensions.sql.statements`, content statements, plus its ' +
+      "snapshot's BEGIN and COMMIT when `BYLINE_REQUEST_SNAPSHOT` opens one; the others: statements their pool ran). " +
       'bytes: the largest response among the checked arguments.',
     '',
     table,

@@ -316,9 +316,15 @@ const settings = {
   ),
   responseCacheMaxEntries: setting(
     'BYLINE_RESPONSE_CACHE_MAX_ENTRIES',
-    '10000',
-    'How many responses the in-memory cache holds before evicting the least recently used.',
-    (raw) => integer('BYLINE_RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000)(raw),
+    '100000',
+    'How many responses the in-memory cache holds at most, whatever their size (BYLINE_RESPONSE_CACHE_MAX_BYTES bounds their memory).',
+    (raw) => integer('BYLINE_RESPONSE_CACHE_MAX_ENTRIES', 100_000, 1, 10_000_000)(raw),
+  ),
+  responseCacheMaxBytes: setting(
+    'BYLINE_RESPONSE_CACHE_MAX_BYTES',
+    '67108864',
+    'Bytes the in-memory cache may hold (answer bodies with their keys and tags) before evicting the least recently used; 64 MiB by default.',
+    (raw) => integer('BYLINE_RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 65_536, 2 ** 40)(raw),
   ),
   redisUrl: setting(
     'REDIS_URL',

@@ -57,7 +57,7 @@ describe('GET /playground', () => {
     const { body } = await dev.graphql('{ sections { name } }');
     expect(body.extensions).toEqual({
       timing: { durationMs: expect.any(Number) },
-      sql: { statements: 1, durationMs: expect.any(Number) },
+      sql: { statements: 1, durationMs: expect.any(Number), roundTrips: 1 },
       cost: { requested: expect.any(Number), limit: 5000 },
     });
     const production = await start({ NODE_ENV: 'production', BYLINE_PLAYGROUND: 'true' });

@@ -164,7 +164,7 @@ describeEachEngine('query cost', (engine) => {
     expect(body.errors![0]!.extensions!['code']).toBe('QUERY_TOO_COMPLEX');
     expect(body.data).toBeUndefined();
     // The debug extension counts statements run for this request.
-    expect(body.extensions!['sql']).toEqual({ statements: 0, durationMs: 0 });
+    expect(body.extensions!['sql']).toEqual({ statements: 0, durationMs: 0, roundTrips: 0 });
   });
 });
 

@@ -5,8 +5,13 @@ import type { RedisConnection } from '../db/redis-connection.ts';
 
 /** One cached answer. */
 export interface CacheEntry {
-  /** The answer's `data`, as JSON. */
+  /** The answer's `data`, as JSON (empty in memory, where `body` holds it). */
   readonly data: string;
+  /**
+   * In memory only: the whole answer as sent to a caller whose cost limit is `body.limit`, written to
+   * the socket as is; `body.dataBytes` bytes from offset 8 (after `{"data":`) are `data`.
+   */
+  readonly body?: { readonly bytes: Buffer; readonly limit: number; readonly dataBytes: number };
   readonly etag: string;
   /** The query cost Apollo computed (the hit reports it with the caller's own limit). */
   readonly cost: number | undefined;
@@ -27,11 +32,31 @@ export interface ResponseCacheStore {
   close(): Promise<void>;
 }
 
-/** An LRU of entries with a tag → keys index, kept exact as entries are evicted, expire or are replaced. */
-export function memoryStore(maxEntries: number): ResponseCacheStore {
+/** The JSON `data` of an entry, wherever it is kept. */
+export function entryData(entry: CacheEntry): string {
+  return entry.body ? entry.body.bytes.toString('utf8', 8, 8 + entry.body.dataBytes) : entry.data;
+}
+
+/**
+ * What an entry costs in memory, in bytes: its body, its key, its tags in the entry and in the tag
+ * index, and a fixed overhead for the objects around them (measured: docs/performance.md).
+ */
+export function entrySize(key: string, entry: CacheEntry): number {
+  let tags = 0;
+  for (const tag of entry.tags) tags += 2 * tag.length + 96;
+  return (entry.body?.bytes.length ?? 2 * entry.data.length) + 2 * key.length + tags + 512;
+}
+
+/**
+ * An LRU of entries bounded by bytes (and a count), with a tag → keys index kept exact as entries are
+ * evicted, expire or are replaced. Bodies are Buffers: outside the JavaScript heap, exactly their size.
+ */
+export function memoryStore(maxBytes: number, maxEntries = 100_000): ResponseCacheStore {
   const keysByTag = new Map<string, Set<string>>();
   const entries = new LRUCache<string, CacheEntry>({
     max: maxEntries,
+    maxSize: maxBytes,
+    sizeCalculation: (entry, key) => entrySize(key, entry),
     ttlAutopurge: false,
     dispose: (entry, key) => {
       for (const tag of entry.tags) {
@@ -46,7 +71,12 @@ export function memoryStore(maxEntries: number): ResponseCacheStore {
     set: async (key, entry) => {
       const ttl = entry.expiresAt - Date.now();
       if (ttl <= 0) return;
-      entries.set(key, entry, { ttl });
+      // The body alone is kept: `data` is a slice of it.
+      const kept: CacheEntry = entry.body ? { ...entry, data: '' } : entry;
+      // Larger than the whole cache: not kept (lru-cache would refuse it anyway).
+      if (entrySize(key, kept) > maxBytes) return;
+      entries.set(key, kept, { ttl });
+      if (!entries.has(key)) return;
       for (const tag of entry.tags) {
         let keys = keysByTag.get(tag);
         if (!keys) keysByTag.set(tag, (keys = new Set()));
@@ -129,7 +159,8 @@ export function redisStore(
             1 + entry.tags.length,
             entryKey(key),
             ...entry.tags.map(tagKey),
-            JSON.stringify(entry),
+            // The JSON `data` travels; a Buffer body is the memory store's.
+            JSON.stringify({ ...entry, data: entryData(entry), body: undefined }),
             ttl,
             entry.expiresAt,
             now,

@@ -64,7 +64,7 @@ export interface DatabaseHandle {
 
 /** What pg keeps of a client's socket; cut to end a statement we no longer wait for. */
 interface ClientSocket {
-  readonly connection?: { readonly stream?: { destroy(): void } };
+  readonly connection?: { readonly stream?: { destroy(): void; cork?(): void; uncork?(): void } };
 }
 
 // int8 (count(*), sums) as a JS number on pg too, so both engines return the same row shapes.
@@ -74,6 +74,11 @@ const types = {
       ? (value: string) => Number(value)
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
+
+/** pg's pipeline mode (pg ≥ 8.23), switched per client: on for a request's snapshot, off in the pool. */
+function pipelined(client: pg.PoolClient, on: boolean): void {
+  (client as unknown as { pipeline: boolean }).pipeline = on;
+}
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
   const log = (event: LogEvent): void => {
@@ -120,28 +125,39 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     };
     const openSnapshot = async () => {
       const client = await pool.connect();
-      try {
-        await client.query(SNAPSHOT_BEGIN);
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
-      let ended = false;
-      // One statement at a time: the request's loaders ask concurrently, and pg deprecates queueing
-      // queries on a busy client (pg 9 drops it); pg ran them one after another anyway.
-      let tail: Promise<unknown> = Promise.resolve();
-      const serially = <T>(run: () => Promise<T>): Promise<T> => {
-        const result = tail.then(run);
-        tail = result.catch(() => undefined);
-        return result;
+      // Pipelined while the request holds it (https://www.postgresql.org/docs/15/protocol-flow.html#PROTOCOL-FLOW-PIPELINING):
+      // BEGIN goes out with the first statement and the statements a tick's loaders ask for together
+      // go out together, each with its own Sync, so one round trip serves them instead of one each.
+      pipelined(client, true);
+      // The messages of statements sent together leave in one write rather than one per message.
+      const socket = (client as ClientSocket).connection?.stream;
+      let corked = false;
+      const cork = () => {
+        if (corked || !socket?.cork) return;
+        corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          corked = false;
+          socket.uncork!();
+        });
       };
+      cork();
+      const begun = client.query(SNAPSHOT_BEGIN);
+      begun.catch(() => undefined); // answered through the statements, which wait for it
+      let ended = false;
       return {
-        query: (text: string, values: readonly unknown[]) => serially(() => client.query(text, [...values])),
+        // Every statement waits for BEGIN too: none answers unless the snapshot was opened.
+        query: async (text: string, values: readonly unknown[]) => {
+          cork();
+          return (await Promise.all([begun, client.query(text, [...values])]))[1];
+        },
         end: async () => {
           if (ended) return;
           ended = true;
           try {
-            await serially(() => client.query('commit'));
+            await begun;
+            await client.query('commit');
+            pipelined(client, false);
             client.release();
           } catch (error) {
             client.release(error as Error);

@@ -15,6 +15,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import type { Database } from './database.ts';
+import { currentRequestScope } from '../shared/request-scope.ts';
 
 /**
  * The database as one request sees it: every statement of the request reads the same committed state.
@@ -133,6 +134,7 @@ class SnapshotDriver implements Driver, ConnectionProvider {
   #failure: unknown;
   #finished = false;
   #finishing: Promise<void> | undefined;
+  #onTheWire = 0;
   readonly #connection = new SnapshotConnection(this);
 
   private readonly open: () => Promise<SnapshotSession>;
@@ -146,6 +148,11 @@ class SnapshotDriver implements Driver, ConnectionProvider {
     if (this.#finished) throw new RequestFinishedError();
     if (this.#failure !== undefined) throw this.#failure;
     const started = performance.now();
+    // Statements asked for while another is on the wire go out behind it (pipelined): one round trip.
+    if (this.#onTheWire++ === 0) {
+      const stats = currentRequestScope()?.sql;
+      if (stats) stats.roundTrips += 1;
+    }
     try {
       const session = await (this.#session ??= this.open());
       if (this.#finished) throw new RequestFinishedError();
@@ -158,6 +165,8 @@ class SnapshotDriver implements Driver, ConnectionProvider {
       this.#failure ??= error;
       this.log({ level: 'error', error, query, queryDurationMillis: performance.now() - started });
       throw error;
+    } finally {
+      this.#onTheWire -= 1;
     }
   }
 

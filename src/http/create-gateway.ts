@@ -204,6 +204,7 @@ export async function createGateway({
             timing: { durationMs: Math.round((performance.now() - started) * 100) / 100 },
             sql: {
               statements: scope.sql.statements,
+              roundTrips: scope.sql.roundTrips,
               durationMs: Math.round(scope.sql.durationMs * 100) / 100,
             },
           };

@@ -1,5 +1,13 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
+import {
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  visit,
+  type DocumentNode,
+  type OperationDefinitionNode,
+  type TypeNode,
+} from 'graphql';
 import type { Config } from '../config.ts';
 import { hasScope } from '../shared/viewer.ts';
 import type { GraphQLContext } from '../modules/context.ts';
@@ -49,6 +57,26 @@ function nulInDocument(document: DocumentNode): string | undefined {
   return found;
 }
 
+/**
+ * Whether no variable can change the operation's cost: cost reads `first`/`last` (Int) and the length
+ * of `ids` (a list), so an operation whose variables are neither costs the same for any values.
+ */
+function costIgnoresVariables(operation: OperationDefinitionNode): boolean {
+  const plain = (type: TypeNode): boolean =>
+    type.kind === Kind.NON_NULL_TYPE
+      ? plain(type.type)
+      : type.kind === Kind.NAMED_TYPE && type.name.value !== 'Int';
+  return (operation.variableDefinitions ?? []).every((definition) => plain(definition.type));
+}
+
+/** What an operation's document alone decides, worked out on its first request. */
+interface OperationAnalysis {
+  readonly introspection: boolean;
+  readonly nul: string | undefined;
+  /** Absent when the variables can change it. */
+  readonly cost: number | undefined;
+}
+
 export interface ProtectionOptions {
   readonly config: Config;
   /** Introspection for everyone (development, or BYLINE_INTROSPECTION=true). */
@@ -67,6 +95,10 @@ export function protectionPlugin({
   introspectionForAll,
   safelist,
 }: ProtectionOptions): ApolloServerPlugin<GraphQLContext> {
+  // Keyed by the operation's node: Apollo keeps one parsed, validated document per query text, so the
+  // walks below run once per document and operation, and per request only the variables are checked.
+  const analyses = new WeakMap<OperationDefinitionNode, OperationAnalysis>();
+  const costOptions = { defaultPageSize: config.costDefaultPageSize, listSize: config.costListSize };
   return {
     async requestDidStart() {
       let cost: CostReport | undefined;
@@ -74,6 +106,24 @@ export function protectionPlugin({
         async didResolveOperation({ document, operation, contextValue, request, queryHash, schema }) {
           if (!operation) return;
           const viewer = contextValue.viewer;
+          let analysis = analyses.get(operation);
+          if (!analysis) {
+            const made: OperationAnalysis = {
+              introspection: usesIntrospection(document, operation),
+              nul: nulInDocument(document),
+              cost: costIgnoresVariables(operation)
+                ? operationCost(schema, document, operation, request.variables, costOptions)
+                : undefined,
+            };
+            analysis = made;
+            // Kept only when this request's variables are valid: invalid ones would cost arguments by default.
+            const variables = getVariableValues(
+              schema,
+              operation.variableDefinitions ?? [],
+              request.variables ?? {},
+            );
+            if (!variables.errors) analyses.set(operation, made);
+          }
           if (!schema.getRootType(operation.operation)) {
             throw rejected(
               new GraphQLError(
@@ -90,11 +140,7 @@ export function protectionPlugin({
               ),
             );
           }
-          if (
-            !introspectionForAll &&
-            !hasScope(viewer, 'developer') &&
-            usesIntrospection(document, operation)
-          ) {
+          if (!introspectionForAll && !hasScope(viewer, 'developer') && analysis.introspection) {
             throw rejected(
               limitError(
                 'INTROSPECTION_DISABLED',
@@ -102,7 +148,7 @@ export function protectionPlugin({
               ),
             );
           }
-          const nul = nulInVariables(request.variables) ?? nulInDocument(document);
+          const nul = nulInVariables(request.variables) ?? analysis.nul;
           if (nul !== undefined) {
             throw rejected(
               new GraphQLError(
@@ -112,10 +158,8 @@ export function protectionPlugin({
             );
           }
           const limit = viewer.costBudget ?? config.costBudget;
-          const requested = operationCost(schema, document, operation, request.variables, {
-            defaultPageSize: config.costDefaultPageSize,
-            listSize: config.costListSize,
-          });
+          const requested =
+            analysis.cost ?? operationCost(schema, document, operation, request.variables, costOptions);
           cost = { requested, limit };
           if (requested > limit) {
             throw rejected(

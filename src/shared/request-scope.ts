@@ -18,7 +18,11 @@ export interface RequestScope {
    * partner key counts; read by rate limits, CORS, the response cache, the request log and GraphQL.
    */
   viewer: Viewer;
-  readonly sql: { statements: number; durationMs: number };
+  /**
+   * The request's statements, their summed duration, and its round trips: statements sent while none
+   * of the request's was awaiting its answer (a snapshot pipelines the others behind it).
+   */
+  readonly sql: { statements: number; durationMs: number; roundTrips: number };
   /** Set by the response cache for a cacheable request; loaders add to it (`src/shared/cache-tags.ts`). */
   cacheTags: Set<string> | undefined;
 }
@@ -35,7 +39,7 @@ export function chooseRequestId(incoming: string | undefined): string {
 }
 
 export function newRequestScope(requestId: string, viewer: Viewer = anonymousViewer): RequestScope {
-  return { requestId, viewer, sql: { statements: 0, durationMs: 0 }, cacheTags: undefined };
+  return { requestId, viewer, sql: { statements: 0, durationMs: 0, roundTrips: 0 }, cacheTags: undefined };
 }
 
 const byResponse = new WeakMap<ServerResponse, RequestScope>();
