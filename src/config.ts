@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Every setting Byline reads from the environment, parsed and validated once at start.
  * Each entry documents itself; `docs/configuration.md` lists the same table.
@@ -81,6 +83,24 @@ function url(variable: string, protocols: readonly string[]) {
 /** Never echo a password from a connection string into an error message or a log. */
 function redact(raw: string): string {
   return raw.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+/** Addresses and CIDR blocks (IPv4 or IPv6), comma- or space-separated, as `net.BlockList` entries. */
+function addressList(variable: string, raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw
+    .trim()
+    .split(/[\s,]+/)
+    .map((entry) => {
+      const [address = '', prefix, extra] = entry.split('/');
+      const family = isIP(address);
+      const max = family === 4 ? 32 : 128;
+      const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+      if (family === 0 || !prefixOk || extra !== undefined) {
+        return fail(variable, 'IP addresses or CIDR blocks (10.0.0.0/8, ::1), comma-separated', entry);
+      }
+      return entry;
+    });
 }
 
 /** `frame-ancestors` sources: `*`, `'none'`, or origins (https://www.w3.org/TR/CSP3/#directive-frame-ancestors). */
@@ -331,6 +351,18 @@ const settings = {
     '30000',
     "How long a client may take to send a whole request (Node's `server.requestTimeout`); 408 after.",
     (raw) => integer('BYLINE_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000)(raw),
+  ),
+  trustedProxies: setting(
+    'BYLINE_TRUSTED_PROXIES',
+    '(unset: none)',
+    'Load balancers and proxies whose forwarding headers are believed: addresses or CIDR blocks, comma-separated. Only for a request whose peer is one of them does X-Forwarded-For (or Forwarded) give the client address that rate limits and logs use.',
+    (raw) => addressList('BYLINE_TRUSTED_PROXIES', raw),
+  ),
+  publicUrlFromProxy: setting(
+    'BYLINE_PUBLIC_URL_FROM_PROXY',
+    'false',
+    'Build public URLs (article, embed and oEmbed links) from X-Forwarded-Proto and X-Forwarded-Host (or Forwarded) when a trusted proxy sends them; the response cache then keys answers by that base URL too. Off, BYLINE_PUBLIC_URL alone.',
+    (raw) => boolean('BYLINE_PUBLIC_URL_FROM_PROXY', false)(raw),
   ),
   headersTimeoutMs: setting(
     'BYLINE_HEADERS_TIMEOUT_MS',

@@ -230,11 +230,17 @@ export async function createGateway({
     metrics,
     redis,
     documents: protection.documents,
+    publicUrlOf: protection.forwarding.publicUrlVaries ? protection.forwarding.publicUrl : undefined,
   });
   // Only when there is a cache to answer from, and where every caller without a key is the anonymous
   // public (tests may resolve viewers otherwise).
   if (responseCache.enabled && !resolveViewer)
-    fastLane = createCacheFastLane({ cache: responseCache, admit: protection.admit, logger });
+    fastLane = createCacheFastLane({
+      cache: responseCache,
+      admit: protection.admit,
+      logger,
+      clientAddress: protection.forwarding.clientAddress,
+    });
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: readTypeDefs(),
     resolvers: mergeResolvers(),
@@ -354,11 +360,11 @@ export async function createGateway({
     ...protection.graphqlBody,
     scoped,
     expressMiddleware(apollo, {
-      context: async ({ res }) => {
+      context: async ({ req, res }) => {
         return createGraphQLContext({
           db: requestDatabaseOf(res).db,
           viewer: requestScopeOf(res).viewer,
-          publicUrl: config.publicUrl,
+          publicUrl: protection.forwarding.publicUrl(req),
           providerName: config.providerName,
           loaderHooks: { onBatch: metrics.observeBatch },
         });

@@ -79,7 +79,11 @@ function databaseUrl(adminUrl: string, name: string): string {
 }
 
 // Built while the machine may be busy with a second run: a request-sized timeout would fail setup.
-const SETUP_TIMEOUTS = { acquireTimeoutMs: 30_000, statementTimeoutMs: 120_000 };
+const SETUP_TIMEOUTS = {
+  acquireTimeoutMs: 30_000,
+  statementTimeoutMs: 120_000,
+  idleInTransactionTimeoutMs: 600_000,
+};
 
 async function buildPostgresTemplates(adminUrl: string, names: PostgresTemplates): Promise<void> {
   await admin(adminUrl, (client) => client.query(`create database ${names.migrated}`));
