@@ -325,7 +325,7 @@ const settings = {
   redisUrl: setting(
     'REDIS_URL',
     '(unset: in process memory)',
-    'Redis for rate-limit buckets and the response cache, shared by every gateway on the same database. Unset, both live in process memory.',
+    'Redis for rate-limit buckets, the response cache and APQ registrations, shared by every gateway on the same database. Unset, they live in process memory.',
     (raw) => url('REDIS_URL', ['redis:', 'rediss:'])(raw),
   ),
   redisCommandTimeoutMs: setting(

@@ -95,7 +95,7 @@ export function createProtection(
       // graphql-js adds one "too many errors" error after maxErrors real ones.
       validationOptions: { maxErrors: Math.max(1, config.maxValidationErrors - 1) },
       parseOptions: { maxTokens: config.maxTokens },
-      persistedQueries: config.persistedQueries ? { cache: persistedQueryCache(safelist) } : false,
+      persistedQueries: config.persistedQueries ? { cache: persistedQueryCache(safelist, redis) } : false,
       // `byline serve` owns SIGTERM (drain, close the pool, exit 0); Apollo's own handler would re-raise
       // the signal after stopping and kill the process before the pool is closed.
       stopOnTerminationSignals: false,
