@@ -136,6 +136,26 @@ const settings = {
     'PostgreSQL connection string. Unset, Byline runs on embedded PGlite.',
     (raw) => url('DATABASE_URL', ['postgres:', 'postgresql:'])(raw),
   ),
+  databasePooler: setting(
+    'DATABASE_POOLER',
+    'none',
+    '`pgbouncer-transaction` when DATABASE_URL goes through PgBouncer in transaction pooling (before 1.21, no prepared statements): statements are sent unnamed, no session settings are sent at connect (each request snapshot sets its own statement_timeout), and LISTEN and migrations use DATABASE_LISTEN_URL.',
+    (raw) => oneOf('DATABASE_POOLER', ['none', 'pgbouncer-transaction'] as const, 'none')(raw),
+  ),
+  databaseListenUrl: setting(
+    'DATABASE_LISTEN_URL',
+    '(unset: DATABASE_URL)',
+    'A direct PostgreSQL connection string (not through a transaction pooler) for the cache listener (LISTEN) and migrations at start. Required with DATABASE_POOLER=pgbouncer-transaction.',
+    (raw, env) => {
+      const parsed = url('DATABASE_LISTEN_URL', ['postgres:', 'postgresql:'])(raw);
+      if (!parsed && env['DATABASE_POOLER'] === 'pgbouncer-transaction' && env['DATABASE_URL']) {
+        throw new ConfigError(
+          'DATABASE_LISTEN_URL: expected a direct PostgreSQL URL with DATABASE_POOLER=pgbouncer-transaction (LISTEN and migrations need a session of their own), got nothing',
+        );
+      }
+      return parsed;
+    },
+  ),
   dataDir: setting(
     'BYLINE_DATA_DIR',
     '(unset: in memory)',

@@ -207,7 +207,8 @@ export async function createResponseCache(options: {
     options.documents ?? parsedDocuments(config.maxTokens),
   );
   const changes: ContentChanges = await listenForContentChanges({
-    databaseUrl: String(config.databaseUrl),
+    // LISTEN needs a session of its own: never through a transaction pooler.
+    databaseUrl: String(config.databaseListenUrl ?? config.databaseUrl),
     logger,
     onChange: (change) => {
       if (change.kind === 'everything') store.clear(change.id);

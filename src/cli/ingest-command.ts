@@ -24,7 +24,11 @@ export const runIngest: RunCommand = async (args, config, flags) => {
     (signal) => [signal, () => onSignal(signal)] as const,
   );
   for (const [signal, listener] of listeners) process.on(signal, listener);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pooler: config.databasePooler,
+  });
   try {
     await migrateToLatest(database.db);
     const interactive = Boolean(process.stderr.isTTY) && !flags['quiet'];

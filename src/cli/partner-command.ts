@@ -136,7 +136,11 @@ export async function runPartnerCommand(
 }
 
 export const runPartner: RunCommand = async (_args, config, _flags, argv) => {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pooler: config.databasePooler,
+  });
   try {
     await migrateToLatest(database.db);
     return await runPartnerCommand(database.db, argv, console);

@@ -26,6 +26,12 @@ export interface DatabaseOptions {
   /** Name (prepare) the statements Kysely sends, so Postgres plans each text once per connection. */
   readonly preparedStatements?: boolean;
   readonly idleInTransactionTimeoutMs?: number;
+  /**
+   * `pgbouncer-transaction`: consecutive transactions may run on different server sessions, so nothing
+   * is set per session (statements unnamed, no startup settings) and each snapshot sets its own
+   * statement_timeout (https://www.pgbouncer.org/features.html#sql-feature-map-for-pooling-modes).
+   */
+  readonly pooler?: 'none' | 'pgbouncer-transaction';
   /** Called for every statement, after it ran (metrics). */
   readonly onQuery?: (event: LogEvent) => void;
   /**
@@ -85,19 +91,31 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   };
 
   if (options.databaseUrl) {
+    const pooled = options.pooler === 'pgbouncer-transaction';
+    const statementTimeoutMs = options.statementTimeoutMs ?? 5000;
+    // Named statements live in one server session, which a transaction pooler does not keep for us.
+    const preparedStatements = options.preparedStatements === true && !pooled;
     const pool = new pg.Pool({
       connectionString: String(options.databaseUrl),
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.acquireTimeoutMs ?? 2000,
-      statement_timeout: options.statementTimeoutMs ?? 5000,
-      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
+      // PgBouncer refuses startup parameters it does not know, and would apply them to one server
+      // session only: behind it, timeouts belong to the role (docs/operations.md) and the snapshot.
+      ...(!pooled && {
+        statement_timeout: statementTimeoutMs,
+        idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
+      }),
       application_name: 'byline',
       // Named statements are parsed once, but planned for their values every time: a generic plan
       // (Postgres' choice after five runs) for "quotes of speaker $1" suits rare speakers and ruins
       // the page of one quoted 37,000 times (bench: person page).
-      ...(options.preparedStatements && { options: '-c plan_cache_mode=force_custom_plan' }),
+      ...(preparedStatements && { options: '-c plan_cache_mode=force_custom_plan' }),
       types,
     });
+    // One round trip: the snapshot's own timeout, since no session setting survives the pooler.
+    const snapshotBegin = pooled
+      ? `${SNAPSHOT_BEGIN}; set local statement_timeout = ${Math.floor(statementTimeoutMs)}`
+      : SNAPSHOT_BEGIN;
     // pg's pool listens for 'error' only on idle clients and re-emits it here; a client in use that
     // loses its server emits 'error' with no listener, which kills the process. So every client gets one
     // for its whole life: its running statement fails, the pool discards it on release.
@@ -110,7 +128,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     pool.on('acquire', (client) => inUse.add(client));
     pool.on('release', (_error, client) => inUse.delete(client));
     pool.on('remove', (client) => inUse.delete(client as pg.PoolClient));
-    if (options.preparedStatements) prepareStatements(pool);
+    if (preparedStatements) prepareStatements(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     // The server may go on running the statement until it next writes to the socket or its
     // statement_timeout; this process no longer waits for it.
@@ -120,7 +138,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const openSnapshot = async () => {
       const client = await pool.connect();
       try {
-        await client.query(SNAPSHOT_BEGIN);
+        await client.query(snapshotBegin);
       } catch (error) {
         client.release(error as Error);
         throw error;
