@@ -183,6 +183,25 @@ describePostgres('three stateless instances behind HAProxy', (engine) => {
     }
   });
 
+  it("serves Node's process metrics once on every instance", async (context) => {
+    ready(context);
+    for (const instance of instances) {
+      const text = await (await fetch(`${instance.origin}/metrics`)).text();
+      for (const name of [
+        'process_cpu_user_seconds_total',
+        'process_resident_memory_bytes',
+        'nodejs_eventloop_lag_seconds',
+      ]) {
+        expect(
+          text
+            .split('\n')
+            .filter((line) => line === `# TYPE ${name} ${name.endsWith('_total') ? 'counter' : 'gauge'}`),
+        ).toHaveLength(1);
+      }
+      expect(text).toMatch(/^byline_db_pool_max \d+$/m);
+    }
+  });
+
   it('keeps serving through HAProxy when an instance is SIGKILLed under load', async (context) => {
     ready(context);
     const victim = instances[2]!;

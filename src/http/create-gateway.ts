@@ -68,6 +68,8 @@ export interface GatewayOptions {
    * /healthz, /readyz and /metrics answers 503; absent means prepared.
    */
   readonly readiness?: Readiness;
+  /** Serve Node's process metrics too (`byline serve`: one gateway per process). */
+  readonly processMetrics?: boolean;
 }
 
 /** Set by whoever prepares the database (src/http/start-gateway.ts); read on every request. */
@@ -146,6 +148,7 @@ export async function createGateway({
   logger,
   resolveViewer,
   readiness = { ready: true, reason: '' },
+  processMetrics = false,
 }: GatewayOptions): Promise<Gateway> {
   const app = express();
   // Cache hits for anonymous GETs are answered before Express; everything else goes to it.
@@ -174,7 +177,7 @@ export async function createGateway({
   app.set('etag', false);
   app.set('trust proxy', false);
 
-  const metrics = createGatewayMetrics({ database });
+  const metrics = createGatewayMetrics({ database, processMetrics });
   // One connection for rate limits and the response cache; both go on without it while it is down.
   const redis = config.redisUrl
     ? openRedisConnection(config.redisUrl, {

@@ -100,7 +100,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   let gateway: Gateway | undefined;
   let url: string;
   try {
-    gateway = await createGateway({ config, database, logger, readiness });
+    gateway = await createGateway({ config, database, logger, readiness, processMetrics: true });
     url = await gateway.listen(config.port, config.host);
   } catch (error) {
     // A listen that failed (port in use) leaves the gateway's listeners and timers holding the process.

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { Kind, type DocumentNode } from 'graphql';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
 import type { GraphQLContext } from '../modules/context.ts';
@@ -32,8 +32,20 @@ export interface GatewayMetrics {
   readonly handler: RequestHandler;
 }
 
-export function createGatewayMetrics(options: { database: DatabaseHandle }): GatewayMetrics {
+// Node's process metrics (CPU, memory, event loop lag, GC, handles) describe the process, not a
+// gateway: registered on the first registry that asks, once per process, so none is counted twice.
+let processMetricsRegistered = false;
+
+export function createGatewayMetrics(options: {
+  database: DatabaseHandle;
+  /** Add prom-client's default process metrics (`process_*`, `nodejs_*`) if this process has none yet. */
+  processMetrics?: boolean;
+}): GatewayMetrics {
   const registry = new Registry();
+  if (options.processMetrics && !processMetricsRegistered) {
+    processMetricsRegistered = true;
+    collectDefaultMetrics({ register: registry });
+  }
   const registers = [registry];
 
   const requests = new Counter({
