@@ -156,6 +156,30 @@ const settings = {
       return parsed;
     },
   ),
+  databaseReplicaUrls: setting(
+    'DATABASE_REPLICA_URLS',
+    '(unset: none)',
+    'Streaming replicas of the primary, comma-separated PostgreSQL URLs. Request snapshots read from a healthy one close enough to the primary (BYLINE_REPLICA_MAX_LAG_MS) that has replayed the latest change (read-your-writes by LSN); writes, LISTEN and migrations stay on the primary; a replica that fails is skipped without failing the request.',
+    (raw) =>
+      raw === undefined || raw.trim() === ''
+        ? []
+        : raw
+            .split(',')
+            .map((entry) => url('DATABASE_REPLICA_URLS', ['postgres:', 'postgresql:'])(entry.trim())!)
+            .filter(Boolean),
+  ),
+  replicaMaxLagMs: setting(
+    'BYLINE_REPLICA_MAX_LAG_MS',
+    '10000',
+    'A replica further behind the primary than this (measured from WAL positions) serves no request until it catches up.',
+    (raw) => integer('BYLINE_REPLICA_MAX_LAG_MS', 10_000, 1, 3_600_000)(raw),
+  ),
+  replicaCheckIntervalMs: setting(
+    'BYLINE_REPLICA_CHECK_INTERVAL_MS',
+    '1000',
+    "How often each replica's health and replay position, and the primary's WAL position, are read.",
+    (raw) => integer('BYLINE_REPLICA_CHECK_INTERVAL_MS', 1000, 10, 600_000)(raw),
+  ),
   dataDir: setting(
     'BYLINE_DATA_DIR',
     '(unset: in memory)',

@@ -211,6 +211,8 @@ export async function createResponseCache(options: {
     databaseUrl: String(config.databaseListenUrl ?? config.databaseUrl),
     logger,
     onChange: (change) => {
+      // Replicas serve again once they have replayed this change (src/db/replica-router.ts).
+      database.noteWrite();
       if (change.kind === 'everything') store.clear(change.id);
       else void store.invalidate(change.tags);
     },

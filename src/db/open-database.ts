@@ -3,11 +3,13 @@ import pg from 'pg';
 import type { Database } from './database.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { prepareStatements } from './prepared-statements.ts';
+import { createReplicaRouter, replicaName, type ReplicaRouter } from './replica-router.ts';
 import {
   SNAPSHOT_BEGIN,
   sharedRequestDatabase,
   snapshotRequestDatabase,
   type RequestDatabase,
+  type SnapshotSession,
 } from './request-database.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
 
@@ -32,6 +34,12 @@ export interface DatabaseOptions {
    * statement_timeout (https://www.pgbouncer.org/features.html#sql-feature-map-for-pooling-modes).
    */
   readonly pooler?: 'none' | 'pgbouncer-transaction';
+  /** Streaming replicas that serve request snapshots (src/db/replica-router.ts). */
+  readonly replicaUrls?: readonly (URL | string)[] | undefined;
+  /** A replica further behind the primary than this is skipped. */
+  readonly replicaMaxLagMs?: number;
+  /** How often each replica's health and replay position are read. */
+  readonly replicaCheckIntervalMs?: number;
   /** Called for every statement, after it ran (metrics). */
   readonly onQuery?: (event: LogEvent) => void;
   /**
@@ -48,6 +56,13 @@ export interface DatabaseHandle {
   readonly engine: Engine;
   /** The pg pool behind `db` (Postgres only), for pool metrics. */
   readonly pool: pg.Pool | undefined;
+  /** The read replicas and where requests went, when DATABASE_REPLICA_URLS is set. */
+  readonly replicas?: ReplicaRouter | undefined;
+  /**
+   * A content change was committed (heard by NOTIFY, or written here): request snapshots go to the
+   * primary until a replica has replayed the primary's WAL as of now (read-your-writes).
+   */
+  noteWrite(): void;
   /**
    * A database for one request. With `snapshot`, all its statements read one committed state
    * (src/db/request-database.ts); without, each takes whatever pooled connection comes.
@@ -95,48 +110,52 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const statementTimeoutMs = options.statementTimeoutMs ?? 5000;
     // Named statements live in one server session, which a transaction pooler does not keep for us.
     const preparedStatements = options.preparedStatements === true && !pooled;
-    const pool = new pg.Pool({
-      connectionString: String(options.databaseUrl),
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.acquireTimeoutMs ?? 2000,
-      // PgBouncer refuses startup parameters it does not know, and would apply them to one server
-      // session only: behind it, timeouts belong to the role (docs/operations.md) and the snapshot.
-      ...(!pooled && {
-        statement_timeout: statementTimeoutMs,
-        idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
-      }),
-      application_name: 'byline',
-      // Named statements are parsed once, but planned for their values every time: a generic plan
-      // (Postgres' choice after five runs) for "quotes of speaker $1" suits rare speakers and ruins
-      // the page of one quoted 37,000 times (bench: person page).
-      ...(preparedStatements && { options: '-c plan_cache_mode=force_custom_plan' }),
-      types,
-    });
+    const inUse = new Set<pg.PoolClient>();
+    const createPool = (connectionString: string): pg.Pool => {
+      const created = new pg.Pool({
+        connectionString,
+        max: options.poolSize ?? 10,
+        connectionTimeoutMillis: options.acquireTimeoutMs ?? 2000,
+        // PgBouncer refuses startup parameters it does not know, and would apply them to one server
+        // session only: behind it, timeouts belong to the role (docs/operations.md) and the snapshot.
+        ...(!pooled && {
+          statement_timeout: statementTimeoutMs,
+          idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
+        }),
+        application_name: 'byline',
+        // Named statements are parsed once, but planned for their values every time: a generic plan
+        // (Postgres' choice after five runs) for "quotes of speaker $1" suits rare speakers and ruins
+        // the page of one quoted 37,000 times (bench: person page).
+        ...(preparedStatements && { options: '-c plan_cache_mode=force_custom_plan' }),
+        types,
+      });
+      // pg's pool listens for 'error' only on idle clients and re-emits it here; a client in use that
+      // loses its server emits 'error' with no listener, which kills the process. So every client gets one
+      // for its whole life: its running statement fails, the pool discards it on release.
+      created.on('error', () => undefined);
+      created.on('connect', (client) => {
+        client.on('error', (error) => options.onPoolError?.(error));
+        options.onPoolConnect?.();
+      });
+      created.on('acquire', (client) => inUse.add(client));
+      created.on('release', (_error, client) => inUse.delete(client));
+      created.on('remove', (client) => inUse.delete(client as pg.PoolClient));
+      if (preparedStatements) prepareStatements(created);
+      return created;
+    };
+    const pool = createPool(String(options.databaseUrl));
     // One round trip: the snapshot's own timeout, since no session setting survives the pooler.
     const snapshotBegin = pooled
       ? `${SNAPSHOT_BEGIN}; set local statement_timeout = ${Math.floor(statementTimeoutMs)}`
       : SNAPSHOT_BEGIN;
-    // pg's pool listens for 'error' only on idle clients and re-emits it here; a client in use that
-    // loses its server emits 'error' with no listener, which kills the process. So every client gets one
-    // for its whole life: its running statement fails, the pool discards it on release.
-    pool.on('error', () => undefined);
-    const inUse = new Set<pg.PoolClient>();
-    pool.on('connect', (client) => {
-      client.on('error', (error) => options.onPoolError?.(error));
-      options.onPoolConnect?.();
-    });
-    pool.on('acquire', (client) => inUse.add(client));
-    pool.on('release', (_error, client) => inUse.delete(client));
-    pool.on('remove', (client) => inUse.delete(client as pg.PoolClient));
-    if (preparedStatements) prepareStatements(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     // The server may go on running the statement until it next writes to the socket or its
     // statement_timeout; this process no longer waits for it.
     const interrupt = () => {
       for (const client of inUse) (client as ClientSocket).connection?.stream?.destroy();
     };
-    const openSnapshot = async () => {
-      const client = await pool.connect();
+    const openSnapshotOn = async (from: pg.Pool): Promise<SnapshotSession> => {
+      const client = await from.connect();
       try {
         await client.query(snapshotBegin);
       } catch (error) {
@@ -166,12 +185,30 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
         },
       };
     };
+    const replicas =
+      options.replicaUrls && options.replicaUrls.length > 0
+        ? createReplicaRouter({
+            primary: pool,
+            replicas: options.replicaUrls.map((url) => ({
+              name: replicaName(url),
+              pool: createPool(String(url)),
+            })),
+            maxLagMs: options.replicaMaxLagMs ?? 10_000,
+            checkIntervalMs: options.replicaCheckIntervalMs ?? 1000,
+          })
+        : undefined;
+    const openSnapshot = () => openSnapshotOn(pool);
     return {
       db,
       engine: 'postgres',
       pool,
-      forRequest: (snapshot) =>
-        snapshot ? snapshotRequestDatabase(db, openSnapshot, log) : sharedRequestDatabase(db),
+      replicas,
+      noteWrite: () => replicas?.noteWrite(),
+      forRequest: (snapshot) => {
+        if (!snapshot) return sharedRequestDatabase(db);
+        if (!replicas) return snapshotRequestDatabase(db, openSnapshot, log);
+        return snapshotRequestDatabase(db, () => replicas.openSnapshot(openSnapshotOn), log);
+      },
       ping: async () => {
         await sql`select 1`.execute(db);
       },
@@ -182,6 +219,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
           await db.destroy();
           // Kysely ends the pool only if it used it; request snapshots may have used it alone.
           if (!pool.ending) await pool.end();
+          await replicas?.close();
         } finally {
           clearTimeout(cut);
         }
@@ -206,6 +244,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     db,
     engine: 'pglite',
     pool: undefined,
+    noteWrite: () => undefined,
     forRequest: (snapshot) =>
       snapshot
         ? snapshotRequestDatabase(db, () => dialect.snapshotSession(), log)

@@ -45,6 +45,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     statementTimeoutMs: config.statementTimeoutMs,
     idleInTransactionTimeoutMs: config.idleInTransactionTimeoutMs,
     pooler: config.databasePooler,
+    replicaUrls: config.databaseReplicaUrls,
+    replicaMaxLagMs: config.replicaMaxLagMs,
+    replicaCheckIntervalMs: config.replicaCheckIntervalMs,
     onPoolError: (error) => {
       if (connectionsFailing) return;
       connectionsFailing = true;

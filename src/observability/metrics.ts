@@ -129,6 +129,51 @@ export function createGatewayMetrics(options: {
   poolGauge('byline_db_pool_waiting', 'Queries waiting for a connection', (p) => p.waitingCount);
   poolGauge('byline_db_pool_max', 'Most connections the pool opens', (p) => p.options.max);
 
+  // Read replicas (DATABASE_REPLICA_URLS): who served each request snapshot, lag seen, fallbacks.
+  const replicas = options.database.replicas;
+  if (replicas) {
+    new Counter({
+      name: 'byline_db_snapshots_total',
+      help: 'Request snapshots opened, by the pool that served them (`primary` or a replica).',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        // Totals kept by the router: set, not added to.
+        this.reset();
+        for (const [pool, value] of replicas.served) this.labels({ pool }).inc(value);
+      },
+    });
+    new Counter({
+      name: 'byline_db_replica_fallbacks_total',
+      help: 'Request snapshots sent to the primary although replicas are configured, by reason (unhealthy, lagging, behind-write, failed).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, value] of replicas.fallbacks) this.labels({ reason }).inc(value);
+      },
+    });
+    new Gauge({
+      name: 'byline_db_replica_lag_seconds',
+      help: 'How far each replica was behind the primary at its last check (WAL positions, in time).',
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        for (const status of replicas.status())
+          if (status.lagMs !== undefined) this.set({ replica: status.name }, status.lagMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'byline_db_replica_up',
+      help: '1 while a replica serves requests (reachable, streaming, within the lag bound), 0 while not.',
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        for (const status of replicas.status()) this.set({ replica: status.name }, status.healthy ? 1 : 0);
+      },
+    });
+  }
+
   const knownOperations = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {
     if (!name) return '(anonymous)';
