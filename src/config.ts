@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Every setting Byline reads from the environment, parsed and validated once at start.
  * Each entry documents itself; `docs/configuration.md` lists the same table.
@@ -83,6 +85,24 @@ function redact(raw: string): string {
   return raw.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
+/** Addresses and CIDR blocks (IPv4 or IPv6), comma- or space-separated, as `net.BlockList` entries. */
+function addressList(variable: string, raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw
+    .trim()
+    .split(/[\s,]+/)
+    .map((entry) => {
+      const [address = '', prefix, extra] = entry.split('/');
+      const family = isIP(address);
+      const max = family === 4 ? 32 : 128;
+      const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+      if (family === 0 || !prefixOk || extra !== undefined) {
+        return fail(variable, 'IP addresses or CIDR blocks (10.0.0.0/8, ::1), comma-separated', entry);
+      }
+      return entry;
+    });
+}
+
 /** `frame-ancestors` sources: `*`, `'none'`, or origins (https://www.w3.org/TR/CSP3/#directive-frame-ancestors). */
 function frameAncestors(variable: string, raw: string | undefined): readonly string[] {
   if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return ['*'];
@@ -115,6 +135,50 @@ const settings = {
     '(unset: embedded PGlite)',
     'PostgreSQL connection string. Unset, Byline runs on embedded PGlite.',
     (raw) => url('DATABASE_URL', ['postgres:', 'postgresql:'])(raw),
+  ),
+  databasePooler: setting(
+    'DATABASE_POOLER',
+    'none',
+    '`pgbouncer-transaction` when DATABASE_URL goes through PgBouncer in transaction pooling (before 1.21, no prepared statements): statements are sent unnamed, no session settings are sent at connect (each request snapshot sets its own statement_timeout), and LISTEN and migrations use DATABASE_LISTEN_URL.',
+    (raw) => oneOf('DATABASE_POOLER', ['none', 'pgbouncer-transaction'] as const, 'none')(raw),
+  ),
+  databaseListenUrl: setting(
+    'DATABASE_LISTEN_URL',
+    '(unset: DATABASE_URL)',
+    'A direct PostgreSQL connection string (not through a transaction pooler) for the cache listener (LISTEN) and migrations at start. Required with DATABASE_POOLER=pgbouncer-transaction.',
+    (raw, env) => {
+      const parsed = url('DATABASE_LISTEN_URL', ['postgres:', 'postgresql:'])(raw);
+      if (!parsed && env['DATABASE_POOLER'] === 'pgbouncer-transaction' && env['DATABASE_URL']) {
+        throw new ConfigError(
+          'DATABASE_LISTEN_URL: expected a direct PostgreSQL URL with DATABASE_POOLER=pgbouncer-transaction (LISTEN and migrations need a session of their own), got nothing',
+        );
+      }
+      return parsed;
+    },
+  ),
+  databaseReplicaUrls: setting(
+    'DATABASE_REPLICA_URLS',
+    '(unset: none)',
+    'Streaming replicas of the primary, comma-separated PostgreSQL URLs. Request snapshots read from a healthy one close enough to the primary (BYLINE_REPLICA_MAX_LAG_MS) that has replayed the latest change (read-your-writes by LSN); writes, LISTEN and migrations stay on the primary; a replica that fails is skipped without failing the request.',
+    (raw) =>
+      raw === undefined || raw.trim() === ''
+        ? []
+        : raw
+            .split(',')
+            .map((entry) => url('DATABASE_REPLICA_URLS', ['postgres:', 'postgresql:'])(entry.trim())!)
+            .filter(Boolean),
+  ),
+  replicaMaxLagMs: setting(
+    'BYLINE_REPLICA_MAX_LAG_MS',
+    '10000',
+    'A replica further behind the primary than this (measured from WAL positions) serves no request until it catches up.',
+    (raw) => integer('BYLINE_REPLICA_MAX_LAG_MS', 10_000, 1, 3_600_000)(raw),
+  ),
+  replicaCheckIntervalMs: setting(
+    'BYLINE_REPLICA_CHECK_INTERVAL_MS',
+    '1000',
+    "How often each replica's health and replay position, and the primary's WAL position, are read.",
+    (raw) => integer('BYLINE_REPLICA_CHECK_INTERVAL_MS', 1000, 10, 600_000)(raw),
   ),
   dataDir: setting(
     'BYLINE_DATA_DIR',
@@ -329,7 +393,7 @@ const settings = {
   redisUrl: setting(
     'REDIS_URL',
     '(unset: in process memory)',
-    'Redis for rate-limit buckets and the response cache, shared by every gateway on the same database. Unset, both live in process memory.',
+    'Redis for rate-limit buckets, the response cache and APQ registrations, shared by every gateway on the same database. Unset, they live in process memory.',
     (raw) => url('REDIS_URL', ['redis:', 'rediss:'])(raw),
   ),
   redisCommandTimeoutMs: setting(
@@ -355,6 +419,18 @@ const settings = {
     '30000',
     "How long a client may take to send a whole request (Node's `server.requestTimeout`); 408 after.",
     (raw) => integer('BYLINE_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000)(raw),
+  ),
+  trustedProxies: setting(
+    'BYLINE_TRUSTED_PROXIES',
+    '(unset: none)',
+    'Load balancers and proxies whose forwarding headers are believed: addresses or CIDR blocks, comma-separated. Only for a request whose peer is one of them does X-Forwarded-For (or Forwarded) give the client address that rate limits and logs use.',
+    (raw) => addressList('BYLINE_TRUSTED_PROXIES', raw),
+  ),
+  publicUrlFromProxy: setting(
+    'BYLINE_PUBLIC_URL_FROM_PROXY',
+    'false',
+    'Build public URLs (article, embed and oEmbed links) from X-Forwarded-Proto and X-Forwarded-Host (or Forwarded) when a trusted proxy sends them; the response cache then keys answers by that base URL too. Off, BYLINE_PUBLIC_URL alone.',
+    (raw) => boolean('BYLINE_PUBLIC_URL_FROM_PROXY', false)(raw),
   ),
   headersTimeoutMs: setting(
     'BYLINE_HEADERS_TIMEOUT_MS',

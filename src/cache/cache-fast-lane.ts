@@ -18,8 +18,10 @@ export function createCacheFastLane(options: {
   readonly cache: ResponseCache;
   readonly admit: Admit;
   readonly logger: Logger;
+  /** The client's address for the log line (behind trusted proxies, the forwarded one). */
+  readonly clientAddress?: (req: IncomingMessage) => string;
 }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const { cache, admit, logger } = options;
+  const { cache, admit, logger, clientAddress } = options;
   return async (req, res) => {
     const url = req.url ?? '';
     if (req.method !== 'GET' || !url.startsWith('/graphql?')) return false;
@@ -50,6 +52,7 @@ export function createCacheFastLane(options: {
         status: res.statusCode,
         durationMs: performance.now() - started,
         viewer: anonymousViewer,
+        ...(clientAddress && { client: clientAddress(req) }),
       });
     }
     return served;

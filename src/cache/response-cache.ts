@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.ts';
@@ -109,8 +109,15 @@ export function cacheableRequestOf(params: Record<string, unknown>): CacheableRe
  * callers and partners never share (the safelist and introspection rules differ); the visibility key
  * always counts; the `body` right and the partner's id only when the operation's policy says so.
  */
-export function responseCacheKey(request: CacheableRequest, viewer: Viewer, policy: CachePolicy): string {
+export function responseCacheKey(
+  request: CacheableRequest,
+  viewer: Viewer,
+  policy: CachePolicy,
+  /** The request's public base URL, when it can differ between requests (BYLINE_PUBLIC_URL_FROM_PROXY). */
+  publicUrl?: string,
+): string {
   const who: string[] = [viewer.kind, visibilityKey(viewer)];
+  if (publicUrl !== undefined) who.push(`base=${publicUrl}`);
   if (policy.rights.includes('BODY')) who.push(`body=${hasFieldRight(viewer, 'body')}`);
   if (policy.scope === 'PRIVATE') who.push(`partner=${viewer.partnerId ?? ''}`);
   return sha256([...who, request.documentHash, request.operationName, request.variables].join('\n'));
@@ -187,8 +194,10 @@ export async function createResponseCache(options: {
   readonly documents?: ParsedDocuments;
   /** Where entries live when REDIS_URL is set; in process memory otherwise. */
   readonly redis?: RedisConnection | undefined;
+  /** The request's public base URL, when it can differ between requests: answers are then keyed by it. */
+  readonly publicUrlOf?: ((req: IncomingMessage) => string) | undefined;
 }): Promise<ResponseCache> {
-  const { config, database, logger, metrics, redis } = options;
+  const { config, database, logger, metrics, redis, publicUrlOf } = options;
   const enabled = config.responseCache && database.engine === 'postgres' && config.databaseUrl !== undefined;
   if (!enabled) {
     return {
@@ -232,9 +241,12 @@ export async function createResponseCache(options: {
     options.documents ?? parsedDocuments(config.maxTokens),
   );
   const changes: ContentChanges = await listenForContentChanges({
-    databaseUrl: String(config.databaseUrl),
+    // LISTEN needs a session of its own: never through a transaction pooler.
+    databaseUrl: String(config.databaseListenUrl ?? config.databaseUrl),
     logger,
     onChange: (change) => {
+      // Replicas serve again once they have replayed this change (src/db/replica-router.ts).
+      database.noteWrite();
       if (change.kind === 'everything') store.clear(change.id);
       else void store.invalidate(change.tags);
     },
@@ -249,7 +261,7 @@ export async function createResponseCache(options: {
     const asked = changes.position();
     let entry: CacheEntry | undefined;
     try {
-      entry = await store.get(responseCacheKey(request, viewer, policy));
+      entry = await store.get(responseCacheKey(request, viewer, policy, publicUrlOf?.(res.req)));
     } catch {
       return false;
     }
@@ -366,7 +378,8 @@ export async function createResponseCache(options: {
           };
           const entry: CacheEntry = { data: json, body, etag, cost, tags: [...tags], expiresAt };
           // Sent now, before any later invalidation on the same connection (see redisStore); not awaited.
-          void store.set(responseCacheKey(cacheable, viewer, policy), entry);
+          const base = publicUrlOf ? contextValue.publicUrl : undefined;
+          void store.set(responseCacheKey(cacheable, viewer, policy, base), entry);
         },
       };
     },

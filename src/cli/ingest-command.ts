@@ -46,7 +46,11 @@ export const runIngest: RunCommand = async (args, config, flags) => {
   for (const [signal, listener] of listeners) process.on(signal, listener);
   const database =
     target.kind === 'database'
-      ? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+      ? await openDatabase({
+          databaseUrl: config.databaseUrl,
+          dataDir: config.dataDir,
+          pooler: config.databasePooler,
+        })
       : undefined;
   try {
     if (database) await migrateToLatest(database.db);

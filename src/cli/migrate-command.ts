@@ -8,7 +8,11 @@ export const runMigrate: RunCommand = async (args, config) => {
     console.error(`byline migrate: expected up, down or status, got "${args.join(' ')}"`);
     return EXIT.usage;
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // Migrations hold a session (advisory lock, settings): never through a transaction pooler.
+  const database = await openDatabase({
+    databaseUrl: config.databaseListenUrl ?? config.databaseUrl,
+    dataDir: config.dataDir,
+  });
   try {
     if (action === 'status') {
       const { migrations } = await migrationStatus(database.db);

@@ -251,7 +251,11 @@ export const runPartner: RunCommand = async (_args, config, _flags, argv) => {
     console.error(`byline partner: through ${target.found} at ${target.url}`);
     return runPartnerCommand(serverPartnerAdmin(target), withoutServerFlag(argv), console);
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pooler: config.databasePooler,
+  });
   try {
     await migrateToLatest(database.db);
     return await runPartnerCommand(databasePartnerAdmin(database.db), withoutServerFlag(argv), console);

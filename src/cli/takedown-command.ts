@@ -49,7 +49,11 @@ export const runTakedown: RunCommand = async (args, config, flags) => {
       throw error;
     }
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pooler: config.databasePooler,
+  });
   try {
     await migrateToLatest(database.db);
     const result = await takeDownArticle(database.db, { slug }, { reason, by: who() });

@@ -4,8 +4,10 @@ import type { Database } from './database.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import { prepareStatements } from './prepared-statements.ts';
+import { createReplicaRouter, replicaName, type ReplicaRouter } from './replica-router.ts';
 import {
   SNAPSHOT_BEGIN,
+  type SnapshotSession,
   sharedRequestDatabase,
   snapshotRequestDatabase,
   type RequestDatabase,
@@ -27,6 +29,18 @@ export interface DatabaseOptions {
   /** Name (prepare) the statements Kysely sends, so Postgres plans each text once per connection. */
   readonly preparedStatements?: boolean;
   readonly idleInTransactionTimeoutMs?: number;
+  /**
+   * `pgbouncer-transaction`: consecutive transactions may run on different server sessions, so nothing
+   * is set per session (statements unnamed, no startup settings) and each snapshot sets its own
+   * statement_timeout (https://www.pgbouncer.org/features.html#sql-feature-map-for-pooling-modes).
+   */
+  readonly pooler?: 'none' | 'pgbouncer-transaction';
+  /** Streaming replicas that serve request snapshots (src/db/replica-router.ts). */
+  readonly replicaUrls?: readonly (URL | string)[] | undefined;
+  /** A replica further behind the primary than this is skipped. */
+  readonly replicaMaxLagMs?: number;
+  /** How often each replica's health and replay position are read. */
+  readonly replicaCheckIntervalMs?: number;
   /** Called for every statement, after it ran (metrics). */
   readonly onQuery?: (event: LogEvent) => void;
   /**
@@ -43,6 +57,13 @@ export interface DatabaseHandle {
   readonly engine: Engine;
   /** The pg pool behind `db` (Postgres only), for pool metrics. */
   readonly pool: pg.Pool | undefined;
+  /** The read replicas and where requests went, when DATABASE_REPLICA_URLS is set. */
+  readonly replicas?: ReplicaRouter | undefined;
+  /**
+   * A content change was committed (heard by NOTIFY, or written here): request snapshots go to the
+   * primary until a replica has replayed the primary's WAL as of now (read-your-writes).
+   */
+  noteWrite(): void;
   /**
    * A database for one request. With `snapshot`, all its statements read one committed state
    * (src/db/request-database.ts); without, each takes whatever pooled connection comes.
@@ -91,40 +112,55 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   };
 
   if (options.databaseUrl) {
-    const pool = new pg.Pool({
-      connectionString: String(options.databaseUrl),
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.acquireTimeoutMs ?? 2000,
-      statement_timeout: options.statementTimeoutMs ?? 5000,
-      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
-      application_name: 'byline',
-      // Named statements are parsed once, but planned for their values every time: a generic plan
-      // (Postgres' choice after five runs) for "quotes of speaker $1" suits rare speakers and ruins
-      // the page of one quoted 37,000 times (bench: person page).
-      ...(options.preparedStatements && { options: '-c plan_cache_mode=force_custom_plan' }),
-      types,
-    });
-    // pg's pool listens for 'error' only on idle clients and re-emits it here; a client in use that
-    // loses its server emits 'error' with no listener, which kills the process. So every client gets one
-    // for its whole life: its running statement fails, the pool discards it on release.
-    pool.on('error', () => undefined);
+    const pooled = options.pooler === 'pgbouncer-transaction';
+    const statementTimeoutMs = options.statementTimeoutMs ?? 5000;
+    // Named statements live in one server session, which a transaction pooler does not keep for us.
+    const preparedStatements = options.preparedStatements === true && !pooled;
     const inUse = new Set<pg.PoolClient>();
-    pool.on('connect', (client) => {
-      client.on('error', (error) => options.onPoolError?.(error));
-      options.onPoolConnect?.();
-    });
-    pool.on('acquire', (client) => inUse.add(client));
-    pool.on('release', (_error, client) => inUse.delete(client));
-    pool.on('remove', (client) => inUse.delete(client as pg.PoolClient));
-    if (options.preparedStatements) prepareStatements(pool);
+    const createPool = (connectionString: string): pg.Pool => {
+      const created = new pg.Pool({
+        connectionString,
+        max: options.poolSize ?? 10,
+        connectionTimeoutMillis: options.acquireTimeoutMs ?? 2000,
+        // PgBouncer refuses startup parameters it does not know, and would apply them to one server
+        // session only: behind it, timeouts belong to the role (docs/operations.md) and the snapshot.
+        ...(!pooled && {
+          statement_timeout: statementTimeoutMs,
+          idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
+        }),
+        application_name: 'byline',
+        // Named statements are parsed once, but planned for their values every time: a generic plan
+        // (Postgres' choice after five runs) for "quotes of speaker $1" suits rare speakers and ruins
+        // the page of one quoted 37,000 times (bench: person page).
+        ...(preparedStatements && { options: '-c plan_cache_mode=force_custom_plan' }),
+        types,
+      });
+      // pg's pool listens for 'error' only on idle clients and re-emits it here; a client in use that
+      // loses its server emits 'error' with no listener, which kills the process. So every client gets one
+      // for its whole life: its running statement fails, the pool discards it on release.
+      created.on('error', () => undefined);
+      created.on('connect', (client) => {
+        client.on('error', (error) => options.onPoolError?.(error));
+        options.onPoolConnect?.();
+      });
+      created.on('acquire', (client) => inUse.add(client));
+      created.on('release', (_error, client) => inUse.delete(client));
+      created.on('remove', (client) => inUse.delete(client as pg.PoolClient));
+      if (preparedStatements) prepareStatements(created);
+      return created;
+    };
+    const pool = createPool(String(options.databaseUrl));
+    // One round trip: the snapshot's own timeout, since no session setting survives the pooler.
+    const snapshotBegin = pooled
+      ? `${SNAPSHOT_BEGIN}; set local statement_timeout = ${Math.floor(statementTimeoutMs)}`
+      : SNAPSHOT_BEGIN;
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     // The server may go on running the statement until it next writes to the socket or its
     // statement_timeout; this process no longer waits for it.
     const interrupt = () => {
       for (const client of inUse) (client as ClientSocket).connection?.stream?.destroy();
     };
-    const openSnapshot = async () => {
-      const client = await pool.connect();
+    const openPipelinedSnapshot = async (client: pg.PoolClient): Promise<SnapshotSession> => {
       // Pipelined while the request holds it (https://www.postgresql.org/docs/15/protocol-flow.html#PROTOCOL-FLOW-PIPELINING):
       // BEGIN goes out with the first statement and the statements a tick's loaders ask for together
       // go out together, each with its own Sync, so one round trip serves them instead of one each.
@@ -165,12 +201,66 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
         },
       };
     };
+    const openSerialSnapshot = async (client: pg.PoolClient): Promise<SnapshotSession> => {
+      try {
+        await client.query(snapshotBegin);
+      } catch (error) {
+        client.release(error as Error);
+        throw error;
+      }
+      let ended = false;
+      // One statement at a time: the request's loaders ask concurrently, and pg deprecates queueing
+      // queries on a busy client (pg 9 drops it); pg ran them one after another anyway.
+      let tail: Promise<unknown> = Promise.resolve();
+      const serially = <T>(run: () => Promise<T>): Promise<T> => {
+        const result = tail.then(run);
+        tail = result.catch(() => undefined);
+        return result;
+      };
+      return {
+        query: (text: string, values: readonly unknown[]) => serially(() => client.query(text, [...values])),
+        end: async () => {
+          if (ended) return;
+          ended = true;
+          try {
+            await serially(() => client.query('commit'));
+            client.release();
+          } catch (error) {
+            client.release(error as Error);
+          }
+        },
+      };
+    };
+    // Behind a transaction pooler each statement waits for the one before it; directly connected, a
+    // request's statements are pipelined on its connection.
+    const openSnapshotOn = async (from: pg.Pool): Promise<SnapshotSession> => {
+      const client = await from.connect();
+      return pooled ? openSerialSnapshot(client) : openPipelinedSnapshot(client);
+    };
+    const replicas =
+      options.replicaUrls && options.replicaUrls.length > 0
+        ? createReplicaRouter({
+            primary: pool,
+            replicas: options.replicaUrls.map((url) => ({
+              name: replicaName(url),
+              pool: createPool(String(url)),
+            })),
+            maxLagMs: options.replicaMaxLagMs ?? 10_000,
+            checkIntervalMs: options.replicaCheckIntervalMs ?? 1000,
+          })
+        : undefined;
+    const openSnapshot = () => openSnapshotOn(pool);
     return {
       db,
       engine: 'postgres',
       pool,
-      forRequest: (snapshot) =>
-        snapshot ? snapshotRequestDatabase(db, openSnapshot, log) : sharedRequestDatabase(db),
+      replicas,
+      noteWrite: () => replicas?.noteWrite(),
+      forRequest: (snapshot) => {
+        if (!snapshot) return sharedRequestDatabase(db);
+        if (!replicas) return snapshotRequestDatabase(db, openSnapshot, log);
+        return snapshotRequestDatabase(db, () => replicas.openSnapshot(openSnapshotOn), log);
+      },
       ping: async () => {
         await sql`select 1`.execute(db);
       },
@@ -181,6 +271,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
           await db.destroy();
           // Kysely ends the pool only if it used it; request snapshots may have used it alone.
           if (!pool.ending) await pool.end();
+          await replicas?.close();
         } finally {
           clearTimeout(cut);
         }
@@ -213,6 +304,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     db,
     engine: 'pglite',
     pool: undefined,
+    noteWrite: () => undefined,
     forRequest: (snapshot) =>
       snapshot
         ? snapshotRequestDatabase(db, () => dialect.snapshotSession(), log)

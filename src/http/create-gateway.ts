@@ -69,6 +69,8 @@ export interface GatewayOptions {
    * /healthz, /readyz and /metrics answers 503; absent means prepared.
    */
   readonly readiness?: Readiness;
+  /** Serve Node's process metrics too (`byline serve`: one gateway per process). */
+  readonly processMetrics?: boolean;
 }
 
 /** Set by whoever prepares the database (src/http/start-gateway.ts); read on every request. */
@@ -147,6 +149,7 @@ export async function createGateway({
   logger,
   resolveViewer,
   readiness = { ready: true, reason: '' },
+  processMetrics = false,
 }: GatewayOptions): Promise<Gateway> {
   const app = express();
   // Cache hits for anonymous GETs are answered before Express; everything else goes to it.
@@ -175,7 +178,7 @@ export async function createGateway({
   app.set('etag', false);
   app.set('trust proxy', false);
 
-  const metrics = createGatewayMetrics({ database });
+  const metrics = createGatewayMetrics({ database, processMetrics });
   // One connection for rate limits and the response cache; both go on without it while it is down.
   const redis = config.redisUrl
     ? openRedisConnection(config.redisUrl, {
@@ -232,11 +235,17 @@ export async function createGateway({
     metrics,
     redis,
     documents: protection.documents,
+    publicUrlOf: protection.forwarding.publicUrlVaries ? protection.forwarding.publicUrl : undefined,
   });
   // Only when there is a cache to answer from, and where every caller without a key is the anonymous
   // public (tests may resolve viewers otherwise).
   if (responseCache.enabled && !resolveViewer)
-    fastLane = createCacheFastLane({ cache: responseCache, admit: protection.admit, logger });
+    fastLane = createCacheFastLane({
+      cache: responseCache,
+      admit: protection.admit,
+      logger,
+      clientAddress: protection.forwarding.clientAddress,
+    });
   const apollo = new ApolloServer<GraphQLContext>({
     typeDefs: readTypeDefs(),
     resolvers: mergeResolvers(),
@@ -346,7 +355,12 @@ export async function createGateway({
   );
 
   // Mutations write on the database itself, outside the request's read-only snapshot.
-  const writes = createWrites(database.db, (id) => responseCache.settled(id));
+  // A committed write sends this instance's reads to the primary until replicas have replayed it,
+  // whether or not the cache's listener has heard it yet (read-your-writes).
+  const writes = createWrites(database.db, async (id) => {
+    database.noteWrite();
+    await responseCache.settled(id);
+  });
   // The same scope, entered as the async context: resolvers, loaders and SQL counting read it there.
   const scoped: RequestHandler = (_req, res, next) => {
     runInRequestScope(requestScopeOf(res), next);
@@ -359,11 +373,11 @@ export async function createGateway({
     ...protection.graphqlBody,
     scoped,
     expressMiddleware(apollo, {
-      context: async ({ res }) => {
+      context: async ({ req, res }) => {
         return createGraphQLContext({
           db: requestDatabaseOf(res).db,
           viewer: requestScopeOf(res).viewer,
-          publicUrl: config.publicUrl,
+          publicUrl: protection.forwarding.publicUrl(req),
           providerName: config.providerName,
           loaderHooks: { onBatch: metrics.observeBatch },
           writes,

@@ -46,6 +46,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     acquireTimeoutMs: config.poolAcquireTimeoutMs,
     statementTimeoutMs: config.statementTimeoutMs,
     idleInTransactionTimeoutMs: config.idleInTransactionTimeoutMs,
+    pooler: config.databasePooler,
+    replicaUrls: config.databaseReplicaUrls,
+    replicaMaxLagMs: config.replicaMaxLagMs,
+    replicaCheckIntervalMs: config.replicaCheckIntervalMs,
     onPoolError: (error) => {
       if (connectionsFailing) return;
       connectionsFailing = true;
@@ -58,13 +62,30 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     },
   });
 
-  const prepare = async () => {
-    const applied = await migrateToLatest(database.db);
+  const prepareOn = async (db: DatabaseHandle['db']) => {
+    const applied = await migrateToLatest(db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'migration applied');
-    if (config.demo && (await countArticles(database.db)) === 0) {
-      const summary = await ingestPaths(database.db, [demoContentDir]);
+    if (config.demo && (await countArticles(db)) === 0) {
+      const summary = await ingestPaths(db, [demoContentDir]);
       logger.info({ landed: summary.landed, failed: summary.failed }, 'demo content loaded');
       for (const file of summary.files) for (const problem of file.problems) logger.error(problem);
+    }
+  };
+  // Behind a transaction pooler, migrations (a session's advisory lock and settings) go direct.
+  const prepare = async () => {
+    if (config.databasePooler !== 'pgbouncer-transaction' || !config.databaseListenUrl) {
+      return prepareOn(database.db);
+    }
+    const direct = await openDatabase({
+      databaseUrl: config.databaseListenUrl,
+      poolSize: 1,
+      acquireTimeoutMs: config.poolAcquireTimeoutMs,
+      statementTimeoutMs: config.statementTimeoutMs,
+    });
+    try {
+      await prepareOn(direct.db);
+    } finally {
+      await direct.close();
     }
   };
 
@@ -84,7 +105,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   let gateway: Gateway | undefined;
   let url: string;
   try {
-    gateway = await createGateway({ config, database, logger, readiness });
+    gateway = await createGateway({ config, database, logger, readiness, processMetrics: true });
     url = await gateway.listen(config.port, config.host);
   } catch (error) {
     // A listen that failed (port in use) leaves the gateway's listeners and timers holding the process.

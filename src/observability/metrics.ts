@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { Kind, type DocumentNode } from 'graphql';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
 import type { GraphQLContext } from '../modules/context.ts';
@@ -32,8 +32,20 @@ export interface GatewayMetrics {
   readonly handler: RequestHandler;
 }
 
-export function createGatewayMetrics(options: { database: DatabaseHandle }): GatewayMetrics {
+// Node's process metrics (CPU, memory, event loop lag, GC, handles) describe the process, not a
+// gateway: registered on the first registry that asks, once per process, so none is counted twice.
+let processMetricsRegistered = false;
+
+export function createGatewayMetrics(options: {
+  database: DatabaseHandle;
+  /** Add prom-client's default process metrics (`process_*`, `nodejs_*`) if this process has none yet. */
+  processMetrics?: boolean;
+}): GatewayMetrics {
   const registry = new Registry();
+  if (options.processMetrics && !processMetricsRegistered) {
+    processMetricsRegistered = true;
+    collectDefaultMetrics({ register: registry });
+  }
   const registers = [registry];
 
   const requests = new Counter({
@@ -116,6 +128,51 @@ export function createGatewayMetrics(options: { database: DatabaseHandle }): Gat
   poolGauge('byline_db_pool_idle', 'Open connections waiting for work', (p) => p.idleCount);
   poolGauge('byline_db_pool_waiting', 'Queries waiting for a connection', (p) => p.waitingCount);
   poolGauge('byline_db_pool_max', 'Most connections the pool opens', (p) => p.options.max);
+
+  // Read replicas (DATABASE_REPLICA_URLS): who served each request snapshot, lag seen, fallbacks.
+  const replicas = options.database.replicas;
+  if (replicas) {
+    new Counter({
+      name: 'byline_db_snapshots_total',
+      help: 'Request snapshots opened, by the pool that served them (`primary` or a replica).',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        // Totals kept by the router: set, not added to.
+        this.reset();
+        for (const [pool, value] of replicas.served) this.labels({ pool }).inc(value);
+      },
+    });
+    new Counter({
+      name: 'byline_db_replica_fallbacks_total',
+      help: 'Request snapshots sent to the primary although replicas are configured, by reason (unhealthy, lagging, behind-write, failed).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, value] of replicas.fallbacks) this.labels({ reason }).inc(value);
+      },
+    });
+    new Gauge({
+      name: 'byline_db_replica_lag_seconds',
+      help: 'How far each replica was behind the primary at its last check (WAL positions, in time).',
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        for (const status of replicas.status())
+          if (status.lagMs !== undefined) this.set({ replica: status.name }, status.lagMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'byline_db_replica_up',
+      help: '1 while a replica serves requests (reachable, streaming, within the lag bound), 0 while not.',
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        for (const status of replicas.status()) this.set({ replica: status.name }, status.healthy ? 1 : 0);
+      },
+    });
+  }
 
   const knownOperations = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../shared/logger.ts';
 import { requestScopeOf } from '../shared/request-scope.ts';
@@ -11,6 +12,8 @@ export interface RequestLogLine {
   readonly status: number;
   readonly durationMs: number;
   readonly viewer: Viewer;
+  /** The client's address (behind trusted proxies, the forwarded one). */
+  readonly client?: string;
 }
 
 /**
@@ -25,6 +28,7 @@ export function logRequest(logger: Logger, line: RequestLogLine): void {
       path: line.path,
       status: line.status,
       durationMs: Math.round(line.durationMs * 100) / 100,
+      ...(line.client !== undefined && { client: line.client }),
       viewer:
         line.viewer.kind === 'partner'
           ? { kind: 'partner', partnerId: line.viewer.partnerId }
@@ -34,7 +38,7 @@ export function logRequest(logger: Logger, line: RequestLogLine): void {
   );
 }
 
-export function requestLog(logger: Logger): RequestHandler {
+export function requestLog(logger: Logger, clientAddress?: (req: IncomingMessage) => string): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
@@ -46,6 +50,7 @@ export function requestLog(logger: Logger): RequestHandler {
         status: res.statusCode,
         durationMs: performance.now() - started,
         viewer,
+        ...(clientAddress && { client: clientAddress(req) }),
       });
     });
     next();

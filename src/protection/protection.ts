@@ -19,6 +19,7 @@ import {
   type FailedAuthLimit,
 } from './rate-limit.ts';
 import { requestLog } from '../observability/request-log.ts';
+import { createForwarding, type Forwarding } from '../shared/client-address.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { RedisConnection } from '../db/redis-connection.ts';
 
@@ -49,6 +50,8 @@ export interface Protection {
   readonly rateLimit: RequestHandler;
   /** GET documents parsed once per distinct text, shared by the method guard and the response cache. */
   readonly documents: ParsedDocuments;
+  /** The client's address and the public URL, behind trusted proxies (BYLINE_TRUSTED_PROXIES). */
+  readonly forwarding: Forwarding;
   /** Failed partner keys per client address, checked before a key is looked up. */
   readonly failedAuth: FailedAuthLimit;
   /** Then, for requests the response cache did not answer: the body, parsed and checked. */
@@ -68,7 +71,9 @@ export function createProtection(
   const safelist =
     config.operations === 'safelist' ? loadOperationsManifest(config.operationsManifest) : undefined;
   const rateLimits = redis ? redisRateLimitStore(redis) : memoryRateLimitStore();
+  const forwarding = createForwarding(config);
   const hooks = {
+    clientAddress: forwarding.clientAddress,
     onReject: (limit: string) => metrics?.rateLimitRejections.inc({ limit }),
     onFailOpen: (limit: string) => metrics?.rateLimitFailOpen.inc({ limit }),
   };
@@ -90,13 +95,14 @@ export function createProtection(
       // graphql-js adds one "too many errors" error after maxErrors real ones.
       validationOptions: { maxErrors: Math.max(1, config.maxValidationErrors - 1) },
       parseOptions: { maxTokens: config.maxTokens },
-      persistedQueries: config.persistedQueries ? { cache: persistedQueryCache(safelist) } : false,
+      persistedQueries: config.persistedQueries ? { cache: persistedQueryCache(safelist, redis) } : false,
       // `byline serve` owns SIGTERM (drain, close the pool, exit 0); Apollo's own handler would re-raise
       // the signal after stopping and kill the process before the pool is closed.
       stopOnTerminationSignals: false,
     },
     plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
-    everyRequest: [requestLog(logger)],
+    forwarding,
+    everyRequest: [requestLog(logger, forwarding.clientAddress)],
     graphqlGuards: [methodGuard(documents, config.maxBodyBytes), rateLimit],
     graphqlBody: [express.json({ limit: config.maxBodyBytes }), bodyGuard],
     close: () => rateLimits.close(),

@@ -103,6 +103,8 @@ export interface RateLimitHooks {
   onReject?: (limit: 'per-key' | 'per-ip' | 'failed-auth') => void;
   /** A request let through because the store did not answer (Redis down): the limit failed open. */
   onFailOpen?: (limit: 'per-key' | 'per-ip' | 'failed-auth') => void;
+  /** The address per-IP limits count by (src/shared/client-address.ts); the peer's when absent. */
+  clientAddress?: (req: IncomingMessage) => string;
 }
 
 function sendRateLimited(res: ServerResponse, perMinute: number, taken: TakeResult, message: string): void {
@@ -123,6 +125,7 @@ export function createAdmit(
   anonymousPerMinute: number,
   hooks: RateLimitHooks = {},
 ): Admit {
+  const addressOf = hooks.clientAddress ?? peerAddress;
   return async (req, res, viewer) => {
     if (admitted.has(req)) return true;
     const perMinute =
@@ -130,7 +133,7 @@ export function createAdmit(
     admitted.add(req);
     if (perMinute <= 0) return true;
     const limit = viewer.kind === 'partner' && viewer.partnerId !== null ? 'per-key' : 'per-ip';
-    const key = limit === 'per-key' ? `key:${viewer.partnerId}` : `ip:${clientAddress(req)}`;
+    const key = limit === 'per-key' ? `key:${viewer.partnerId}` : `ip:${addressOf(req)}`;
     let taken: TakeResult;
     try {
       taken = await store.take(key, perMinute);
@@ -152,8 +155,8 @@ export function createAdmit(
   };
 }
 
-/** The address limits count by: the peer's (`trust proxy` is off, so no forwarded header counts). */
-function clientAddress(req: IncomingMessage): string {
+/** Without trusted proxies, the peer is the client. */
+function peerAddress(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
@@ -173,7 +176,8 @@ export function createFailedAuthLimit(
   perMinute: number,
   hooks: RateLimitHooks = {},
 ): FailedAuthLimit {
-  const key = (req: IncomingMessage) => `authfail:${clientAddress(req)}`;
+  const addressOf = hooks.clientAddress ?? peerAddress;
+  const key = (req: IncomingMessage) => `authfail:${addressOf(req)}`;
   return {
     async refuse(req, res) {
       if (perMinute <= 0) return false;

@@ -19,6 +19,11 @@ export interface ThrowawayPostgres {
   restart(mode?: ShutdownMode): Promise<void>;
   /** Stops the server and deletes its files. */
   destroy(): Promise<void>;
+  /**
+   * A streaming replica of this server (pg_basebackup -R, its own directory and port), started; its
+   * `destroy` removes it alone.
+   */
+  startReplica(): Promise<ThrowawayPostgres>;
 }
 
 /** https://www.postgresql.org/docs/15/app-pg-ctl.html */
@@ -46,75 +51,91 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres | { sk
       return { skipped: 'running as root and no `postgres` user to run the server as' };
     }
   }
-  const dir = await mkdtemp(path.join(tmpdir(), 'byline-pg-'));
-  if (owner) await chown(dir, owner.uid, owner.gid);
-  const data = path.join(dir, 'data');
-  const port = await freePort();
   const pg = (tool: string, args: string[]) =>
     asRoot
       ? run('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args])
       : run(path.join(bin, tool), args);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=30`;
-  const start = async () => {
-    await pg('pg_ctl', [
-      '-D',
-      data,
-      '-o',
-      options,
-      '-l',
-      path.join(dir, 'server.log'),
-      '-w',
-      '-t',
-      '60',
-      'start',
-    ]);
-  };
-  const stop = async (mode: ShutdownMode = 'fast') => {
-    await pg('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
-  };
-  const restart = async (mode: ShutdownMode = 'fast') => {
-    await pg('pg_ctl', [
-      '-D',
-      data,
-      '-m',
-      mode,
-      '-o',
-      options,
-      '-l',
-      path.join(dir, 'server.log'),
-      '-w',
-      '-t',
-      '60',
-      'restart',
-    ]);
-  };
-  try {
-    await pg('initdb', [
-      '-D',
-      data,
-      '-A',
-      'trust',
-      '-U',
-      'postgres',
-      '--no-sync',
-      '-E',
-      'UTF8',
-      '--locale=C',
-    ]);
-    await start();
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    port,
-    start,
-    stop,
-    restart,
-    destroy: async () => {
-      await stop().catch(() => undefined);
+  const cluster = async (init: (data: string, port: number) => Promise<void>): Promise<ThrowawayPostgres> => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'byline-pg-'));
+    if (owner) await chown(dir, owner.uid, owner.gid);
+    const data = path.join(dir, 'data');
+    const port = await freePort();
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=30`;
+    const start = async () => {
+      await pg('pg_ctl', [
+        '-D',
+        data,
+        '-o',
+        options,
+        '-l',
+        path.join(dir, 'server.log'),
+        '-w',
+        '-t',
+        '60',
+        'start',
+      ]);
+    };
+    const stop = async (mode: ShutdownMode = 'fast') => {
+      await pg('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+    };
+    const restart = async (mode: ShutdownMode = 'fast') => {
+      await pg('pg_ctl', [
+        '-D',
+        data,
+        '-m',
+        mode,
+        '-o',
+        options,
+        '-l',
+        path.join(dir, 'server.log'),
+        '-w',
+        '-t',
+        '60',
+        'restart',
+      ]);
+    };
+    try {
+      await init(data, port);
+      await start();
+    } catch (error) {
       await rm(dir, { recursive: true, force: true });
-    },
+      throw error;
+    }
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    return {
+      url,
+      port,
+      start,
+      stop,
+      restart,
+      destroy: async () => {
+        await stop().catch(() => undefined);
+        await rm(dir, { recursive: true, force: true });
+      },
+      // https://www.postgresql.org/docs/15/app-pgbasebackup.html: -R writes standby.signal and
+      // primary_conninfo, so the copy starts as a streaming replica of this server.
+      startReplica: () =>
+        cluster((replicaData) =>
+          pg('pg_basebackup', [
+            '-h',
+            '127.0.0.1',
+            '-p',
+            String(port),
+            '-U',
+            'postgres',
+            '-D',
+            replicaData,
+            '-R',
+            '-X',
+            'stream',
+            '--no-sync',
+          ]).then(() => undefined),
+        ),
+    };
   };
+  return cluster((data) =>
+    pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']).then(
+      () => undefined,
+    ),
+  );
 }
