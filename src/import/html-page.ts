@@ -122,10 +122,62 @@ function imageOf(element: DomNode, base: string | undefined): ImageDocument | un
   };
 }
 
+const BYLINE = /^[Bb]y\s+([\p{Lu}][\p{L}.'’-]+(?:\s+[\p{Lu}][\p{L}.'’-]+){1,3})$/u;
+const NOT_STORY =
+  'script, style, noscript, template, iframe, object, embed, form, button, nav, aside, footer, svg, [role="navigation"], [role="complementary"], [aria-hidden="true"]';
+const NOT_STORY_CLASS =
+  /\b(share|sharing|social|newsletter|subscribe|promo|advert|ad-|ads\b|related-list|comments?|most-read|trending|breadcrumb)/i;
+
+interface Removable {
+  remove(): void;
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+}
+
+type Root = { querySelectorAll(selector: string): ArrayLike<Removable> };
+
+function declaredStory(document: DomDocument): DomNode | undefined {
+  const declared = Array.from(document.querySelectorAll('[itemprop="articleBody"]'));
+  const articles = declared.length > 0 ? declared : Array.from(document.querySelectorAll('article'));
+  if (articles.length !== 1) return undefined;
+  const root = articles[0] as unknown as Root;
+  const paragraphs = Array.from(root.querySelectorAll('p')).filter(
+    (p) => (p.textContent ?? '').trim().length >= 40,
+  );
+  if (paragraphs.length < 3) return undefined;
+  for (const element of Array.from(root.querySelectorAll(NOT_STORY))) element.remove();
+  for (const element of Array.from(root.querySelectorAll('[class]'))) {
+    if (NOT_STORY_CLASS.test(element.getAttribute('class') ?? '')) element.remove();
+  }
+  return root as unknown as DomNode;
+}
+
+function readabilityStory(document: DomDocument, page: ExtractedPage): DomNode | undefined {
+  const article = new Readability<DomNode>(document as never, {
+    charThreshold: 200,
+    serializer: (node) => node as unknown as DomNode,
+    disableJSONLD: true,
+  }).parse();
+  if (!article?.content) return undefined;
+  page.headline ??= text(article.title);
+  if (!page.authors.length && article.byline) page.authors.push(article.byline.replace(/^by\s+/i, '').trim());
+  return article.content;
+}
+
 export function extractHtmlPage(html: string): ExtractedPage {
   const page = emptyPage('html');
   const { document } = parseHTML(html) as unknown as { document: DomDocument };
-  const meta = (selector: string) => text(document.querySelector(selector)?.getAttribute('content'));
+  // One pass over the meta tags: property (OpenGraph, article:*) and name, first value wins, tags in order.
+  const metas = new Map<string, string>();
+  const tags: string[] = [];
+  for (const element of Array.from(document.querySelectorAll('meta'))) {
+    const key = (element.getAttribute('property') ?? element.getAttribute('name') ?? '').toLowerCase();
+    const content = text(element.getAttribute('content'));
+    if (!key || !content) continue;
+    if (key === 'article:tag') tags.push(content);
+    if (!metas.has(key)) metas.set(key, content);
+  }
+  const meta = (key: string) => metas.get(key);
 
   const jsonLdNodes: unknown[] = [];
   for (const script of Array.from(document.querySelectorAll('script[type="application/ld+json"]'))) {
@@ -138,38 +190,31 @@ export function extractHtmlPage(html: string): ExtractedPage {
   const ld = findArticleJsonLd(jsonLdNodes) ?? {};
 
   const canonical = httpUrl(document.querySelector('link[rel="canonical"]')?.getAttribute('href'));
-  page.url = httpUrl(text(ld['url'])) ?? canonical ?? httpUrl(meta('meta[property="og:url"]'));
+  page.url = httpUrl(text(ld['url'])) ?? canonical ?? httpUrl(meta('og:url'));
   const base = page.url;
   page.headline =
-    text(ld['headline']) ??
-    meta('meta[property="og:title"]') ??
-    text(document.querySelector('title')?.textContent);
-  page.standfirst =
-    text(ld['description']) ?? meta('meta[property="og:description"]') ?? meta('meta[name="description"]');
+    text(ld['headline']) ?? meta('og:title') ?? text(document.querySelector('title')?.textContent);
+  page.standfirst = text(ld['description']) ?? meta('og:description') ?? meta('description');
   page.publishedAt = normalizeDateTime(
     text(ld['datePublished']) ??
-      meta('meta[property="article:published_time"]') ??
-      meta('meta[name="date"]') ??
-      meta('meta[name="pubdate"]') ??
+      meta('article:published_time') ??
+      meta('date') ??
+      meta('pubdate') ??
       document.querySelector('time[datetime]')?.getAttribute('datetime') ??
       undefined,
   );
-  page.updatedAt = normalizeDateTime(
-    text(ld['dateModified']) ?? meta('meta[property="article:modified_time"]'),
-  );
-  page.section = text(asArray(ld['articleSection'])[0]) ?? meta('meta[property="article:section"]');
+  page.updatedAt = normalizeDateTime(text(ld['dateModified']) ?? meta('article:modified_time'));
+  page.section = text(asArray(ld['articleSection'])[0]) ?? meta('article:section');
   const keywords = asArray(ld['keywords']).flatMap((value) =>
     typeof value === 'string' ? value.split(',') : [],
   );
-  const ogTags = Array.from(document.querySelectorAll('meta[property="article:tag"]')).map(
-    (element) => element.getAttribute('content') ?? '',
-  );
+  const ogTags = tags;
   page.tags = [...new Set([...keywords, ...ogTags].map((tag) => tag.trim()).filter(Boolean))];
   page.authors = asArray(ld['author'])
     .map(text)
     .filter((name): name is string => name !== undefined);
   if (page.authors.length === 0) {
-    const author = meta('meta[name="author"]') ?? meta('meta[property="article:author"]');
+    const author = meta('author') ?? meta('article:author');
     if (author && !/^https?:/.test(author)) page.authors.push(author);
   }
   const language = text(ld['inLanguage']) ?? document.documentElement?.getAttribute('lang') ?? undefined;
@@ -178,27 +223,22 @@ export function extractHtmlPage(html: string): ExtractedPage {
   const leadUrl = httpUrl(
     typeof ldImage === 'string'
       ? ldImage
-      : (text((ldImage as Json | undefined)?.['url']) ?? meta('meta[property="og:image"]')),
+      : (text((ldImage as Json | undefined)?.['url']) ?? meta('og:image')),
     base,
   );
   if (leadUrl) {
-    const alt = meta('meta[property="og:image:alt"]');
+    const alt = meta('og:image:alt');
     page.leadImage = { url: leadUrl, ...(alt ? { alt } : {}) };
   }
 
-  const article = new Readability<DomNode>(document as never, {
-    charThreshold: 200,
-    serializer: (node) => node as unknown as DomNode,
-    disableJSONLD: true,
-  }).parse();
-  if (!article?.content) return page;
-  page.headline ??= text(article.title);
-  if (!page.authors.length && article.byline) page.authors.push(article.byline.replace(/^by\s+/i, '').trim());
+  // The page's own declaration of its story (schema.org articleBody, or its one <article>) first;
+  // Readability's scoring when there is none. Both skip scripts, navigation and asides.
+  const root = declaredStory(document) ?? readabilityStory(document, page);
+  if (!root) return page;
 
   const links = { dropped: 0 };
   const seen = new Set<DomNode>();
-  const blocks =
-    article.content.querySelectorAll?.('p, h2, h3, h4, h5, h6, li, figure, img, blockquote') ?? [];
+  const blocks = root.querySelectorAll?.('p, h2, h3, h4, h5, h6, li, figure, img, blockquote') ?? [];
   let listItems = 0;
   for (const element of Array.from(blocks)) {
     // A paragraph inside a list item or figure is taken with it.
@@ -227,7 +267,9 @@ export function extractHtmlPage(html: string): ExtractedPage {
       continue;
     }
     if (name === 'li') listItems += 1;
-    if (isChromeLine(content.text)) {
+    if (isChromeLine(content.text) || (name === 'p' && BYLINE.test(content.text))) {
+      const byline = BYLINE.exec(content.text);
+      if (byline && page.authors.length === 0) page.authors.push(byline[1]!);
       page.chrome.push(content.text);
       continue;
     }

@@ -78,6 +78,15 @@ const NOT_FIRST_NAMES = new Set(
   Christmas Easter God Jesus Allah Islam Christian Muslim Jewish Catholic Protestant`.split(/\s+/),
 );
 
+/** Words that end a role phrase when read backwards from a name. */
+const FUNCTION_WORDS = new Set(
+  `the a an by with of to from for and or but in on at as into onto over under about after before said says told
+  added noted explained stated wrote asked replied answered continued concluded insisted argued warned declared
+  announced acknowledged admitted recalled remarked observed pondered commented suggested stressed claimed
+  confirmed is was are were be been has have had will would can could may might must should that which who whom
+  whose this these those than then when while where because if so not no also only even just`.split(/\s+/),
+);
+
 export interface Person {
   readonly slug: string;
   readonly name: string;
@@ -251,6 +260,17 @@ export function roleBefore(text: string, tokens: readonly Token[], end: number):
       }
     }
     if (
+      /^[a-z][a-z-]+$/.test(token) &&
+      !FUNCTION_WORDS.has(lower) &&
+      !/(ed|ing)$/.test(lower) &&
+      start - j <= 3 &&
+      (isRoleWord(tokens[j + 1]?.text ?? '') || start === j + 1)
+    ) {
+      // Lowercase modifiers of the role noun: "harbor commissioner", "national security correspondent"
+      start = j;
+      continue;
+    }
+    if (
       /^(thirty|forty|fifty|sixty|twenty|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|[a-z]+-(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth))$/i.test(
         lower,
       ) ||
@@ -274,7 +294,7 @@ export function appositiveRole(text: string, afterName: number): string | undefi
     text.slice(afterName),
   );
   if (!match) return undefined;
-  const phrase = match[1]!.trim();
+  const phrase = match[1]!.replace(/\s+(who|which|that|whose|where)\b.*$/i, '').trim();
   if (/^(who|which|that|where|when|said|says|told|and|but|or)\b/i.test(phrase)) return undefined;
   const words = phrase.split(/\s+/);
   const roleIndex = words.findIndex((word) => isRoleWord(word.replace(/[^\p{L}-]/gu, '')));

@@ -313,6 +313,12 @@ function attributionBefore(text: string, span: Span): Attribution | undefined {
   const verb = last[2]!.toLowerCase();
   const naming = /^(called|described|calls|describes)$/.test(verb);
   // After the verb: nothing, an object ("told reporters", "called VOA"), then "," or ":".
+  // "… said in a statement that “…”": a partial quotation introduced by "that".
+  const that = /^(\s+[^“”".!?,]{0,80}?)?\s+that\s*$/.exec(tail);
+  if (that && !naming) {
+    const clause = subject.replace(/^.*[;—–]\s*/, '').replace(/^.*\s-\s/, '');
+    return clause === '' ? undefined : { phrase: clause, ...contextOf(that[1] ?? '') };
+  }
   if (!/^(\s+[^“”".!?]{0,80}?)?\s*[,:]?\s*$/.test(tail)) return undefined;
   if (!naming && !/[,:]\s*$/.test(tail)) return undefined;
   if (naming && /\s(as)\s*$/.test(tail) === false && /^\s*$/.test(tail)) return undefined;
