@@ -41,7 +41,7 @@ const ORG_NOUNS =
   /^(Ministry|Department|Agency|Commission|Committee|Council|Office|Bureau|Institute|University|Foundation|Association|Union|Party|Police|Army|Navy|Court|Parliament|Senate|Company|Corporation|Bank|Fund|Organization|Organisation|Centre|Center|Network|Federation|League|Authority|Board|Service|Administration|Embassy|Secretariat|Tribunal|Cabinet)$/;
 
 const NAME_TOKEN =
-  /^(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*|[A-Z]\.|[A-Z][a-z]*['’][A-Z][a-z]+|Ma?c[A-Z][a-z]+|Jr\.?|Sr\.?|II|III|IV)$/;
+  /^(?:\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*|\p{Lu}\.|\p{Lu}\p{Ll}*['’]\p{Lu}\p{Ll}+|Ma?c\p{Lu}\p{Ll}+|Jr\.?|Sr\.?|II|III|IV)$/u;
 const PARTICLES = new Set([
   'al',
   'el',
@@ -218,7 +218,12 @@ export function roleBefore(text: string, tokens: readonly Token[], end: number):
     }
     if (!sawRole) {
       // "Secretary of Defense Lloyd Austin": a role noun, "of", then a capitalized complement.
-      if (/^[A-Z]/.test(token) && j >= 2 && tokens[j - 1]!.text === 'of' && isRoleWord(tokens[j - 2]!.text)) {
+      if (
+        /^\p{Lu}/u.test(token) &&
+        j >= 2 &&
+        tokens[j - 1]!.text === 'of' &&
+        isRoleWord(tokens[j - 2]!.text)
+      ) {
         sawRole = true;
         start = j - 2;
         j -= 2;
@@ -229,7 +234,7 @@ export function roleBefore(text: string, tokens: readonly Token[], end: number):
     if (
       (lower === 'and' || lower === 'of' || lower === 'for') &&
       j > 0 &&
-      (isRoleWord(tokens[j - 1]!.text) || /^[A-Z]/.test(tokens[j - 1]!.text))
+      (isRoleWord(tokens[j - 1]!.text) || /^\p{Lu}/u.test(tokens[j - 1]!.text))
     ) {
       // "historian and author", "Secretary of Defense", "Voice of America Director"
       if (lower === 'of' || lower === 'for' || isRoleWord(tokens[j - 1]!.text)) {
@@ -391,7 +396,7 @@ export function findOrganizations(text: string): { name: string; start: number }
       const gap = text.slice(words[j]!.index + candidate.length, words[j + 1]!.index);
       if (!/^\s+$/.test(gap)) break;
       if (
-        /^[A-Z]/.test(candidate) &&
+        /^\p{Lu}/u.test(candidate) &&
         !/^(The|A|An|On|In|At|By|For|From|With|Both|After|Before|Late|Early|Last|This|That)$/.test(candidate)
       ) {
         first = j;
@@ -400,7 +405,7 @@ export function findOrganizations(text: string): { name: string; start: number }
       if (
         /^(of|for|and|on)$/.test(candidate) &&
         j > 0 &&
-        /^[A-Z]/.test(words[j - 1]![0]) &&
+        /^\p{Lu}/u.test(words[j - 1]![0]) &&
         first === j + 1
       ) {
         first = j;

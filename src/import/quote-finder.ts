@@ -47,7 +47,7 @@ const PRE_VERBS = new RegExp(
 const PREPOSITIONS =
   /^(on|in|at|during|to|from|after|before|while|via|through|about|following|outside|inside|near|with|for|ahead|earlier|later|last|this|when|as|upon|into|over|of)$/;
 const SCARE_LEAD =
-  /(?:\b(?:called|calls|dubbed|dubs|so-called|titled|entitled|named|termed|known as|labell?ed|branded|the word|the term|the phrase|the slogan|the hashtag|the motto|the headline|the title|the book|the film|the song|the show|the series|the program|the programme|the album|the novel|the play|the campaign)\s*)$/i;
+  /(?:\b(?:called|calls|dubbed|dubs|so-called|titled|entitled|named|termed|known as|labell?ed|branded|the word|the term|the phrase|the slogan|the hashtag|the motto|the headline|the title|the book|the film|the song|the show|the series|the program|the programme|the album|the novel|the play|the campaign)(?:\s+(?:it|them|this|that|him|her))?\s*)$/i;
 const ANONYMOUS =
   /^(one|another|a|an|some|several|two|three|four|five|many|other|others|most|few|officials?|sources?|witnesses|residents|analysts|experts|critics|people|observers|viewers?|readers?|listeners?|users?|commenters?|protesters|supporters|opponents|authorities|police|diplomats|aides)\b/i;
 
@@ -180,7 +180,7 @@ export function parseSpeaker(phrase: string): SpeakerPhrase {
     const candidate = tokens[start - 1]!.text;
     if (
       /^[A-Z]\.$/.test(candidate) ||
-      (/^[A-Z]/.test(candidate) &&
+      (/^\p{Lu}/u.test(candidate) &&
         readName(tokens, start - 1) &&
         !isRoleWord(candidate) &&
         !HONORIFICS.has(candidate))
@@ -217,7 +217,7 @@ function splitContext(rest: string): { speaker: string; context?: string } {
       // else after a comma ("one viewer, while another commented") is not part of the speaker.
       return { speaker: rest.slice(0, token.start) };
     }
-    if (/^[A-Z]/.test(token.text) || /^(he|she|they)$/i.test(token.text)) sawName = true;
+    if (/^\p{Lu}/u.test(token.text) || /^(he|she|they)$/i.test(token.text)) sawName = true;
     if (index > 0 && sawName && PREPOSITIONS.test(token.text)) {
       return { speaker: rest.slice(0, token.start), ...contextOf(rest.slice(token.start)) };
     }
@@ -274,7 +274,7 @@ function attributionAfter(text: string, span: Span, inner: string): Attribution 
     if (/^(which|that|who|whom|whose|where|when|what|and|but|or|so|if|because)\b/i.test(phrase))
       return undefined;
     const rest = words.slice(k + 1).join(' ');
-    if (!endsOpen && !/^[A-Z]/.test(trimmed)) return undefined;
+    if (!endsOpen && !/^\p{Lu}/u.test(trimmed)) return undefined;
     return { phrase, ...contextOf(rest), end };
   }
   // An epigraph or card: “…” — Anthony Cordesman
@@ -345,7 +345,7 @@ export function findPeople(paragraphs: readonly string[], people: People): void 
     const tokens = tokenize(text);
     for (let k = 0; k < tokens.length; k += 1) {
       const token = tokens[k]!.text;
-      if (!/^[A-Z]/.test(token) || isRoleWord(token) || HONORIFICS.has(token)) continue;
+      if (!/^\p{Lu}/u.test(token) || isRoleWord(token) || HONORIFICS.has(token)) continue;
       const previous = tokens[k - 1]?.text;
       if (previous && /^[A-Z][a-z]/.test(previous) && !isRoleWord(previous) && !HONORIFICS.has(previous))
         continue;
@@ -526,9 +526,15 @@ export function scanQuotes(paragraphs: readonly string[]): QuoteScan {
         ) ??
         /^The following is (?:a|the) (?:written\s+)?statement (?:from|by) (.+?)(?:\s+(?:regarding|on|about|in response to|after|following|concerning)\b.*)?\.?$/i.exec(
           previous,
+        ) ??
+        /^(.*?)\s+(?:said|says|wrote|writes|told(?:\s+[^\s:“”"]+){1,3}|added|explained|stated|declared)\s*:\s*$/i.exec(
+          previous,
         );
       if (intro) {
-        attribution = { phrase: intro[1]!, context: 'in a statement' };
+        attribution = {
+          phrase: intro[1]!.replace(/^.*[;—–]\s*/, '').replace(/^.*\s-\s/, ''),
+          ...(/statement/i.test(intro[0]) ? { context: 'in a statement' } : {}),
+        };
         via = 'statement';
       }
     }

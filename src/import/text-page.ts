@@ -30,7 +30,8 @@ function endsSentence(line: string): boolean {
 /** A line of running text, not a label, title or caption. */
 function isProse(line: string): boolean {
   const count = words(line);
-  return (count >= 4 && endsSentence(line)) || count >= 14;
+  // A line ending in a colon introduces what follows ("Marchetti told the board:").
+  return (count >= 4 && endsSentence(line)) || (count >= 3 && /:$/.test(line)) || count >= 14;
 }
 
 function isTitleLike(line: string): boolean {
@@ -187,7 +188,11 @@ export function extractTextPage(text: string): ExtractedPage {
       pendingHeading = undefined;
       let paragraph = line;
       if (TAGS.test(paragraph)) {
-        paragraph = paragraph.replace(TAGS, '').replace(/\s+/g, ' ').trim();
+        paragraph = paragraph
+          .replace(/<(script|style|template|noscript)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
+          .replace(TAGS, '')
+          .replace(/\s+/g, ' ')
+          .trim();
         page.notes.push('markup found in a text page was removed');
       }
       TAGS.lastIndex = 0;
