@@ -8,7 +8,7 @@ import { importPage, MAX_PAGE_BYTES, type ImportResult } from '../src/import/imp
 import { importFile } from '../src/import/import-paths.ts';
 import { demoContentDir } from '../src/http/start-gateway.ts';
 import { byline } from './helpers/cli.ts';
-import { newsPage } from './helpers/import-pages.ts';
+import { newsPage } from '../bench/import/news-page.ts';
 import { corpusDir, labelledPages, scoreCorpus } from './helpers/import-scoring.ts';
 
 const SLOW = 180_000; // a CLI run boots Node and, with --ingest, PGlite: slow on a busy machine

@@ -15,6 +15,7 @@ export interface InlineText {
 
 /** Collapses runs of whitespace to one space and trims, moving mark offsets with the text. */
 export function normalizeInlineText(raw: string, marks: readonly InlineMark[]): InlineText {
+  if (marks.length === 0) return { text: raw.replace(/\s+/g, ' ').trim(), marks };
   // Offsets of the raw text mapped to the normalized text, one entry per raw character (+ the end).
   const map: number[] = [];
   let text = '';

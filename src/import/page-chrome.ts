@@ -35,6 +35,8 @@ export function isChromeLine(line: string): boolean {
 
 /** The page is in a Latin script but this line is not: a leftover from another language's template. */
 export function isForeignScriptLine(line: string): boolean {
+  // Latin letters, punctuation and symbols only: the common case, decided without a Unicode scan.
+  if (/^[\u0020-\u024f\u2000-\u206f\u20a0-\u20bf]*$/.test(line)) return false;
   const letters = line.match(/\p{L}/gu) ?? [];
   if (letters.length === 0) return false;
   const latin = letters.filter((letter) => /\p{Script=Latin}/u.test(letter)).length;

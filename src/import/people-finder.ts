@@ -40,6 +40,8 @@ const KEPT_HONORIFICS = new Set(['Dr.', 'Prof.', 'Sir', 'Dame', 'Rev.']);
 const ORG_NOUNS =
   /^(Ministry|Department|Agency|Commission|Committee|Council|Office|Bureau|Institute|University|Foundation|Association|Union|Party|Police|Army|Navy|Court|Parliament|Senate|Company|Corporation|Bank|Fund|Organization|Organisation|Centre|Center|Network|Federation|League|Authority|Board|Service|Administration|Embassy|Secretariat|Tribunal|Cabinet)$/;
 
+const ORG_NOUN_ANYWHERE = new RegExp(`\\b(${ORG_NOUNS.source.slice(2, -2)})\\b`);
+
 const NAME_TOKEN =
   /^(?:\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)*|\p{Lu}\.|\p{Lu}\p{Ll}*['’]\p{Lu}\p{Ll}+|Ma?c\p{Lu}\p{Ll}+|Jr\.?|Sr\.?|II|III|IV)$/u;
 const PARTICLES = new Set([
@@ -387,6 +389,7 @@ export class People {
 /** Organizations named in a paragraph: a capitalized run ending in an organization noun. */
 export function findOrganizations(text: string): { name: string; start: number }[] {
   const found: { name: string; start: number }[] = [];
+  if (!ORG_NOUN_ANYWHERE.test(text)) return found;
   const words = [...text.matchAll(/[\p{L}][\p{L}'’.&-]*/gu)];
   for (const [index, word] of words.entries()) {
     if (!ORG_NOUNS.test(word[0])) continue;
