@@ -406,6 +406,25 @@ describe('byline import: quotes and speakers', () => {
     ]);
   });
 
+  it('gives partial quotations in one sentence the speaker of the sentence, and reads past a title in an attribution', () => {
+    const { document } = imported(
+      textPage(
+        intro,
+        'Marchetti spoke after the vote, in which she said “the dawn crossing is not negotiable” and that the board would “hear from every island family before the spring.”',
+        '“The timetable is a promise,” Marchetti said during a “Harbor Hour” broadcast on Friday. “We intend to keep it through the winter.”',
+      ),
+    );
+    expect(quotesOf(document)).toEqual([
+      { text: 'the dawn crossing is not negotiable', speaker: 'Odile Marchetti' },
+      { text: 'hear from every island family before the spring.', speaker: 'Odile Marchetti' },
+      {
+        text: 'The timetable is a promise. We intend to keep it through the winter.',
+        speaker: 'Odile Marchetti',
+        context: 'during a “Harbor Hour” broadcast on Friday',
+      },
+    ]);
+  });
+
   it('does not take scare quotes, titles or short phrases for quotations', () => {
     const { document, report } = imported(
       textPage(

@@ -15,7 +15,8 @@ export const ROLE_NOUNS = new Set(
   superintendent inspector prosecutor chairperson director-general secretary-general president-general lady
   producer columnist commentator strategist fellow scholar student resident owner farmer worker physician surgeon
   engineer astronaut pilot sheriff officer-in-charge rapporteur representative-elect congressman congresswoman
-  councillor councilor dean rector provost economist epidemiologist historian-author`
+  councillor councilor dean rector provost economist epidemiologist historian-author
+  gen lt col maj capt sgt adm sen rep gov amb cmdr brig cpl pvt spc supt det`
     .split(/\s+/)
     .filter(Boolean),
 );

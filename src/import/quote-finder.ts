@@ -118,7 +118,16 @@ function sentenceStart(text: string, index: number): number {
 function sentenceEnd(text: string, index: number): number {
   for (let k = index; k < text.length; k += 1) {
     const char = text[k]!;
-    if (OPEN.has(char) || (char === '"' && isStraightOpen(text, k))) return k;
+    if (OPEN.has(char) || (char === '"' && isStraightOpen(text, k))) {
+      // A short quoted title inside the sentence ("during a “Defense One” program") does not end it.
+      const close = findSpans(text.slice(k, k + 80))[0];
+      const inner = close?.closed ? text.slice(k + 1, k + close.innerEnd) : '';
+      if (close?.closed && inner.split(/\s+/).length <= 5 && isTitleCase(inner)) {
+        k += close.end - 1;
+        continue;
+      }
+      return k;
+    }
     if (
       (char === '.' || char === '!' || char === '?') &&
       (k + 1 === text.length || /\s/.test(text[k + 1]!))
@@ -320,9 +329,14 @@ function attributionBefore(text: string, span: Span): Attribution | undefined {
     return clause === '' ? undefined : { phrase: clause, ...contextOf(that[1] ?? '') };
   }
   if (!/^(\s+[^“”".!?]{0,80}?)?\s*[,:]?\s*$/.test(tail)) return undefined;
-  if (!naming && !/[,:]\s*$/.test(tail)) return undefined;
+  // Without "," or ":" only a partial quotation, which opens lower case, may follow the verb.
+  const partial = /^\p{Ll}/u.test(text.slice(span.innerStart, span.innerStart + 1)) && /^\s*$/.test(tail);
+  if (!naming && !partial && !/[,:]\s*$/.test(tail)) return undefined;
   if (naming && /\s(as)\s*$/.test(tail) === false && /^\s*$/.test(tail)) return undefined;
-  const clause = subject.replace(/^.*[;—–]\s*/, '').replace(/^.*\s-\s/, '');
+  const clause = subject
+    .replace(/^.*[;—–]\s*/, '')
+    .replace(/^.*\s-\s/, '')
+    .replace(/^.*,\s+(?:in which|of which|after which|at which|which|who|whom|where|when)\s+/i, '');
   if (clause === '') return undefined;
   return { phrase: clause };
 }
@@ -497,6 +511,7 @@ export function scanQuotes(paragraphs: readonly string[]): QuoteScan {
   };
 
   const taken = new Set<Candidate>();
+  const sentenceSpeakers = new Map<string, NonNullable<FoundQuote['speaker']>>();
   for (const [index, candidate] of candidates.entries()) {
     if (taken.has(candidate)) continue;
     const first = candidate.parts[0]!;
@@ -570,7 +585,10 @@ export function scanQuotes(paragraphs: readonly string[]): QuoteScan {
     const fragments = [...inner];
     // A split quotation: “…,” X said. “…” — the second part, with no attribution of its own, joins the first.
     if (attribution && via === 'after' && attribution.end !== undefined && !multi) {
-      const next = candidates[index + 1];
+      const end = attribution.end;
+      const next = candidates
+        .slice(index + 1)
+        .find((other) => other.parts[0]!.paragraph !== last.paragraph || other.parts[0]!.span.start >= end);
       if (next && next.parts.length === 1 && next.parts[0]!.paragraph === last.paragraph && next.closed) {
         const gap = lastText.slice(attribution.end, next.parts[0]!.span.start);
         const nextInner = innerText(paragraphs, next.parts[0]!);
@@ -583,6 +601,13 @@ export function scanQuotes(paragraphs: readonly string[]): QuoteScan {
       }
     }
     // The attribution of a split quote may come after its second part: “A,” X said. “B,” X added.
+    const sentence = `${first.paragraph}:${sentenceStart(text, first.span.start)}`;
+    if (!attribution && sentenceSpeakers.has(sentence)) {
+      // "X said that “A” … “B”": a second quotation in the sentence of an attributed one is X's too.
+      const earlier = sentenceSpeakers.get(sentence)!;
+      quotes.push({ paragraph: first.paragraph, text: joinFragments(fragments, ' '), speaker: earlier });
+      continue;
+    }
     const offset = via === 'after' ? last.span.end : first.span.start;
     const { speaker, flag } = attribution
       ? resolve(attribution.phrase, via === 'after' ? last.paragraph : first.paragraph, offset)
@@ -597,6 +622,7 @@ export function scanQuotes(paragraphs: readonly string[]): QuoteScan {
     }
     const quoteText = multi ? joinFragments(fragments, '\n\n') : joinFragments(fragments, ' ');
     if (speaker && 'person' in speaker) lastSpeaker = speaker.person;
+    if (speaker && via === 'before') sentenceSpeakers.set(sentence, speaker);
     quotes.push({
       paragraph: first.paragraph,
       text: quoteText,
