@@ -9,6 +9,7 @@ const layers = [
   ['graphql', '^src/graphql/'],
   ['protection', '^src/protection/'],
   ['observability', '^src/observability/'],
+  ['import', '^src/import/'],
   ['ingest', '^src/ingest/'],
   ['modules', '^src/(modules|generated)/'],
   ['db', '^src/db/'],

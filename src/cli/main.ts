@@ -49,6 +49,18 @@ export const commands: Record<string, Command> = {
     },
     load: async () => (await import('./ingest-command.ts')).runIngest,
   },
+  import: {
+    summary: 'Turn raw news pages (HTML or text dumps) into article documents',
+    usage: 'byline import [--out <dir>] [--ingest [--publish]] [--quiet] <file|dir>…',
+    help: "Extracts each page's story, metadata, people, organizations, related links and quotes with their\nspeakers (docs/import.md). Writes <slug>.json (the content format) and <slug>.review.md (what was found,\nflagged and dropped as page chrome) to --out (default ./imported) for review. --ingest also ingests each\ndocument as a draft; --ingest --publish as published. A quote whose speaker is unsure is flagged in the\nreview report, never given a guessed speaker. Exits 1 when any page failed; the others are still written.",
+    flags: {
+      out: { type: 'string', short: 'o', description: 'Directory for documents and review reports' },
+      ingest: { type: 'boolean', description: 'Ingest each document (as a draft unless --publish)' },
+      publish: { type: 'boolean', description: 'With --ingest: ingest as published' },
+      quiet: { type: 'boolean', short: 'q', description: 'Print only failures and the summary' },
+    },
+    load: async () => (await import('./import-command.ts')).runImport,
+  },
   partner: {
     summary: 'Create, list, revoke or rotate partner API keys',
     usage: partnerUsage,
