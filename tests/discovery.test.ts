@@ -9,16 +9,16 @@ const day = (n: number) => new Date(Date.UTC(2024, 0, 1) + n * 86_400_000).toISO
 
 type Person = NonNullable<ArticleDocument['people']>[number];
 const WILMER: Person = {
-  slug: 'wilmer-leonhart',
-  name: 'Wilmer Leonhart',
+  slug: 'wilmer-oakhurst',
+  name: 'Wilmer Oakhurst',
   honorific: 'Dr.',
-  aliases: ['Wilmer J. Leonhart III'],
+  aliases: ['Wilmer T. Oakhurst III'],
 };
 const WILLIAM: Person = { slug: 'william-wilson', name: 'William Wilson' };
 const JOSE: Person = { slug: 'jose-alvarez', name: 'José Álvarez' };
 const KIM_ONCE: Person = { slug: 'kim-lee-1', name: 'Kim Lee' };
 const KIM_TWICE: Person = { slug: 'kim-lee-2', name: 'Kim Lee' };
-const GERALD: Person = { slug: 'gerard-holm', name: 'Gerard Holm' };
+const GERALD: Person = { slug: 'gideon-marsh', name: 'Gideon Marsh' };
 const HANA: Person = { slug: 'hana-park', name: 'Hana Park' };
 const KOREA = { slug: 'korean-peninsula', name: 'Korean Peninsula' };
 const JAPAN = { slug: 'japan', name: 'Japan' };
@@ -65,7 +65,7 @@ const ARTICLES: ArticleDocument[] = [
       {
         key: 'press',
         text: 'We will never accept negative press about the harbour.',
-        by: { person: 'wilmer-leonhart' },
+        by: { person: 'wilmer-oakhurst' },
         context: 'on the radio',
       },
       {
@@ -82,7 +82,7 @@ const ARTICLES: ArticleDocument[] = [
     status: 'draft',
     people: [WILMER],
     said: [
-      { key: 'secret', text: 'Negative press is secret harbour talk.', by: { person: 'wilmer-leonhart' } },
+      { key: 'secret', text: 'Negative press is secret harbour talk.', by: { person: 'wilmer-oakhurst' } },
     ],
   }),
   // Related stories.
@@ -107,8 +107,8 @@ const ARTICLES: ArticleDocument[] = [
     people: [GERALD, WILMER],
     organizations: [{ slug: 'acme-ministry', name: 'Acme Ministry' }],
     said: [
-      { key: 'a', text: 'One.', by: { person: 'gerard-holm' } },
-      { key: 'b', text: 'Two.', by: { person: 'wilmer-leonhart' } },
+      { key: 'a', text: 'One.', by: { person: 'gideon-marsh' } },
+      { key: 'b', text: 'Two.', by: { person: 'wilmer-oakhurst' } },
       { key: 'c', text: 'Three.', by: { organization: 'acme-ministry' } },
     ],
   }),
@@ -116,22 +116,22 @@ const ARTICLES: ArticleDocument[] = [
     tags: [KOREA, JAPAN],
     people: [GERALD, WILMER],
     said: [
-      { key: 'a', text: 'Four.', by: { person: 'gerard-holm' } },
-      { key: 'b', text: 'Five.', by: { person: 'wilmer-leonhart' } },
-      { key: 'c', text: 'Six.', by: { person: 'wilmer-leonhart' } },
+      { key: 'a', text: 'Four.', by: { person: 'gideon-marsh' } },
+      { key: 'b', text: 'Five.', by: { person: 'wilmer-oakhurst' } },
+      { key: 'c', text: 'Six.', by: { person: 'wilmer-oakhurst' } },
     ],
   }),
   article('qw-3', {
     tags: [KOREA],
     people: [GERALD],
-    said: [{ key: 'a', text: 'Seven.', by: { person: 'gerard-holm' } }],
+    said: [{ key: 'a', text: 'Seven.', by: { person: 'gideon-marsh' } }],
   }),
   article('qw-draft', {
     status: 'draft',
     tags: [JAPAN],
     people: [GERALD, { slug: 'secret-source', name: 'Secret Source' }],
     said: [
-      { key: 'a', text: 'Eight.', by: { person: 'gerard-holm' } },
+      { key: 'a', text: 'Eight.', by: { person: 'gideon-marsh' } },
       { key: 'b', text: 'Nine.', by: { person: 'secret-source' } },
     ],
   }),
@@ -160,36 +160,36 @@ describeEachEngine('discovery', (engine) => {
 
   describe('Query.people(query)', () => {
     it('finds people by the start of their name', async () => {
-      expect((await peopleSlugs('wil')).slice(0, 2).sort()).toEqual(['william-wilson', 'wilmer-leonhart']);
+      expect((await peopleSlugs('wil')).slice(0, 2).sort()).toEqual(['william-wilson', 'wilmer-oakhurst']);
     });
 
     it('finds people by the start of any word of their name', async () => {
-      expect(await peopleSlugs('leon')).toEqual(['wilmer-leonhart']);
+      expect(await peopleSlugs('oak')).toEqual(['wilmer-oakhurst']);
       expect(await peopleSlugs('alv')).toEqual(['jose-alvarez']);
     });
 
     it('finds people by a part inside their name', async () => {
-      expect(await peopleSlugs('lmer')).toEqual(['wilmer-leonhart']);
+      expect(await peopleSlugs('lmer')).toEqual(['wilmer-oakhurst']);
       expect(await peopleSlugs('ilso')).toEqual(['william-wilson']);
     });
 
     it('folds case and accents, on the query and on the name', async () => {
-      expect((await peopleSlugs('WILMER'))[0]).toBe('wilmer-leonhart');
-      expect((await peopleSlugs('Wílmer'))[0]).toBe('wilmer-leonhart');
+      expect((await peopleSlugs('WILMER'))[0]).toBe('wilmer-oakhurst');
+      expect((await peopleSlugs('Wílmer'))[0]).toBe('wilmer-oakhurst');
       expect(await peopleSlugs('JOSE ALVAREZ')).toEqual(['jose-alvarez']);
     });
 
     it('ignores honorifics', async () => {
-      expect((await peopleSlugs('Dr. Wilmer Leonhart'))[0]).toBe('wilmer-leonhart');
-      expect((await peopleSlugs('dr wilmer'))[0]).toBe('wilmer-leonhart');
+      expect((await peopleSlugs('Dr. Wilmer Oakhurst'))[0]).toBe('wilmer-oakhurst');
+      expect((await peopleSlugs('dr wilmer'))[0]).toBe('wilmer-oakhurst');
     });
 
     it('matches aliases', async () => {
-      expect(await peopleSlugs('leon iii')).toEqual(['wilmer-leonhart']);
+      expect(await peopleSlugs('oakhurst iii')).toEqual(['wilmer-oakhurst']);
     });
 
     it('forgives a typo by trigram similarity', async () => {
-      expect((await peopleSlugs('Wilmar Leonhart'))[0]).toBe('wilmer-leonhart');
+      expect((await peopleSlugs('Wilmar Oakhurst'))[0]).toBe('wilmer-oakhurst');
     });
 
     it('ranks equally close people by how often they appear', async () => {
@@ -217,7 +217,7 @@ describeEachEngine('discovery', (engine) => {
 
     it('lists everyone by name without a query', async () => {
       const everyone = await peopleSlugs(null);
-      expect(everyone).toContain('wilmer-leonhart');
+      expect(everyone).toContain('wilmer-oakhurst');
       expect(everyone).toHaveLength(8);
     });
 
@@ -259,7 +259,7 @@ describeEachEngine('discovery', (engine) => {
       expect(body.errors).toBeUndefined();
       const [edge, ...rest] = body.data!.quotes.edges;
       expect(rest).toEqual([]);
-      expect(edge.node.speakerName).toBe('Wilmer Leonhart');
+      expect(edge.node.speakerName).toBe('Wilmer Oakhurst');
       expect(edge.rank).toBeGreaterThan(0);
       expect(edge.highlights).toEqual({
         text: 'We will never accept <mark>negative</mark> <mark>press</mark> about the harbour.',
@@ -289,7 +289,7 @@ describeEachEngine('discovery', (engine) => {
       expect(after.data!.quotes.edges).toEqual([]);
       const before = await quotes({ query: 'harbour', saidBefore: day(6) });
       expect(before.data!.quotes.totalCount).toBe(2);
-      const undated = await quotes({ saidAfter: day(6), speaker: 'wilmer-leonhart' });
+      const undated = await quotes({ saidAfter: day(6), speaker: 'wilmer-oakhurst' });
       expect(
         (undated.data!.quotes.edges as { node: { article: { slug: string } } }[]).map(
           (edge) => edge.node.article.slug,
@@ -317,7 +317,7 @@ describeEachEngine('discovery', (engine) => {
     });
 
     it('has no rank or highlights without a query', async () => {
-      const body = await quotes({ speaker: 'wilmer-leonhart' }, { first: 1 });
+      const body = await quotes({ speaker: 'wilmer-oakhurst' }, { first: 1 });
       expect(body.data!.quotes.edges[0]).toMatchObject({ rank: null, highlights: null });
     });
 
@@ -396,12 +396,12 @@ describeEachEngine('discovery', (engine) => {
 
   describe('Person.quotedWith and Person.topics', () => {
     it('lists who is quoted in the same visible articles, with counts', async () => {
-      const { body } = await gateway.graphql(`{ person(slug: "gerard-holm") {
+      const { body } = await gateway.graphql(`{ person(slug: "gideon-marsh") {
         quotedWith { articleCount quoteCount speaker { __typename ... on Person { slug } ... on Organization { slug } } }
         topics { articleCount tag { slug } } } }`);
       expect(body.errors).toBeUndefined();
       expect(body.data!.person.quotedWith).toEqual([
-        { articleCount: 2, quoteCount: 3, speaker: { __typename: 'Person', slug: 'wilmer-leonhart' } },
+        { articleCount: 2, quoteCount: 3, speaker: { __typename: 'Person', slug: 'wilmer-oakhurst' } },
         { articleCount: 1, quoteCount: 1, speaker: { __typename: 'Organization', slug: 'acme-ministry' } },
       ]);
       expect(body.data!.person.topics).toEqual([
@@ -425,7 +425,7 @@ describeEachEngine('discovery', (engine) => {
 
     it('honours first', async () => {
       const { body } = await gateway.graphql(
-        `{ person(slug: "gerard-holm") { quotedWith(first: 1) { articleCount } topics(first: 1) { articleCount } } }`,
+        `{ person(slug: "gideon-marsh") { quotedWith(first: 1) { articleCount } topics(first: 1) { articleCount } } }`,
       );
       expect(body.data!.person).toEqual({ quotedWith: [{ articleCount: 2 }], topics: [{ articleCount: 3 }] });
     });

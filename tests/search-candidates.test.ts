@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArticleDocument } from '../src/ingest/article-document.ts';
 import { ingestArticle } from '../src/ingest/ingest-article.ts';
-import { listPeople, type MatchedPersonRow } from '../src/modules/people/people.repository.ts';
-import { listQuotes } from '../src/modules/quotes/quotes.repository.ts';
-import {
-  countSearchMatches,
-  searchArticles,
-  type SearchPageQuery,
-} from '../src/modules/search/search.repository.ts';
+import { listPeople, type MatchedPersonRow } from '../src/modules/people/index.ts';
+import { listQuotes } from '../src/modules/quotes/index.ts';
+import { countSearchMatches, searchArticles, type SearchPageQuery } from '../src/modules/search/index.ts';
 import { anonymousViewer } from '../src/shared/viewer.ts';
 import { engines, type TestDatabase } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';

@@ -9,3 +9,4 @@ export const peopleModule: ModuleManifest<PeopleLoaders> = {
   resolvers: peopleResolvers,
   loaders: createPeopleLoaders,
 };
+export { listPeople, type MatchedPersonRow } from './people.repository.ts';

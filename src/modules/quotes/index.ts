@@ -11,3 +11,4 @@ export const quotesModule: ModuleManifest<QuoteLoaders> = {
 };
 
 export { resolveQuoteConnection } from './quote-connection.ts';
+export { listQuotes } from './quotes.repository.ts';

@@ -10,7 +10,7 @@ export const searchModule: ModuleManifest<SearchLoaders> = {
   loaders: createSearchLoaders,
 };
 
-export { countSearchMatches, searchArticles } from './search.repository.ts';
+export { countSearchMatches, searchArticles, type SearchPageQuery } from './search.repository.ts';
 export {
   headlineInput,
   searchText,
