@@ -123,7 +123,7 @@ describe('forged forwarding headers from an untrusted peer', () => {
       statuses.push(response.status);
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
-    const clients = lines.filter((line) => line['msg'] === 'request').map((line) => line['client']);
+    const clients = lines.filter((line) => line['msg'] === 'request').map((line) => line['clientAddress']);
     expect(clients).toHaveLength(4);
     expect(new Set(clients)).toEqual(new Set(['127.0.0.1']));
   });
@@ -149,7 +149,7 @@ describe('forwarding headers from a trusted proxy', () => {
     ]).toEqual([200, 200, 429]);
     // Another reader behind the same proxy is not limited by the first one's requests.
     expect(await fetchAs('198.51.100.2')).toBe(200);
-    const clients = lines.filter((line) => line['msg'] === 'request').map((line) => line['client']);
+    const clients = lines.filter((line) => line['msg'] === 'request').map((line) => line['clientAddress']);
     expect(clients).toEqual(['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.2']);
   });
 });

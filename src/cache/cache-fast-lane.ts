@@ -52,7 +52,7 @@ export function createCacheFastLane(options: {
         status: res.statusCode,
         durationMs: performance.now() - started,
         viewer: anonymousViewer,
-        ...(clientAddress && { client: clientAddress(req) }),
+        ...(clientAddress && { clientAddress: clientAddress(req) }),
       });
     }
     return served;

@@ -13,7 +13,7 @@ export interface RequestLogLine {
   readonly durationMs: number;
   readonly viewer: Viewer;
   /** The client's address (behind trusted proxies, the forwarded one). */
-  readonly client?: string;
+  readonly clientAddress?: string;
 }
 
 /**
@@ -28,7 +28,7 @@ export function logRequest(logger: Logger, line: RequestLogLine): void {
       path: line.path,
       status: line.status,
       durationMs: Math.round(line.durationMs * 100) / 100,
-      ...(line.client !== undefined && { client: line.client }),
+      ...(line.clientAddress !== undefined && { clientAddress: line.clientAddress }),
       viewer:
         line.viewer.kind === 'partner'
           ? { kind: 'partner', partnerId: line.viewer.partnerId }
@@ -50,7 +50,7 @@ export function requestLog(logger: Logger, clientAddress?: (req: IncomingMessage
         status: res.statusCode,
         durationMs: performance.now() - started,
         viewer,
-        ...(clientAddress && { client: clientAddress(req) }),
+        ...(clientAddress && { clientAddress: clientAddress(req) }),
       });
     });
     next();
