@@ -12,7 +12,6 @@ import {
   tokenize,
   type Organization,
   type Person,
-  type Token,
 } from './people-finder.ts';
 
 /**
@@ -210,9 +209,7 @@ export function parseSpeaker(phrase: string): SpeakerPhrase {
   const roleEnd = honorificToken && HONORIFICS.has(honorificToken) ? start - 1 : start;
   const role = roleBefore(text, tokens, roleEnd);
   const honorific = honorificOf(honorificToken);
-  if (tokens.slice(0, roleEnd).length > 0 && !role && roleEnd > 0) {
-    // Words before the name that are not a role ("Washington, D.C., June 9, 2005 - …") are left out.
-  }
+  // Words before the name that are not a role ("Washington, D.C., June 9, 2005 - …") are left out.
   return { kind: 'name', name: name.name, ...(role ? { role } : {}), ...(honorific ? { honorific } : {}) };
 }
 
@@ -654,5 +651,3 @@ export function scanQuotes(paragraphs: readonly string[]): QuoteScan {
   });
   return { quotes: kept, ignored, people };
 }
-
-export type { Token };
