@@ -33,7 +33,16 @@ export type WriteResult =
       readonly problems: readonly WriteProblem[];
     };
 
+/** The article a preview link is minted for, or why it cannot be. */
+export type PreviewTargetResult =
+  | { readonly ok: true; readonly articleId: number; readonly slug: string; readonly epoch: number }
+  | Extract<WriteResult, { ok: false }>;
+
 export interface ContentWriter {
+  /** The article (not taken down) and its preview epoch, to sign a preview link for. */
+  previewTarget(ref: ArticleReferenceValue): Promise<PreviewTargetResult>;
+  /** Bumps the article's preview epoch: every outstanding preview link of it stops working. */
+  revokePreviews(ref: ArticleReferenceValue): Promise<WriteResult>;
   upsert(
     document: unknown,
     options: { readonly expectedRevision?: number | undefined; readonly replace?: boolean | undefined },
