@@ -231,7 +231,11 @@ describePostgres('preview links and the response cache', (engine) => {
     const response = await fetch(`${gateway.origin}/graphql?${search}`, {
       headers: { 'apollo-require-preflight': 'true', ...headers },
     });
-    return { cache: response.headers.get('x-cache'), headers: response.headers, body: await response.json() };
+    return {
+      cache: response.headers.get('x-cache'),
+      headers: response.headers,
+      body: (await response.json()) as { data: { article: unknown } },
+    };
   };
 
   it('never looks a preview up in the cache nor stores it, and the public answer stays public', async () => {

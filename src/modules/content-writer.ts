@@ -63,3 +63,11 @@ export interface ContentWriter {
     options: { readonly replace?: boolean | undefined; readonly expectedRevision?: number | undefined },
   ): Promise<WriteResult>;
 }
+
+/**
+ * The key preview tokens are signed with, or why there is none (production without
+ * `BYLINE_PREVIEW_SECRET`: links are refused rather than signed with a key no other instance knows).
+ */
+export type PreviewSecret =
+  | { readonly ok: true; readonly key: string; readonly ephemeral: boolean }
+  | { readonly ok: false; readonly message: string };

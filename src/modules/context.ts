@@ -2,9 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Viewer } from '../shared/viewer.ts';
 import type { Loaders } from './loader-types.ts';
-import type { ContentWriter } from './content-writer.ts';
+import type { ContentWriter, PreviewSecret } from './content-writer.ts';
 import type { ArticleParent } from './parents.ts';
-import type { PreviewSecret } from './lifecycle/preview-token.ts';
 
 /** What mutations write through: outside the request's read-only snapshot. */
 export interface Writes {

@@ -1,4 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { PreviewSecret } from '../content-writer.ts';
+
+export type { PreviewSecret };
 
 /** Longest a preview link may live: a week. */
 export const MAX_PREVIEW_SECONDS = 7 * 24 * 60 * 60;
@@ -12,14 +15,6 @@ export interface PreviewClaims {
   /** Epoch seconds. */
   readonly expiresAt: number;
 }
-
-/**
- * The key preview tokens are signed with, or why there is none (production without
- * `BYLINE_PREVIEW_SECRET`: links are refused rather than signed with a key no other instance knows).
- */
-export type PreviewSecret =
-  | { readonly ok: true; readonly key: string; readonly ephemeral: boolean }
-  | { readonly ok: false; readonly message: string };
 
 export const PREVIEW_SECRET_MISSING =
   'Preview links are disabled: set BYLINE_PREVIEW_SECRET (at least 32 characters) to sign them in production';
