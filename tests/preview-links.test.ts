@@ -1,9 +1,14 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXIT } from '../src/cli/main.ts';
 import { signPreviewToken, verifyPreviewToken } from '../src/modules/lifecycle/index.ts';
 import { describeEachEngine, describePostgres } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
+import { byline } from './helpers/cli.ts';
 import type { GatewayFixture } from './helpers/use-gateway.ts';
-import { useGateway } from './helpers/use-gateway.ts';
+import { useDatabase, useGateway } from './helpers/use-gateway.ts';
 import { previewViewer, testPartner, viewersByHeader } from './helpers/viewers.ts';
 
 const SECRET = 'preview-links-test-secret-0123456789abcdef';
@@ -280,4 +285,60 @@ describeEachEngine('preview links in production without BYLINE_PREVIEW_SECRET', 
     expect(answer.status).toBe(401);
     expect(answer.body.errors?.[0]?.message).toContain('BYLINE_PREVIEW_SECRET');
   });
+});
+
+describePostgres('byline preview, on the database directly', (engine) => {
+  const fixture = useDatabase(engine, { articles: [draft] });
+  const SLOW = 180_000; // each run boots Node
+  const env = async (extra: Record<string, string> = {}) => ({
+    DATABASE_URL: fixture.database.url!,
+    // No server of this machine's on PORT may take the write.
+    BYLINE_RUNTIME_DIR: await mkdtemp(path.join(tmpdir(), 'byline-preview-runtime-')),
+    BYLINE_PREVIEW_SECRET: '',
+    ...extra,
+  });
+
+  it(
+    'prints a page and embed link whose token opens the article, and --revoke bumps its epoch',
+    async () => {
+      const minted = await byline(
+        ['preview', 'preview-draft', '--expires', '2h'],
+        await env({ BYLINE_PREVIEW_SECRET: SECRET }),
+      );
+      expect(minted.stderr).toBe('');
+      expect(minted.code).toBe(EXIT.ok);
+      expect(minted.stdout).toContain('/articles/preview-draft?preview=');
+      expect(minted.stdout).toContain('/embed/articles/preview-draft?preview=');
+      const token = /token {2}(\S+)/.exec(minted.stdout)![1]!;
+      const claims = claimsOf(token);
+      expect(claims.articleId).toBe(fixture.articleIds.get('preview-draft'));
+      expect(claims.expiresAt - Date.now() / 1000).toBeGreaterThan(7000);
+      const revoked = await byline(['preview', 'preview-draft', '--revoke'], await env());
+      expect(revoked.code).toBe(EXIT.ok);
+      const row = await fixture.db
+        .selectFrom('articles')
+        .select('preview_epoch')
+        .where('slug', '=', 'preview-draft')
+        .executeTakeFirstOrThrow();
+      expect(row.preview_epoch).toBe(claims.epoch + 1);
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses without BYLINE_PREVIEW_SECRET, and an expiry over 7 days',
+    async () => {
+      const [unsigned, tooLong] = await Promise.all([
+        env().then((vars) => byline(['preview', 'preview-draft'], vars)),
+        env({ BYLINE_PREVIEW_SECRET: SECRET }).then((vars) =>
+          byline(['preview', 'preview-draft', '--expires', '8d'], vars),
+        ),
+      ]);
+      expect(unsigned.code).toBe(EXIT.config);
+      expect(unsigned.stderr).toContain('BYLINE_PREVIEW_SECRET');
+      expect(tooLong.code).toBe(EXIT.usage);
+      expect(tooLong.stderr).toContain('--expires');
+    },
+    SLOW,
+  );
 });
