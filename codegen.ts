@@ -51,6 +51,7 @@ const config: CodegenConfig = {
           PartnerKey: '../modules/partners/partners.mappers.ts#PartnerKeyParent',
           ArticleChange: '../modules/lifecycle/lifecycle.mappers.ts#ArticleChangeParent',
           ArticleBatchResult: '../modules/lifecycle/lifecycle.mappers.ts#ArticleBatchResultParent',
+          PreviewLink: '../modules/lifecycle/lifecycle.mappers.ts#PreviewLinkParent',
           SearchConnection: '../modules/search/search.mappers.ts#SearchConnectionParent',
           SearchEdge: '../modules/search/search.mappers.ts#SearchEdgeParent',
           ArticleHighlights: '../modules/search/search.mappers.ts#ArticleHighlightsParent',

@@ -198,6 +198,17 @@ const settings = {
     'Partner key the CLI presents to BYLINE_SERVER_URL (needs the editor scope to write content, admin to manage partners). Not needed for a server on this machine: it leaves the CLI a key of its own.',
     (raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()),
   ),
+  previewSecret: setting(
+    'BYLINE_PREVIEW_SECRET',
+    '(unset: a random key per process in development; preview links refused in production)',
+    'Key (at least 32 characters) that signs preview links (HMAC-SHA256). Every instance must share it, and a link outlives a restart only with it. Changing it invalidates every outstanding link.',
+    (raw) => {
+      if (raw === undefined || raw === '') return undefined;
+      if (raw.length < 32)
+        fail('BYLINE_PREVIEW_SECRET', 'at least 32 characters', `${raw.length} characters`);
+      return raw;
+    },
+  ),
   runtimeDir: setting(
     'BYLINE_RUNTIME_DIR',
     '$TMPDIR/byline-$UID',

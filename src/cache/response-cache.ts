@@ -157,7 +157,8 @@ function preflighted(headers: (name: string) => string | undefined): boolean {
 
 // Cookies are not how Byline identifies callers, but an upstream that sets them may vary answers by them.
 export function cacheableHeaders(headers: (name: string) => string | undefined): boolean {
-  return headers('cookie') === undefined && preflighted(headers);
+  // A preview link's answers are private to it: never looked up, never stored (nor in the fast lane).
+  return headers('cookie') === undefined && headers('byline-preview') === undefined && preflighted(headers);
 }
 
 export interface ResponseCache {

@@ -100,6 +100,27 @@ export const commands: Record<string, Command> = {
     },
     load: async () => (await import('./takedown-command.ts')).runTakedown,
   },
+  preview: {
+    summary: 'Mint a signed, expiring preview link for a draft or embargoed article (or revoke them)',
+    usage: 'byline preview <slug> [--expires 1h] [--revoke] [--server <url>]',
+    help: "Prints a link to the article's page and embed card (and the token, for the Byline-Preview\nheader on /graphql) that opens this one article, read-only, until it expires (default 1h, at most\n7d). --revoke invalidates every outstanding link of the article. Links are signed with\nBYLINE_PREVIEW_SECRET. Like ingest, it works through a running server when there is one (see\ningest --help), else on the database directly (then BYLINE_PREVIEW_SECRET must be set here too).",
+    flags: {
+      expires: {
+        type: 'string',
+        description: 'How long the link lives: 30m, 1h, 2d… (default 1h, at most 7d)',
+      },
+      revoke: {
+        type: 'boolean',
+        description: 'Revoke every outstanding preview link of the article instead',
+      },
+      server: {
+        type: 'string',
+        env: 'BYLINE_SERVER_URL',
+        description: 'Write through the gateway at this URL (with BYLINE_API_KEY)',
+      },
+    },
+    load: async () => (await import('./preview-command.ts')).runPreview,
+  },
 };
 
 function usage(): string {

@@ -4,7 +4,7 @@ import type { ArticleParent, MentionParent, PersonParent, OrganizationParent, Qu
 import type { ConnectionParent, EdgeParent } from '../shared/connection.ts';
 import type { ParagraphBlockParent, HeadingBlockParent, QuoteBlockParent, ImageBlockParent, RelatedLinkBlockParent } from '../modules/articles/articles.mappers.ts';
 import type { PartnerParent, PartnerKeyParent } from '../modules/partners/partners.mappers.ts';
-import type { ArticleChangeParent, ArticleBatchResultParent } from '../modules/lifecycle/lifecycle.mappers.ts';
+import type { ArticleChangeParent, ArticleBatchResultParent, PreviewLinkParent } from '../modules/lifecycle/lifecycle.mappers.ts';
 import type { SearchConnectionParent, SearchEdgeParent, ArticleHighlightsParent, RelatedArticleParent, QuotedWithParent, PersonTopicParent } from '../modules/search/search.mappers.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 export type Maybe<T> = T | null;
@@ -398,8 +398,12 @@ export type Mutation = {
   correctArticle: ArticleChange;
   /** Creates a partner and its key, shown once (admin scope). */
   createPartner: PartnerKey;
+  /** Mints a signed preview link that opens this one article (draft or embargoed) read-only until it expires (editor scope). Send the token as the `Byline-Preview` header to /graphql, or as `?preview=` on its page and embed card. Taken down: CONFLICT. */
+  createPreviewLink: PreviewLink;
   /** Revokes a partner's key at once (admin scope). */
   revokePartner: Partner;
+  /** Revokes every outstanding preview link of the article at once (editor scope); links minted afterwards work. */
+  revokePreviewLinks: Article;
   /** Replaces a partner's key; the old one fails at once (admin scope). */
   rotatePartnerKey: PartnerKey;
   /** Takes an article down for legal reasons (editor scope): gone from every entry point for everyone else at once, pages answer 410 Gone; the record stays as a tombstone for editors. Final. */
@@ -433,8 +437,19 @@ export type MutationCreatePartnerArgs = {
 };
 
 
+export type MutationCreatePreviewLinkArgs = {
+  article: ArticleReference;
+  expiresIn?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type MutationRevokePartnerArgs = {
   partner: Scalars['String']['input'];
+};
+
+
+export type MutationRevokePreviewLinksArgs = {
+  article: ArticleReference;
 };
 
 
@@ -674,6 +689,21 @@ export type PersonTopic = {
   articleCount: Scalars['Int']['output'];
   /** The tag. */
   tag: Tag;
+};
+
+/** A signed, expiring preview link for one article. */
+export type PreviewLink = {
+  __typename?: 'PreviewLink';
+  /** The article the link opens. */
+  article: Article;
+  /** The article's embed card with the token. */
+  embedUrl: Scalars['String']['output'];
+  /** When the link stops working. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The token: send it as the `Byline-Preview` header to /graphql, or as `?preview=<token>` on the page or embed card. */
+  token: Scalars['String']['output'];
+  /** The article's canonical page with the token. */
+  url: Scalars['String']['output'];
 };
 
 /** The entry points of the Byline API. Everything is read-only: content arrives through ingest. */
@@ -1199,6 +1229,7 @@ export type ResolversTypes = {
   PersonEdge: ResolverTypeWrapper<EdgeParent<PersonParent>>;
   PersonInput: PersonInput;
   PersonTopic: ResolverTypeWrapper<PersonTopicParent>;
+  PreviewLink: ResolverTypeWrapper<PreviewLinkParent>;
   Query: ResolverTypeWrapper<{}>;
   Quote: ResolverTypeWrapper<QuoteParent>;
   QuoteBlock: ResolverTypeWrapper<QuoteBlockParent>;
@@ -1266,6 +1297,7 @@ export type ResolversParentTypes = {
   PersonEdge: EdgeParent<PersonParent>;
   PersonInput: PersonInput;
   PersonTopic: PersonTopicParent;
+  PreviewLink: PreviewLinkParent;
   Query: {};
   Quote: QuoteParent;
   QuoteBlock: QuoteBlockParent;
@@ -1433,7 +1465,9 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   changeArticleSlug?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationChangeArticleSlugArgs, 'article' | 'replace' | 'slug'>>;
   correctArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationCorrectArticleArgs, 'article' | 'text'>>;
   createPartner?: Resolver<ResolversTypes['PartnerKey'], ParentType, ContextType, RequireFields<MutationCreatePartnerArgs, 'input'>>;
+  createPreviewLink?: Resolver<ResolversTypes['PreviewLink'], ParentType, ContextType, RequireFields<MutationCreatePreviewLinkArgs, 'article'>>;
   revokePartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationRevokePartnerArgs, 'partner'>>;
+  revokePreviewLinks?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationRevokePreviewLinksArgs, 'article'>>;
   rotatePartnerKey?: Resolver<ResolversTypes['PartnerKey'], ParentType, ContextType, RequireFields<MutationRotatePartnerKeyArgs, 'partner'>>;
   takeDownArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationTakeDownArticleArgs, 'article' | 'reason'>>;
   unpublishArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationUnpublishArticleArgs, 'article'>>;
@@ -1520,6 +1554,15 @@ export type PersonEdgeResolvers<ContextType = GraphQLContext, ParentType extends
 export type PersonTopicResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PersonTopic'] = ResolversParentTypes['PersonTopic']> = {
   articleCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   tag?: Resolver<ResolversTypes['Tag'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PreviewLinkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PreviewLink'] = ResolversParentTypes['PreviewLink']> = {
+  article?: Resolver<ResolversTypes['Article'], ParentType, ContextType>;
+  embedUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1687,6 +1730,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PersonConnection?: PersonConnectionResolvers<ContextType>;
   PersonEdge?: PersonEdgeResolvers<ContextType>;
   PersonTopic?: PersonTopicResolvers<ContextType>;
+  PreviewLink?: PreviewLinkResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Quote?: QuoteResolvers<ContextType>;
   QuoteBlock?: QuoteBlockResolvers<ContextType>;

@@ -4,6 +4,7 @@ import type { Viewer } from '../shared/viewer.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 import { createLoaders, type LoaderHooks } from '../modules/loaders.ts';
 import type { Writes } from '../modules/context.ts';
+import type { PreviewSecret } from '../modules/lifecycle/index.ts';
 import { findArticleForEditors } from '../modules/articles/index.ts';
 import { createContentWriter } from '../ingest/content-writer.ts';
 
@@ -11,8 +12,10 @@ import { createContentWriter } from '../ingest/content-writer.ts';
 export function createWrites(
   db: Kysely<Database>,
   settled: (id: string) => Promise<void> = async () => undefined,
+  previewSecret?: PreviewSecret,
 ): Writes {
   return {
+    ...(previewSecret && { previewSecret }),
     db,
     content: createContentWriter(db),
     articleById: (id) => findArticleForEditors(db, id),

@@ -28,6 +28,8 @@ import {
 import { createDemoMedia } from './demo-media.ts';
 import { createEmbedRouter } from './embed-routes.ts';
 import { createAuthenticate } from './authenticate.ts';
+import { createPreviewLinks } from './preview-link.ts';
+import { choosePreviewSecret } from '../modules/lifecycle/index.ts';
 import { createCors } from './cors.ts';
 import {
   createFormatError,
@@ -152,6 +154,12 @@ export async function createGateway({
   processMetrics = false,
 }: GatewayOptions): Promise<Gateway> {
   const app = express();
+  const previewSecret = choosePreviewSecret(config.previewSecret, config.nodeEnv === 'production');
+  if (previewSecret.ok && previewSecret.ephemeral) {
+    logger.warn(
+      'BYLINE_PREVIEW_SECRET is not set: preview links are signed with a random key of this process and will not survive a restart',
+    );
+  } else if (!previewSecret.ok) logger.warn(previewSecret.message);
   // Cache hits for anonymous GETs are answered before Express; everything else goes to it.
   let fastLane: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>) | undefined;
   const httpServer = http.createServer(
@@ -343,6 +351,7 @@ export async function createGateway({
     PARTNER_KEY_PATHS,
     requestDatabase,
     createAuthenticate(database.db, { failedAuth: protection.failedAuth, withoutKey: resolveViewer }),
+    createPreviewLinks(database.db, previewSecret),
     createCors(database.db),
   );
   app.use(EMBED_ROUTES, protection.rateLimit);
@@ -357,10 +366,14 @@ export async function createGateway({
   // Mutations write on the database itself, outside the request's read-only snapshot.
   // A committed write sends this instance's reads to the primary until replicas have replayed it,
   // whether or not the cache's listener has heard it yet (read-your-writes).
-  const writes = createWrites(database.db, async (id) => {
-    database.noteWrite();
-    await responseCache.settled(id);
-  });
+  const writes = createWrites(
+    database.db,
+    async (id) => {
+      database.noteWrite();
+      await responseCache.settled(id);
+    },
+    previewSecret,
+  );
   // The same scope, entered as the async context: resolvers, loaders and SQL counting read it there.
   const scoped: RequestHandler = (_req, res, next) => {
     runInRequestScope(requestScopeOf(res), next);

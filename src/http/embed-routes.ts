@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { tryFromGlobalId } from '../shared/global-id.ts';
-import { editorViewer, hasScope, type Viewer } from '../shared/viewer.ts';
+import { editorViewer, hasScope, isPreviewing, type Viewer } from '../shared/viewer.ts';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/graphql-context.ts';
 import { sendHttpError } from '../shared/send-http-error.ts';
 import { requestScopeOf } from '../shared/request-scope.ts';
@@ -229,7 +229,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       if (redirectedFrom(req, res, '/embed/articles/', slug, card)) return;
       const ancestors = await frameAncestors(req, res, viewer);
       sendPage(req, res, renderArticleEmbed(card, settings, articleJsonLd(card, settings)), {
-        shared: isPublic(card.article) && viewer.kind === 'anonymous',
+        shared: isPublic(card.article) && viewer.kind === 'anonymous' && !isPreviewing(viewer),
         frameAncestors: ancestors,
       });
     }),
@@ -242,7 +242,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       const card = await quoteOrThrow(res, pathParam(req, 'id'));
       const ancestors = await frameAncestors(req, res, viewer);
       sendPage(req, res, renderQuoteEmbed(card, settings, quoteJsonLd(card, settings)), {
-        shared: isPublic(card.article.article) && viewer.kind === 'anonymous',
+        shared: isPublic(card.article.article) && viewer.kind === 'anonymous' && !isPreviewing(viewer),
         frameAncestors: ancestors,
       });
     }),
@@ -258,7 +258,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       // The page carries the article's text: only for callers with the `body` right.
       const blocks = hasFieldRight(viewer, 'body') ? await loadPageBlocks(contextFor(res), card) : null;
       sendPage(req, res, renderArticlePage(card, blocks, settings, articleJsonLd(card, settings)), {
-        shared: isPublic(card.article) && viewer.kind === 'anonymous',
+        shared: isPublic(card.article) && viewer.kind === 'anonymous' && !isPreviewing(viewer),
         frameAncestors: ["'self'"],
       });
     }),
@@ -270,7 +270,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
       const viewer = requestScopeOf(res).viewer;
       const card = await quoteOrThrow(res, pathParam(req, 'id'));
       sendPage(req, res, renderQuotePage(card, settings, quoteJsonLd(card, settings)), {
-        shared: isPublic(card.article.article) && viewer.kind === 'anonymous',
+        shared: isPublic(card.article.article) && viewer.kind === 'anonymous' && !isPreviewing(viewer),
         frameAncestors: ["'self'"],
       });
     }),
@@ -337,7 +337,7 @@ export function createEmbedRouter({ dbOf, doneReading, config }: EmbedRouterOpti
           ? quoteOEmbed(card, oembedSettings, params)
           : articleOEmbed(card, oembedSettings, params);
       const article = 'quote' in card ? card.article.article : card.article;
-      const shared = isPublic(article) && viewer.kind === 'anonymous';
+      const shared = isPublic(article) && viewer.kind === 'anonymous' && !isPreviewing(viewer);
       if (params.format === 'xml') {
         sendCacheable(req, res, oembedXml(response), 'text/xml; charset=utf-8', shared);
       } else {

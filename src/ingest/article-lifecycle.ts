@@ -245,3 +245,20 @@ export function revokeArticlePreviews(db: Kysely<Database>, ref: ArticleRef): Pr
     return { articleId: article.id, slug: article.slug, outcome: 'updated', revision: article.revision };
   });
 }
+
+/** The article a preview link may be minted for (any state but taken down) and its current preview epoch. */
+export function findPreviewTarget(
+  db: Kysely<Database>,
+  ref: ArticleRef,
+): Promise<{ readonly articleId: number; readonly slug: string; readonly epoch: number }> {
+  return db.transaction().execute(async (trx) => {
+    const article = await lockArticle(trx, ref);
+    checkNotTakenDown(article);
+    const { preview_epoch } = await trx
+      .selectFrom('articles')
+      .select('preview_epoch')
+      .where('id', '=', article.id)
+      .executeTakeFirstOrThrow();
+    return { articleId: article.id, slug: article.slug, epoch: preview_epoch };
+  });
+}

@@ -6,6 +6,8 @@ import {
   changeArticleSlug,
   correctArticle,
   takeDownArticle,
+  revokeArticlePreviews,
+  findPreviewTarget,
   unpublishArticle,
   type ArticleChangeResult,
 } from './article-lifecycle.ts';
@@ -48,5 +50,16 @@ export function createContentWriter(db: Kysely<Database>): ContentWriter {
     takeDown: (ref, reason, by) => attempt(() => takeDownArticle(db, ref, { reason, by })),
     correct: (ref, text, options) => attempt(() => correctArticle(db, ref, { text, ...options })),
     changeSlug: (ref, slug, options) => attempt(() => changeArticleSlug(db, ref, { slug, ...options })),
+    revokePreviews: (ref) => attempt(() => revokeArticlePreviews(db, ref)),
+    async previewTarget(ref) {
+      try {
+        return { ok: true, ...(await findPreviewTarget(db, ref)) };
+      } catch (error) {
+        if (error instanceof IngestConflictError) {
+          return { ok: false, code: error.code, problems: [{ path: error.path, message: error.message }] };
+        }
+        throw error;
+      }
+    },
   };
 }

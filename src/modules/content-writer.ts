@@ -33,7 +33,16 @@ export type WriteResult =
       readonly problems: readonly WriteProblem[];
     };
 
+/** The article a preview link is minted for, or why it cannot be. */
+export type PreviewTargetResult =
+  | { readonly ok: true; readonly articleId: number; readonly slug: string; readonly epoch: number }
+  | Extract<WriteResult, { ok: false }>;
+
 export interface ContentWriter {
+  /** The article (not taken down) and its preview epoch, to sign a preview link for. */
+  previewTarget(ref: ArticleReferenceValue): Promise<PreviewTargetResult>;
+  /** Bumps the article's preview epoch: every outstanding preview link of it stops working. */
+  revokePreviews(ref: ArticleReferenceValue): Promise<WriteResult>;
   upsert(
     document: unknown,
     options: { readonly expectedRevision?: number | undefined; readonly replace?: boolean | undefined },
@@ -54,3 +63,11 @@ export interface ContentWriter {
     options: { readonly replace?: boolean | undefined; readonly expectedRevision?: number | undefined },
   ): Promise<WriteResult>;
 }
+
+/**
+ * The key preview tokens are signed with, or why there is none (production without
+ * `BYLINE_PREVIEW_SECRET`: links are refused rather than signed with a key no other instance knows).
+ */
+export type PreviewSecret =
+  | { readonly ok: true; readonly key: string; readonly ephemeral: boolean }
+  | { readonly ok: false; readonly message: string };

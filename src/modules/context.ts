@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Viewer } from '../shared/viewer.ts';
 import type { Loaders } from './loader-types.ts';
-import type { ContentWriter } from './content-writer.ts';
+import type { ContentWriter, PreviewSecret } from './content-writer.ts';
 import type { ArticleParent } from './parents.ts';
 
 /** What mutations write through: outside the request's read-only snapshot. */
@@ -14,6 +14,8 @@ export interface Writes {
   articleById(id: number): Promise<ArticleParent>;
   /** Resolves once this gateway's response cache has dropped what announcement `id` covered. */
   settled(id: string): Promise<void>;
+  /** The key preview links are signed with, or why minting them is refused. */
+  readonly previewSecret?: PreviewSecret;
 }
 
 /** What every resolver receives, built once per request (src/graphql/graphql-context.ts). */

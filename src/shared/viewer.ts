@@ -16,6 +16,11 @@ export interface Viewer {
   readonly rateLimitPerMinute: number | null;
   /** Query cost budget for this caller; null means the anonymous default applies. */
   readonly costBudget: number | null;
+  /**
+   * The one article a signed preview link opens for this request, in addition to what the viewer
+   * already sees (read-only); such answers are never cached. Absent without a preview link.
+   */
+  readonly previewArticleId?: number | undefined;
 }
 
 export const anonymousViewer: Viewer = Object.freeze({
@@ -42,3 +47,8 @@ export const editorViewer: Viewer = Object.freeze({
   rateLimitPerMinute: null,
   costBudget: null,
 });
+
+/** Whether the request carries a preview link: its answers are private and never cached. */
+export function isPreviewing(viewer: Viewer): boolean {
+  return viewer.previewArticleId !== undefined;
+}

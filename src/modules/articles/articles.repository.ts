@@ -341,3 +341,12 @@ export function countArticlesOfParents(
 ) {
   return countOfParents(db, parentIds, countQuery(db, viewer, { ...filter, [field]: PARENT_ID }));
 }
+
+/** What a preview link is checked against: the article's slug, preview epoch and takedown; undefined when gone. */
+export function findArticlePreviewState(db: Kysely<Database>, id: number) {
+  return db
+    .selectFrom('articles')
+    .select(['id', 'slug', 'preview_epoch', 'taken_down_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}

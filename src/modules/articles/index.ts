@@ -16,6 +16,7 @@ export { canonicalUrl } from './canonical-url.ts';
 export {
   filteredArticles,
   findArticleForEditors,
+  findArticlePreviewState,
   listArticlesQuery,
   type ArticleListFilter,
   type ArticlePart,

@@ -9,7 +9,8 @@ import type { ArticleParent } from '../parents.ts';
  * gone for everyone but the `editor` scope, which sees everything. Quotes, links, mentions, search
  * and every list inherit it through their article; every repository query that reaches articles
  * applies it here, so no resolver decides visibility on its own. `isPublic` is the same rule for a
- * row already loaded, and `NEXT_EMBARGO_LIFT_SQL` finds when it next changes.
+ * row already loaded, and `NEXT_EMBARGO_LIFT_SQL` finds when it next changes. A signed preview link
+ * (`viewer.previewArticleId`) adds its one article, unless taken down.
  *
  * @param articles the alias of the `articles` table in the query.
  */
@@ -17,7 +18,9 @@ export function articleIsVisible(viewer: Viewer, articles = 'articles'): Express
   if (hasScope(viewer, 'editor')) return sql<SqlBool>`true`;
   const present = sql<SqlBool>`${sql.ref(`${articles}.taken_down_at`)} is null`;
   if (hasScope(viewer, 'preview')) return present;
-  return sql<SqlBool>`(${sql.ref(`${articles}.status`)} = 'published' and ${sql.ref(`${articles}.published_at`)} <= now() and ${present})`;
+  const published = sql<SqlBool>`(${sql.ref(`${articles}.status`)} = 'published' and ${sql.ref(`${articles}.published_at`)} <= now() and ${present})`;
+  if (viewer.previewArticleId === undefined) return published;
+  return sql<SqlBool>`(${published} or (${sql.ref(`${articles}.id`)} = ${viewer.previewArticleId} and ${present}))`;
 }
 
 /** The part of a cache key that visibility decides: two viewers with equal keys see the same content. */

@@ -12,8 +12,19 @@ export const lifecycleModule: ModuleManifest = {
 export type {
   ArticleReferenceValue,
   ContentWriter,
+  PreviewTargetResult,
   WriteOutcome,
   WriteProblem,
   WriteResult,
 } from '../content-writer.ts';
 export { MAX_BATCH_DOCUMENTS } from './lifecycle.resolvers.ts';
+export {
+  choosePreviewSecret,
+  DEFAULT_PREVIEW_SECONDS,
+  MAX_PREVIEW_SECONDS,
+  PREVIEW_SECRET_MISSING,
+  signPreviewToken,
+  verifyPreviewToken,
+  type PreviewClaims,
+  type PreviewSecret,
+} from './preview-token.ts';

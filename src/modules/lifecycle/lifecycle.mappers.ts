@@ -16,3 +16,12 @@ export interface ArticleBatchResultParent {
   readonly article: ArticleParent | null;
   readonly problems: readonly WriteProblem[];
 }
+
+/** What `PreviewLink` resolves from. */
+export interface PreviewLinkParent {
+  readonly token: string;
+  readonly expiresAt: Date;
+  readonly url: string;
+  readonly embedUrl: string;
+  readonly article: ArticleParent;
+}

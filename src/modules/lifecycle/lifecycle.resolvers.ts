@@ -6,6 +6,7 @@ import { hasScope } from '../../shared/viewer.ts';
 import type { GraphQLContext } from '../context.ts';
 import type { ArticleParent } from '../parents.ts';
 import type { ArticleReferenceValue, ContentWriter, WriteResult } from '../content-writer.ts';
+import { DEFAULT_PREVIEW_SECONDS, MAX_PREVIEW_SECONDS, signPreviewToken } from './preview-token.ts';
 
 /** Most documents one `upsertArticles` takes: each is its own transaction. */
 export const MAX_BATCH_DOCUMENTS = 100;
@@ -127,6 +128,45 @@ export const lifecycleResolvers: Resolvers = {
           },
         ),
       ),
+    createPreviewLink: async (_parent, args, context) => {
+      const writer = writerOf(context, 'createPreviewLink');
+      const expiresIn = args.expiresIn ?? DEFAULT_PREVIEW_SECONDS;
+      if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PREVIEW_SECONDS) {
+        throw badUserInput(
+          `createPreviewLink.expiresIn: expected seconds from 1 to ${MAX_PREVIEW_SECONDS} (7 days), got ${expiresIn}`,
+          'expiresIn',
+        );
+      }
+      const secret = context.writes!.previewSecret;
+      if (!secret) throw new Error('This gateway signs no preview links');
+      if (!secret.ok) {
+        throw new GraphQLError(secret.message, { extensions: { code: 'PREVIEW_LINKS_DISABLED' } });
+      }
+      const target = await writer.previewTarget(reference(args.article, 'article'));
+      if (!target.ok) throw failure(target);
+      const expiresAt = Math.floor(Date.now() / 1000) + expiresIn;
+      const token = signPreviewToken(secret.key, {
+        articleId: target.articleId,
+        epoch: target.epoch,
+        expiresAt,
+      });
+      const query = `?preview=${encodeURIComponent(token)}`;
+      const slug = encodeURIComponent(target.slug);
+      return {
+        token,
+        expiresAt: new Date(expiresAt * 1000),
+        url: `${context.publicUrl}/articles/${slug}${query}`,
+        embedUrl: `${context.publicUrl}/embed/articles/${slug}${query}`,
+        article: await context.writes!.articleById(target.articleId),
+      };
+    },
+    revokePreviewLinks: async (_parent, args, context) => {
+      const result = await writerOf(context, 'revokePreviewLinks').revokePreviews(
+        reference(args.article, 'article'),
+      );
+      if (!result.ok) throw failure(result);
+      return context.writes!.articleById(result.articleId);
+    },
   },
   Article: {
     revision: (article) => article.revision,
