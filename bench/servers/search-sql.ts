@@ -1,4 +1,5 @@
 import { RANK_WEIGHTS } from '../../src/modules/search/search.repository.ts';
+import { SEARCH_CANDIDATES } from '../../src/modules/search/index.ts';
 import {
   FRAGMENTS_HEADLINE,
   HEADLINE_INPUT_FROM,
@@ -11,7 +12,7 @@ import {
 } from '../../src/modules/search/search-text.ts';
 
 /**
- * Byline's search in plain SQL, for the SQL floor and for PostGraphile (which has no full-text search
+ * Byline's search in plain SQL (relevance among the newest SEARCH_CANDIDATES matches), for the SQL floor and for PostGraphile (which has no full-text search
  * of its own): the same configuration, weights, headline options and markers as
  * src/modules/search/search.repository.ts and search-text.ts (imported, so they cannot drift), so the
  * three servers can be checked for the same answer.
@@ -52,11 +53,15 @@ export const bodyHighlight = (articleId: string, query: string) =>
  */
 export const postgraphileSearchFunctions = `
   create or replace function bench_search(query text) returns setof articles language sql stable as $$
-    select a.* from articles a
-    join article_search s on s.article_id = a.id
-    cross join ${searchQuery('query')} as q (search_query)
-    where s.document @@ q.search_query and a.status = 'published' and a.published_at <= now()
-    order by ${searchScore('s.document', 'q.search_query', 'a.listed_at')} desc, a.id desc
+    select (c.a).* from (
+      select a, s.document, q.search_query from articles a
+      join article_search s on s.article_id = a.id
+      cross join ${searchQuery('query')} as q (search_query)
+      where s.document @@ q.search_query and a.status = 'published' and a.published_at <= now()
+        and a.taken_down_at is null
+      order by a.listed_at desc, a.id desc
+      limit ${SEARCH_CANDIDATES}) c
+    order by ${searchScore('c.document', 'c.search_query', '(c.a).listed_at')} desc, (c.a).id desc
     limit 20
   $$;
   create or replace function articles_headline_highlight(a articles, query text) returns text language sql stable as $$

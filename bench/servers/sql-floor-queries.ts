@@ -3,9 +3,11 @@
  * Postgres and returns it as JSON text, the same document Byline answers. `$1` is the scenario's
  * argument, `$2` the public URL canonical article URLs are built on.
  */
+import { SEARCH_CANDIDATES } from '../../src/modules/search/index.ts';
 import { bodyHighlight, headlineHighlight, searchQuery, searchScore } from './search-sql.ts';
 
-const visible = (alias: string) => `${alias}.status = 'published' and ${alias}.published_at <= now()`;
+const visible = (alias: string) =>
+  `${alias}.status = 'published' and ${alias}.published_at <= now() and ${alias}.taken_down_at is null`;
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const canonical = (alias: string) => `coalesce(${alias}.url, $2 || '/articles/' || ${alias}.slug)`;
 /** An image URL as Byline answers it: a path Byline serves itself (`/media/…`) joined to the public URL. */
@@ -96,12 +98,16 @@ export const floorQueries = {
 
   search: `
     with q as (select ${searchQuery('$1')} as search_query),
-    hits as (
-      select a.id, a.slug, a.headline, a.published_at,
-        ${searchScore('s.document', 'q.search_query', 'a.listed_at')} as score
+    candidates as (
+      select a.id, a.slug, a.headline, a.published_at, a.listed_at, s.document
       from articles a join article_search s on s.article_id = a.id cross join q
       where s.document @@ q.search_query and ${visible('a')}
-      order by score desc, a.id desc limit 20)
+      order by a.listed_at desc, a.id desc limit ${SEARCH_CANDIDATES}),
+    hits as (
+      select c.id, c.slug, c.headline, c.published_at,
+        ${searchScore('c.document', 'q.search_query', 'c.listed_at')} as score
+      from candidates c cross join q
+      order by score desc, c.id desc limit 20)
     select json_build_object('search', json_build_object('edges', coalesce((select json_agg(json_build_object(
       'highlights', json_build_object('headline', ${headlineHighlight('h.headline', 'q.search_query')},
         'body', ${bodyHighlight('h.id', 'q.search_query')}),
