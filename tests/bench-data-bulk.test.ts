@@ -285,6 +285,22 @@ describePostgres('bulk ingest into a database that already holds content', (post
     )) as { headline: string; searchable: boolean }[];
     expect(row).toEqual({ headline: changed.headline, searchable: true });
   });
+
+  it('hands a stored source id under a new slug to ingest, which renames the story instead of adding a second', async () => {
+    const db = databases[1]!.handle.db;
+    // A story of its own (no url: a url is an identity too), first stored one by one with the CMS's id.
+    const { url: _url, ...story } = documents[5]!;
+    const original = { ...story, slug: 'bulk-identity-story', sourceId: 'cms-bulk-identity' };
+    await ingestArticle(db, original);
+    const renamed = { ...original, slug: `${original.slug}-renamed`, headline: 'Renamed by the CMS' };
+    const run = await bulkIngestArticles(db, [renamed], { batchSize: 40 });
+    expect(run).toMatchObject({ created: 0, updated: 1, oneByOne: 1 });
+    const rows = (await query(
+      urls.bulk,
+      `select slug, headline from articles where source_id = 'cms-bulk-identity'`,
+    )) as { slug: string; headline: string }[];
+    expect(rows).toEqual([{ slug: renamed.slug, headline: renamed.headline }]);
+  });
 });
 
 describePostgres('byline ingest --bulk, killed mid-import', (postgres) => {
