@@ -8,6 +8,7 @@ import { importPage, MAX_PAGE_BYTES, type ImportResult } from '../src/import/imp
 import { importFile } from '../src/import/import-paths.ts';
 import { demoContentDir } from '../src/http/start-gateway.ts';
 import { byline } from './helpers/cli.ts';
+import { createPgliteDataDir } from './helpers/engines.ts';
 import { newsPage } from '../bench/import/news-page.ts';
 import { corpusDir, labelledPages, scoreCorpus } from './helpers/import-scoring.ts';
 
@@ -566,7 +567,22 @@ describe('byline import (CLI)', () => {
       await import('node:fs/promises').then((fs) => fs.mkdir(pages));
       await writeFile(path.join(pages, 'seawall.html'), newsPage());
       await writeFile(path.join(pages, 'empty.txt'), '');
-      const result = await byline(['import', '--ingest', '--publish', '--out', out, pages]);
+      let result: Awaited<ReturnType<typeof byline>>;
+      // A database of the test's own: an import into an in-memory one would vanish, and is refused.
+      const { dataDir, remove } = await createPgliteDataDir('migrated');
+      try {
+        const refused = await byline(['import', '--ingest', '--out', out, pages], {
+          BYLINE_RUNTIME_DIR: dir,
+        });
+        expect(refused.code).toBe(EXIT.config);
+        expect(refused.stderr).toContain('byline import: refusing to write to an in-memory database');
+        result = await byline(['import', '--ingest', '--publish', '--out', out, pages], {
+          BYLINE_DATA_DIR: dataDir,
+          BYLINE_RUNTIME_DIR: dir,
+        });
+      } finally {
+        await remove();
+      }
       expect(result.code).toBe(EXIT.failure);
       expect(result.stdout).toMatch(
         /^created \(published\) .*seawall\.html → .*harbor-board-delays-vote-on-seawall\.json {2}\(\d+ paragraphs, 4 quotes, 2 flagged/m,

@@ -6,6 +6,8 @@ import { renderReport } from '../import/import-page.ts';
 import { collectPages, importFile } from '../import/import-paths.ts';
 import { IngestConflictError, ingestArticle } from '../ingest/ingest-article.ts';
 import { EXIT, type RunCommand } from './command.ts';
+import { ingestPathsThroughServer } from './ingest-through-server.ts';
+import { chooseWriteTarget, type WriteTarget } from './write-target.ts';
 
 export const runImport: RunCommand = async (args, config, flags) => {
   if (args.length === 0) {
@@ -27,10 +29,20 @@ export const runImport: RunCommand = async (args, config, flags) => {
     console.error(`byline import: no HTML or text pages found in ${args.join(', ')}`);
     return EXIT.failure;
   }
+  // One writer, as for `byline ingest`: a running server's API, else the database, never a copy of our own.
+  const target: WriteTarget | undefined = ingest ? await chooseWriteTarget(config, 'import') : undefined;
+  if (target?.kind === 'refused') {
+    console.error(target.message);
+    return EXIT.config;
+  }
   await mkdir(out, { recursive: true });
   let database: DatabaseHandle | undefined;
-  if (ingest) {
-    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  if (target?.kind === 'database') {
+    database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      pooler: config.databasePooler,
+    });
     await migrateToLatest(database.db);
   }
   let failed = 0;
@@ -49,7 +61,15 @@ export const runImport: RunCommand = async (args, config, flags) => {
       await writeFile(`${base}.review.md`, renderReport(file, report));
       written += 1;
       let outcome = 'written';
-      if (database) {
+      if (target?.kind === 'server') {
+        const stored = (await ingestPathsThroughServer(target, [`${base}.json`])).files[0]!;
+        if (stored.outcome === 'failed') {
+          failed += 1;
+          for (const problem of stored.problems) console.error(`failed    ${file}: ${problem}`);
+          continue;
+        }
+        outcome = `${stored.outcome} (${document.status})`;
+      } else if (database) {
         try {
           const stored = await ingestArticle(database.db, document);
           outcome = `${stored.outcome} (${document.status})`;
