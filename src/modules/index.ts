@@ -1,4 +1,5 @@
 import { articlesModule } from './articles/index.ts';
+import { changesModule } from './changes/index.ts';
 import { embedsModule } from './embeds/index.ts';
 import { imagesModule } from './images/index.ts';
 import { lifecycleModule } from './lifecycle/index.ts';
@@ -17,6 +18,7 @@ import { taxonomyModule } from './taxonomy/index.ts';
  */
 export const modules = [
   articlesModule,
+  changesModule,
   nodeModule,
   embedsModule,
   imagesModule,
