@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import type { ArticleChangeState, ArticleChangeType, ArticleStatus, Database } from '../../db/database.ts';
+import type { ArticleChangeType, ArticleStatus, Database } from '../../db/database.ts';
 import type { Viewer } from '../../shared/viewer.ts';
 import type { ChangeEventRow } from './changes.mappers.ts';
 import { articleChangeState, changeIsVisible } from '../articles/index.ts';
