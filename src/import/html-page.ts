@@ -1,14 +1,15 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import type { ImageDocument } from '../ingest/article-document.ts';
-import { emptyPage, normalizeDateTime, type ExtractedPage } from './extracted-page.ts';
-import { normalizeInlineText, type InlineMark, type InlineText } from './inline-text.ts';
+import { emptyPage, normalizeDateTime, type ExtractedCard, type ExtractedPage } from './extracted-page.ts';
+import { acceptedHref, normalizeInlineText, type InlineMark, type InlineText } from './inline-text.ts';
 import { isChromeLine } from './page-chrome.ts';
 
 /**
  * An HTML page: metadata from schema.org JSON-LD, then OpenGraph `article:*`, then plain meta tags;
- * the story's text from Mozilla Readability on linkedom. Only text, http(s) links and image URLs
- * leave this file: no markup, so nothing in a page (scripts, event handlers) reaches the document.
+ * the story's text from Mozilla Readability on linkedom. Only text, marks (http(s) links, emphasis,
+ * strong) and image URLs leave this file: no markup, so nothing in a page (scripts, event handlers)
+ * reaches the document.
  */
 
 const ARTICLE_TYPES =
@@ -93,7 +94,8 @@ function inlineContent(element: DomNode, base: string | undefined, links: { drop
     if (name === 'a') {
       const href = node.getAttribute?.('href');
       const url = httpUrl(href, base);
-      if (url) marks.push({ type: 'link', start, end, href: url });
+      const accepted = url && acceptedHref(url);
+      if (accepted) marks.push({ type: 'link', start, end, href: accepted });
       else if (href) links.dropped += 1;
     } else if (name === 'em' || name === 'i') {
       marks.push({ type: 'emphasis', start, end });
@@ -150,6 +152,28 @@ function declaredStory(document: DomDocument): DomNode | undefined {
     if (NOT_STORY_CLASS.test(element.getAttribute('class') ?? '')) element.remove();
   }
   return root as unknown as DomNode;
+}
+
+/**
+ * A related-story card when the text is only a link (at most 15 words), or a "Related:" prefix and
+ * a link; undefined for running text.
+ */
+function cardOf(content: InlineText): ExtractedCard | undefined {
+  const related = RELATED_PREFIX.exec(content.text);
+  const onlyLink = content.marks.find(
+    (mark) =>
+      mark.type === 'link' && mark.end - mark.start >= content.text.length - (related?.[0].length ?? 0) - 1,
+  );
+  if (!onlyLink || onlyLink.type !== 'link' || !(related || content.text.split(/\s+/).length <= 15)) {
+    return undefined;
+  }
+  const title = content.text.slice(related?.[0].length ?? 0).trim();
+  if (!title) return undefined;
+  return {
+    title,
+    url: onlyLink.href,
+    ...(related ? { label: related[0].replace(/\s*:\s*$/, '') } : {}),
+  };
 }
 
 function readabilityStory(document: DomDocument, page: ExtractedPage): DomNode | undefined {
@@ -238,10 +262,10 @@ export function extractHtmlPage(html: string): ExtractedPage {
 
   const links = { dropped: 0 };
   const seen = new Set<DomNode>();
-  const blocks = root.querySelectorAll?.('p, h2, h3, h4, h5, h6, li, figure, img, blockquote') ?? [];
-  let listItems = 0;
+  const blocks = root.querySelectorAll?.('p, h2, h3, h4, h5, h6, ul, ol, li, figure, img, blockquote') ?? [];
+  let lists = 0;
   for (const element of Array.from(blocks)) {
-    // A paragraph inside a list item or figure is taken with it.
+    // A paragraph inside a list or figure is taken with it.
     let parent = (element as unknown as { parentNode: DomNode | null }).parentNode;
     let inside = false;
     while (parent) {
@@ -258,6 +282,24 @@ export function extractHtmlPage(html: string): ExtractedPage {
     }
     if (name === 'blockquote' && element.querySelector?.('p')) continue;
     seen.add(element);
+    if (name === 'ul' || name === 'ol') {
+      const items = Array.from(element.childNodes)
+        .filter((child) => child.nodeName.toLowerCase() === 'li')
+        .map((item) => inlineContent(item, base, links))
+        .filter((item) => item.text !== '');
+      const kept = items.filter((item) => !isChromeLine(item.text));
+      for (const item of items) if (isChromeLine(item.text)) page.chrome.push(item.text);
+      if (kept.length === 0) continue;
+      // A list of nothing but links is a list of related stories: cards, as single links are.
+      const cards = kept.map((item) => cardOf(item));
+      if (cards.every((card) => card !== undefined)) {
+        for (const card of cards) page.blocks.push({ type: 'card', card });
+        continue;
+      }
+      lists += 1;
+      page.blocks.push({ type: 'list', ordered: name === 'ol', items: kept });
+      continue;
+    }
     const content = inlineContent(element, base, links);
     if (content.text === '') continue;
     if (/^h[2-6]$/.test(name)) {
@@ -266,35 +308,17 @@ export function extractHtmlPage(html: string): ExtractedPage {
       }
       continue;
     }
-    if (name === 'li') listItems += 1;
     if (isChromeLine(content.text) || (name === 'p' && BYLINE.test(content.text))) {
       const byline = BYLINE.exec(content.text);
       if (byline && page.authors.length === 0) page.authors.push(byline[1]!);
       page.chrome.push(content.text);
       continue;
     }
-    const related = RELATED_PREFIX.exec(content.text);
-    const onlyLink = content.marks.find(
-      (mark) =>
-        mark.type === 'link' && mark.end - mark.start >= content.text.length - (related?.[0].length ?? 0) - 1,
-    );
-    if (onlyLink && onlyLink.type === 'link' && (related || content.text.split(/\s+/).length <= 15)) {
-      const title = content.text.slice(related?.[0].length ?? 0).trim();
-      if (title) {
-        page.blocks.push({
-          type: 'card',
-          card: {
-            title,
-            url: onlyLink.href,
-            ...(related ? { label: related[0].replace(/\s*:\s*$/, '') } : {}),
-          },
-        });
-        continue;
-      }
-    }
-    page.blocks.push({ type: 'paragraph', content });
+    const card = cardOf(content);
+    if (card) page.blocks.push({ type: 'card', card });
+    else page.blocks.push({ type: 'paragraph', content });
   }
-  if (listItems > 0) page.notes.push(`${listItems} list items were kept as paragraphs`);
+  if (lists > 0) page.notes.push(`${lists} lists kept as list blocks`);
   if (links.dropped > 0) page.notes.push(`${links.dropped} links that are not http(s) were dropped`);
   return page;
 }
