@@ -4,14 +4,20 @@ import { sql, type Kysely } from 'kysely';
 // bodies may hold list blocks. Marks live beside the plain text in `articles.body`, so a body's
 // searchable text only gains the items of its lists, in body order, one item a line.
 
-const bodyText = (withLists: boolean) => `create or replace function byline_article_body_text(target_id integer) returns text
+const bodyText = (
+  withLists: boolean,
+) => `create or replace function byline_article_body_text(target_id integer) returns text
      language sql stable
      as $$
        select coalesce(string_agg(
          case when block ->> 'type' = 'quote'
            then (select q.text from quotes q where q.article_id = target_id and q.ordinal = (block ->> 'quote')::integer)
-           ${withLists ? `when block ->> 'type' = 'list'
-           then (select string_agg(item ->> 'text', E'\\n' order by n) from jsonb_array_elements(block -> 'items') with ordinality as items (item, n))` : ''}
+           ${
+             withLists
+               ? `when block ->> 'type' = 'list'
+           then (select string_agg(item ->> 'text', E'\\n' order by n) from jsonb_array_elements(block -> 'items') with ordinality as items (item, n))`
+               : ''
+           }
            else block ->> 'text' end,
          E'\\n' order by position), '')
        from articles a, jsonb_array_elements(a.body) with ordinality as blocks (block, position)

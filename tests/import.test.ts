@@ -228,7 +228,9 @@ describe('byline import: HTML pages', () => {
     const first = document.body.find((b) => b.type === 'paragraph')!;
     expect(first).toEqual({
       type: 'paragraph',
-      text: expect.stringMatching(/^PORT ALDER — The Port Alder harbor board put off its vote on the proposed seawall/),
+      text: expect.stringMatching(
+        /^PORT ALDER — The Port Alder harbor board put off its vote on the proposed seawall/,
+      ),
       marks: [
         { type: 'link', start: 65, end: 81, href: 'https://ledger.example/topics/seawall' },
         { type: 'emphasis', start: 99, end: 109 },
@@ -241,7 +243,10 @@ describe('byline import: HTML pages', () => {
     expect(list).toEqual({
       type: 'list',
       items: [
-        { text: 'how high the spring tides will run by 2060;', marks: [{ type: 'strong', start: 13, end: 25 }] },
+        {
+          text: 'how high the spring tides will run by 2060;',
+          marks: [{ type: 'strong', start: 13, end: 25 }],
+        },
         { text: 'whether the promenade can stay open while the wall is built; and' },
         {
           text: 'what the revised cost estimate means for harbor fees.',
@@ -337,10 +342,19 @@ describe('byline import: HTML pages', () => {
     }
   });
 
-  it('uses Readability when the page declares no story element', () => {
+  it('finds the one element holding the running text when the page declares no story element', () => {
+    const declared = imported(newsPage()).document;
     const page = newsPage()
       .replace(/<article class="story">/, '<div class="content">')
       .replace('</article>', '</div>');
+    expect(imported(page).document).toEqual(declared);
+  });
+
+  it('uses Readability when no one element holds the running text', () => {
+    const page = newsPage()
+      .replace(/<article class="story">/, '<div class="content">')
+      .replace('</article>', '</div>')
+      .replace(/(<p>The harbor board's minutes for session (?:2|4) )/g, '</div><div class="content-part">$1');
     const { document } = imported(page);
     expect(quotesOf(document).map((q) => q.speaker)).toEqual([
       'Marta Quillfeather',
@@ -348,6 +362,7 @@ describe('byline import: HTML pages', () => {
       'Marta Quillfeather',
       'Port Alder Planning Department',
     ]);
+    expect(document.body.find((b) => b.type === 'list')).toMatchObject({ items: { length: 3 } });
     expect(JSON.stringify(document)).not.toContain('Most read');
   });
 });

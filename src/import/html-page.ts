@@ -147,11 +147,56 @@ function declaredStory(document: DomDocument): DomNode | undefined {
     (p) => (p.textContent ?? '').trim().length >= 40,
   );
   if (paragraphs.length < 3) return undefined;
+  return withoutChrome(root);
+}
+
+/** The story element without navigation, asides, forms, scripts and share or promo boxes. */
+function withoutChrome(root: Root): DomNode {
   for (const element of Array.from(root.querySelectorAll(NOT_STORY))) element.remove();
   for (const element of Array.from(root.querySelectorAll('[class]'))) {
     if (NOT_STORY_CLASS.test(element.getAttribute('class') ?? '')) element.remove();
   }
   return root as unknown as DomNode;
+}
+
+interface TreeNode {
+  nodeName: string;
+  parentNode: TreeNode | null;
+  getAttribute?(name: string): string | null;
+}
+
+const RUNNING_TEXT = 40;
+const CHROME_ANCESTOR = /^(nav|aside|footer|header|form|body|html)$/;
+
+/**
+ * The one element that holds the page's running text as its own paragraphs, when one clearly does:
+ * at least five paragraphs of 40 characters or more, and four fifths of all such text on the page,
+ * with no navigation, aside, footer, form or comment box around it. On such a page Readability's
+ * scoring of every node picks the same element; this finds it in one pass over the paragraphs.
+ */
+function paragraphContainer(document: DomDocument): DomNode | undefined {
+  const containers = new Map<TreeNode, { paragraphs: number; chars: number }>();
+  let total = 0;
+  for (const p of Array.from(document.querySelectorAll('p'))) {
+    const chars = (p.textContent ?? '').trim().length;
+    if (chars < RUNNING_TEXT) continue;
+    total += chars;
+    const parent = (p as unknown as TreeNode).parentNode;
+    if (!parent) continue;
+    const entry = containers.get(parent) ?? { paragraphs: 0, chars: 0 };
+    entry.paragraphs += 1;
+    entry.chars += chars;
+    containers.set(parent, entry);
+  }
+  let best: [TreeNode, { paragraphs: number; chars: number }] | undefined;
+  for (const entry of containers) if (!best || entry[1].chars > best[1].chars) best = entry;
+  if (!best || best[1].paragraphs < 5 || best[1].chars < total * 0.8) return undefined;
+  for (let node: TreeNode | null = best[0]; node; node = node.parentNode) {
+    if (CHROME_ANCESTOR.test(node.nodeName.toLowerCase())) return undefined;
+    if (NOT_STORY_CLASS.test(node.getAttribute?.('class') ?? '')) return undefined;
+    if (node.parentNode?.nodeName.toLowerCase() === 'body') break;
+  }
+  return withoutChrome(best[0] as unknown as Root);
 }
 
 /**
@@ -177,6 +222,10 @@ function cardOf(content: InlineText): ExtractedCard | undefined {
 }
 
 function readabilityStory(document: DomDocument, page: ExtractedPage): DomNode | undefined {
+  // What is never story (scripts, frames, navigation, asides, footers, forms) goes before Readability
+  // scores the page: fewer nodes to score, and no <noscript> for it to parse again.
+  for (const element of Array.from((document as unknown as Root).querySelectorAll(NOT_STORY)))
+    element.remove();
   const article = new Readability<DomNode>(document as never, {
     charThreshold: 200,
     serializer: (node) => node as unknown as DomNode,
@@ -256,8 +305,9 @@ export function extractHtmlPage(html: string): ExtractedPage {
   }
 
   // The page's own declaration of its story (schema.org articleBody, or its one <article>) first;
-  // Readability's scoring when there is none. Both skip scripts, navigation and asides.
-  const root = declaredStory(document) ?? readabilityStory(document, page);
+  // then the one element holding its running text; Readability's scoring when neither is clear. All
+  // skip scripts, navigation and asides.
+  const root = declaredStory(document) ?? paragraphContainer(document) ?? readabilityStory(document, page);
   if (!root) return page;
 
   const links = { dropped: 0 };

@@ -123,7 +123,12 @@ const block = z.discriminatedUnion(
   'type',
   [
     z
-      .strictObject({ type: z.literal('paragraph'), text: text(50_000), marks, quotes: z.array(key).optional() })
+      .strictObject({
+        type: z.literal('paragraph'),
+        text: text(50_000),
+        marks,
+        quotes: z.array(key).optional(),
+      })
       .superRefine(withValidMarks),
     z.strictObject({
       type: z.literal('heading'),

@@ -25,7 +25,8 @@ export interface RichText {
 
 // Control characters, spaces and backslashes: browsers strip or reinterpret them inside URLs
 // ("java\tscript:", "/\evil.example"), so an href carrying one is refused rather than cleaned.
-const UNSAFE_URL_CHARS = /[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\\]/u;
+const UNSAFE_URL_CHARS =
+  /[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\\]/u;
 
 /**
  * The href as given when it may become a link: an absolute `http(s)` URL, or a root-relative path
