@@ -23,10 +23,20 @@ export interface RichText {
   readonly marks?: readonly TextMark[] | undefined;
 }
 
-// Control characters, spaces and backslashes: browsers strip or reinterpret them inside URLs
-// ("java\tscript:", "/\evil.example"), so an href carrying one is refused rather than cleaned.
-const UNSAFE_URL_CHARS =
-  /[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff\\]/u;
+// Unicode spaces beyond Latin-1, and the invisible format characters between them.
+const UNICODE_SPACES = /[\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]/u;
+
+/**
+ * Control characters, spaces and backslashes: browsers strip or reinterpret them inside URLs
+ * ("java\tscript:", "/\\evil.example"), so an href carrying one is refused rather than cleaned.
+ */
+function hasUnsafeUrlChar(value: string): boolean {
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    if (code <= 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0x5c) return true;
+  }
+  return UNICODE_SPACES.test(value);
+}
 
 /**
  * The href as given when it may become a link: an absolute `http(s)` URL, or a root-relative path
@@ -34,7 +44,7 @@ const UNSAFE_URL_CHARS =
  * protocol-relative `//host`, and any URL with whitespace, control characters or backslashes in it.
  */
 export function safeHref(value: string): string | null {
-  if (value.length === 0 || value.length > 2048 || UNSAFE_URL_CHARS.test(value)) return null;
+  if (value.length === 0 || value.length > 2048 || hasUnsafeUrlChar(value)) return null;
   if (value.startsWith('/')) return value.startsWith('//') ? null : value;
   if (!/^https?:\/\//i.test(value) || !URL.canParse(value)) return null;
   return /^https?:$/.test(new URL(value).protocol) ? value : null;
