@@ -223,14 +223,42 @@ describe('byline import: HTML pages', () => {
     });
   });
 
-  it('records in-text links as related links and "Related:" paragraphs as cards', () => {
-    const { document } = imported(newsPage());
+  it('keeps in-text links and emphasis as marks, lists as list blocks, and "Related:" paragraphs as cards', () => {
+    const { document, report } = imported(newsPage());
+    const first = document.body.find((b) => b.type === 'paragraph')!;
+    expect(first).toEqual({
+      type: 'paragraph',
+      text: expect.stringMatching(
+        /^PORT ALDER — The Port Alder harbor board put off its vote on the proposed seawall/,
+      ),
+      marks: [
+        { type: 'link', start: 65, end: 81, href: 'https://ledger.example/topics/seawall' },
+        { type: 'emphasis', start: 99, end: 109 },
+      ],
+    });
+    const text = (first as { text: string }).text;
+    expect(text.slice(65, 81)).toBe('proposed seawall');
+    expect(text.slice(99, 109)).toBe('four hours');
+    const list = document.body.find((b) => b.type === 'list');
+    expect(list).toEqual({
+      type: 'list',
+      items: [
+        {
+          text: 'how high the spring tides will run by 2060;',
+          marks: [{ type: 'strong', start: 13, end: 25 }],
+        },
+        { text: 'whether the promenade can stay open while the wall is built; and' },
+        {
+          text: 'what the revised cost estimate means for harbor fees.',
+          marks: [
+            { type: 'link', start: 9, end: 30, href: 'https://ledger.example/docs/seawall-costs' },
+            { type: 'emphasis', start: 41, end: 52 },
+          ],
+        },
+      ],
+    });
+    // The in-text link is a link of its paragraph now, not a related link; the "Related:" line is a card.
     expect(document.relatedLinks).toEqual([
-      {
-        key: 'link-proposed-seawall',
-        title: 'proposed seawall',
-        url: 'https://ledger.example/topics/seawall',
-      },
       {
         key: expect.any(String),
         title: 'Ferry schedule cut for the winter',
@@ -239,6 +267,23 @@ describe('byline import: HTML pages', () => {
       },
     ]);
     expect(document.body.filter((b) => b.type === 'relatedLink')).toHaveLength(1);
+    expect(report.notes).toEqual(
+      expect.arrayContaining(['1 lists kept as list blocks', '2 in-text links kept as links']),
+    );
+    expect(report.notes.join('\n')).toMatch(/1 links that are not http\(s\) were dropped/);
+  });
+
+  it('keeps a list whose items quote someone as paragraphs, so each quote has its paragraph', () => {
+    const page = newsPage().replace(
+      '<li>whether the promenade can stay open while the wall is built; and</li>',
+      '<li>“We will keep the promenade open every single day,” said harbor commissioner Marta Quillfeather.</li>',
+    );
+    const { document } = imported(page);
+    expect(document.body.some((b) => b.type === 'list')).toBe(false);
+    const placed = document.body.find(
+      (b) => b.type === 'paragraph' && b.text.startsWith('“We will keep the promenade open'),
+    );
+    expect(placed).toMatchObject({ quotes: [expect.any(String)] });
   });
 
   it('finds the quotes, their speakers and roles, and leaves characterisations for review', () => {
@@ -297,10 +342,19 @@ describe('byline import: HTML pages', () => {
     }
   });
 
-  it('uses Readability when the page declares no story element', () => {
+  it('finds the one element holding the running text when the page declares no story element', () => {
+    const declared = imported(newsPage()).document;
     const page = newsPage()
       .replace(/<article class="story">/, '<div class="content">')
       .replace('</article>', '</div>');
+    expect(imported(page).document).toEqual(declared);
+  });
+
+  it('uses Readability when no one element holds the running text', () => {
+    const page = newsPage()
+      .replace(/<article class="story">/, '<div class="content">')
+      .replace('</article>', '</div>')
+      .replace(/(<p>The harbor board's minutes for session (?:2|4) )/g, '</div><div class="content-part">$1');
     const { document } = imported(page);
     expect(quotesOf(document).map((q) => q.speaker)).toEqual([
       'Marta Quillfeather',
@@ -308,6 +362,7 @@ describe('byline import: HTML pages', () => {
       'Marta Quillfeather',
       'Port Alder Planning Department',
     ]);
+    expect(document.body.find((b) => b.type === 'list')).toMatchObject({ items: { length: 3 } });
     expect(JSON.stringify(document)).not.toContain('Most read');
   });
 });

@@ -53,6 +53,12 @@ ${
 <p onclick="alert(3)">Residents of the Lower Quay filled the hall. "The water is in our basements every spring tide," said Tobias Renwick, a retired ferry pilot who has lived on the quay since 1988. "We have waited long enough."</p>
 ${filler}
 <p>Quillfeather said the board would meet again in April. “If the numbers hold, I expect a vote then,” she said.</p>
+<p>The engineers' report due in April is to answer three questions:</p>
+<ul>
+<li>how high the <strong>spring tides</strong> will run by 2060;</li>
+<li>whether the promenade can stay open while the wall is built; and</li>
+<li>what the <a href="https://ledger.example/docs/seawall-costs">revised cost estimate</a> means for <em>harbor fees</em>.</li>
+</ul>
 <p>The Port Alder Planning Department said in a statement that “the revised design keeps the promenade open to the public for its whole length.”</p>
 <p>Some residents called the plan a “wall against the sea” and others a “wall against the town.”</p>
 <p>Related: <a href="https://ledger.example/news/ferry-schedule-cut">Ferry schedule cut for the winter</a></p>

@@ -3,7 +3,8 @@
  *
  * How many pages per second one core turns into documents with `importPage` (decode, extract,
  * quotes and people, build, validate): a typical ~10 KB HTML article page (bench/import/news-page.ts),
- * the same page without its <article> element (Readability's path), the seed text dump, and the
+ * the same page without its <article> element (its text in one <div>: the paragraph container), the
+ * same text split over several <div>s (Readability's scoring), the seed text dump, and the
  * whole development set (tests/import-corpus). Each is run for `seconds` per round; the table gives
  * the median of the rounds, by CPU time of this process (what "per core" means on a shared machine)
  * beside wall-clock time. Target: 200 pages/s per core on the typical page.
@@ -27,19 +28,27 @@ const corpus = readdirSync(corpusDir)
   .filter((name) => name.endsWith('.txt'))
   .map((name) => readFileSync(path.join(corpusDir, name)));
 const typical = Buffer.from(newsPage({ filler: 30 }));
+const kb = (page: Buffer) => `${(page.length / 1024).toFixed(1)} KB`;
+// The same page without its <article>: its text in one <div>, found by the paragraph container.
+const undeclared = Buffer.from(
+  typical
+    .toString()
+    .replace('<article class="story">', '<div class="story">')
+    .replace('</article>', '</div>'),
+);
+// … and split over several <div>s, so no one element holds it: Readability's scoring finds it.
+const scattered = Buffer.from(
+  undeclared
+    .toString()
+    .replace(
+      /(<p>The harbor board's minutes for session (?:5|10|15|20|25) )/g,
+      '</div><div class="story-part">$1',
+    ),
+);
 const cases: { name: string; pages: Buffer[] }[] = [
-  { name: `HTML article page, <article> (${(typical.length / 1024).toFixed(1)} KB)`, pages: [typical] },
-  {
-    name: `HTML article page, Readability (${(typical.length / 1024).toFixed(1)} KB)`,
-    pages: [
-      Buffer.from(
-        typical
-          .toString()
-          .replace('<article class="story">', '<div class="story">')
-          .replace('</article>', '</div>'),
-      ),
-    ],
-  },
+  { name: `HTML article page, <article> (${kb(typical)})`, pages: [typical] },
+  { name: `HTML article page, no <article> (${kb(undeclared)})`, pages: [undeclared] },
+  { name: `HTML article page, Readability (${kb(scattered)})`, pages: [scattered] },
   {
     name: 'seed text dump (6 KB)',
     pages: [readFileSync(path.join(corpusDir, 'sputnik-2024-06-22-russia-north-korea-pact.txt'))],
@@ -84,8 +93,10 @@ const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!))
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of rows) console.log(line(row));
-const typicalRate = Number(rows[0]![1]);
+// The target holds for each typical HTML page, however the story is found.
+const htmlRates = rows.slice(0, 3).map((row) => Number(row[1]));
+const met = htmlRates.every((rate) => rate >= TARGET);
 console.log(
-  `\nmedian of ${rounds} rounds of ${seconds} s; target ${TARGET} pages/s per core on the typical page: ${typicalRate >= TARGET ? 'met' : 'NOT met'} (${typicalRate})`,
+  `\nmedian of ${rounds} rounds of ${seconds} s; target ${TARGET} pages/s per core on the typical HTML page (each of the first three cases): ${met ? 'met' : 'NOT met'} (${htmlRates.join(', ')})`,
 );
-process.exitCode = typicalRate >= TARGET ? 0 : 1;
+process.exitCode = met ? 0 : 1;

@@ -56,9 +56,25 @@ export interface ImagesTable {
 
 export type ArticleStatus = 'draft' | 'published';
 
+/** A span of a text with a style or link, as the content format gives it (src/shared/rich-text.ts). */
+export type StoredMark =
+  | {
+      readonly type: 'link';
+      readonly start: number;
+      readonly end: number;
+      readonly href: string;
+      readonly article?: string | undefined;
+    }
+  | { readonly type: 'emphasis' | 'strong'; readonly start: number; readonly end: number };
+
 /** One block of an article body as stored in `articles.body`; quotes and links by their ordinal. */
 export type StoredBlock =
-  | { readonly type: 'paragraph'; readonly text: string }
+  | { readonly type: 'paragraph'; readonly text: string; readonly marks?: readonly StoredMark[] }
+  | {
+      readonly type: 'list';
+      readonly ordered: boolean;
+      readonly items: readonly { readonly text: string; readonly marks?: readonly StoredMark[] }[];
+    }
   | { readonly type: 'heading'; readonly text: string; readonly level: number }
   | { readonly type: 'quote'; readonly quote: number }
   | { readonly type: 'image'; readonly image: number }

@@ -315,12 +315,21 @@ export type TermInput = {
   slug?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The kinds of inline mark. */
+export type TextMarkType =
+  /** Emphasis, usually italic (`<em>`). */
+  | 'EMPHASIS'
+  /** A link (`<a>`). */
+  | 'LINK'
+  /** Strong importance, usually bold (`<strong>`). */
+  | 'STRONG';
+
 export type ArticlePageQueryVariables = Exact<{
   slug: Scalars['String']['input'];
 }>;
 
 
-export type ArticlePageQuery = { __typename?: 'Query', article: { __typename?: 'Article', id: string, slug: string, url: string, headline: string, standfirst: string | null, publishedAt: string | null, updatedAt: string, language: string, wordCount: number, section: { __typename?: 'Section', slug: string, name: string }, tags: Array<{ __typename?: 'Tag', slug: string, name: string }>, authors: Array<{ __typename?: 'Person', slug: string, name: string }>, leadImage: { __typename?: 'Image', url: string, caption: string | null, credit: string | null, width: number | null, height: number | null } | null, body: Array<{ __typename: 'HeadingBlock', text: string, level: number } | { __typename: 'ImageBlock', image: { __typename?: 'Image', url: string, caption: string | null, credit: string | null } } | { __typename: 'ParagraphBlock', text: string, quotes: Array<{ __typename?: 'Quote', id: string, speakerName: string }> } | { __typename: 'QuoteBlock', quote: { __typename?: 'Quote', id: string, text: string, speakerName: string } } | { __typename: 'RelatedLinkBlock', link: { __typename?: 'RelatedLink', title: string, url: string, label: string | null } }> | null, quotes: Array<{ __typename?: 'Quote', id: string, text: string, speakerName: string, context: string | null, speaker: { __typename: 'Organization', slug: string, name: string } | { __typename: 'Person', slug: string, name: string } | null }>, mentions: Array<{ __typename?: 'Mention', role: string | null, person: { __typename?: 'Person', slug: string, name: string, honorific: string | null } }> } | null };
+export type ArticlePageQuery = { __typename?: 'Query', article: { __typename?: 'Article', id: string, slug: string, url: string, headline: string, standfirst: string | null, publishedAt: string | null, updatedAt: string, language: string, wordCount: number, section: { __typename?: 'Section', slug: string, name: string }, tags: Array<{ __typename?: 'Tag', slug: string, name: string }>, authors: Array<{ __typename?: 'Person', slug: string, name: string }>, leadImage: { __typename?: 'Image', url: string, caption: string | null, credit: string | null, width: number | null, height: number | null } | null, body: Array<{ __typename: 'HeadingBlock', text: string, level: number } | { __typename: 'ImageBlock', image: { __typename?: 'Image', url: string, caption: string | null, credit: string | null } } | { __typename: 'ListBlock' } | { __typename: 'ParagraphBlock', text: string, quotes: Array<{ __typename?: 'Quote', id: string, speakerName: string }> } | { __typename: 'QuoteBlock', quote: { __typename?: 'Quote', id: string, text: string, speakerName: string } } | { __typename: 'RelatedLinkBlock', link: { __typename?: 'RelatedLink', title: string, url: string, label: string | null } }> | null, quotes: Array<{ __typename?: 'Quote', id: string, text: string, speakerName: string, context: string | null, speaker: { __typename: 'Organization', slug: string, name: string } | { __typename: 'Person', slug: string, name: string } | null }>, mentions: Array<{ __typename?: 'Mention', role: string | null, person: { __typename?: 'Person', slug: string, name: string, honorific: string | null } }> } | null };
 
 export type PartnerEmbedQueryVariables = Exact<{
   slug: Scalars['String']['input'];

@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ArticleParent, MentionParent, PersonParent, OrganizationParent, QuoteParent, RelatedLinkParent, ImageParent, SectionParent, TagParent } from '../modules/parents.ts';
 import type { ConnectionParent, EdgeParent } from '../shared/connection.ts';
-import type { ParagraphBlockParent, HeadingBlockParent, QuoteBlockParent, ImageBlockParent, RelatedLinkBlockParent } from '../modules/articles/articles.mappers.ts';
+import type { ParagraphBlockParent, HeadingBlockParent, QuoteBlockParent, ImageBlockParent, RelatedLinkBlockParent, ListBlockParent, RichTextParent, TextMarkParent } from '../modules/articles/articles.mappers.ts';
 import type { PartnerParent, PartnerKeyParent } from '../modules/partners/partners.mappers.ts';
 import type { ArticleChangeParent, ArticleBatchResultParent, PreviewLinkParent } from '../modules/lifecycle/lifecycle.mappers.ts';
 import type { ChangeEventParent, ChangeEventEdgeParent, ChangeEventConnectionParent } from '../modules/changes/changes.mappers.ts';
@@ -92,7 +92,7 @@ export type Article = Node & {
   updatedAt: Scalars['DateTime']['output'];
   /** Canonical URL: the article's own, or the gateway's public URL followed by `/articles/<slug>`. */
   url: Scalars['URL']['output'];
-  /** Number of words in the article's paragraphs and headings. */
+  /** Number of words in the article's paragraphs, headings and list items. */
   wordCount: Scalars['Int']['output'];
 };
 
@@ -255,7 +255,7 @@ export type ArticleStatus =
   | 'PUBLISHED';
 
 /** One block of an article body. */
-export type Block = HeadingBlock | ImageBlock | ParagraphBlock | QuoteBlock | RelatedLinkBlock;
+export type Block = HeadingBlock | ImageBlock | ListBlock | ParagraphBlock | QuoteBlock | RelatedLinkBlock;
 
 /** One body block: `type` says which of the other fields apply. */
 export type BlockInput = {
@@ -488,6 +488,26 @@ export type ImageInput = {
   width?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A bulleted or numbered list inside the body. */
+export type ListBlock = {
+  __typename?: 'ListBlock';
+  /** The items, in order. */
+  items: Array<ListItem>;
+  /** Whether the items are numbered (`<ol>`) rather than bulleted (`<ul>`). */
+  ordered: Scalars['Boolean']['output'];
+};
+
+/** One item of a list: text with its inline links and emphasis. */
+export type ListItem = {
+  __typename?: 'ListItem';
+  /** The item as sanitized HTML, without an enclosing element, rendered as `ParagraphBlock.html` is. */
+  html: Scalars['String']['output'];
+  /** Links, emphasis and strong spans over `text`; empty for a plain item. */
+  marks: Array<TextMark>;
+  /** The item's text, as printed, without markup. */
+  text: Scalars['String']['output'];
+};
+
 /** A person named in an article, with the role that article gives them. */
 export type Mention = {
   __typename?: 'Mention';
@@ -638,12 +658,20 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** A paragraph of text. */
+/** A paragraph of text, with its inline links and emphasis. */
 export type ParagraphBlock = {
   __typename?: 'ParagraphBlock';
+  /**
+   * The paragraph as sanitized HTML, without an enclosing element: `text` escaped, with only
+   * `<a href rel="noopener">`, `<em>` and `<strong>` from `marks`. Relative links are made absolute on
+   * the gateway's public URL.
+   */
+  html: Scalars['String']['output'];
+  /** Links, emphasis and strong spans over `text`, as the article gives them; empty for a plain paragraph. */
+  marks: Array<TextMark>;
   /** The quotes said in this paragraph, in order. */
   quotes: Array<Quote>;
-  /** The paragraph's text, as printed. */
+  /** The paragraph's text, as printed, without markup. */
   text: Scalars['String']['output'];
 };
 
@@ -1233,6 +1261,37 @@ export type TermInput = {
   slug?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * A span of a text with a style or a link. Offsets count UTF-16 code units (JavaScript string indexes):
+ * the span is `text.slice(start, end)`. Marks nest or stay apart; two marks of one kind never overlap.
+ */
+export type TextMark = {
+  __typename?: 'TextMark';
+  /** Offset just after the span's last code unit. */
+  end: Scalars['Int']['output'];
+  /** Where a link leads: an absolute http(s) URL (a relative one is made absolute on the gateway's public URL); null for other marks. */
+  href?: Maybe<Scalars['URL']['output']>;
+  /** Offset of the span's first code unit in the text. */
+  start: Scalars['Int']['output'];
+  /**
+   * The article a link leads to when it is one of ours (named by the article's writer, or found from the
+   * href: our article page URL or an article's own canonical URL); null for other links, for other
+   * marks, and when that article is not visible to the caller.
+   */
+  targetArticle?: Maybe<Article>;
+  /** What the mark does to its span. */
+  type: TextMarkType;
+};
+
+/** The kinds of inline mark. */
+export type TextMarkType =
+  /** Emphasis, usually italic (`<em>`). */
+  | 'EMPHASIS'
+  /** A link (`<a>`). */
+  | 'LINK'
+  /** Strong importance, usually bold (`<strong>`). */
+  | 'STRONG';
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1302,7 +1361,7 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
-  Block: ( HeadingBlockParent ) | ( ImageBlockParent ) | ( ParagraphBlockParent ) | ( QuoteBlockParent ) | ( RelatedLinkBlockParent );
+  Block: ( HeadingBlockParent ) | ( ImageBlockParent ) | ( ListBlockParent ) | ( ParagraphBlockParent ) | ( QuoteBlockParent ) | ( RelatedLinkBlockParent );
   Speaker: ( OrganizationParent ) | ( PersonParent );
 };
 
@@ -1349,6 +1408,8 @@ export type ResolversTypes = {
   ImageInput: ImageInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  ListBlock: ResolverTypeWrapper<ListBlockParent>;
+  ListItem: ResolverTypeWrapper<RichTextParent>;
   Mention: ResolverTypeWrapper<MentionParent>;
   Mutation: ResolverTypeWrapper<{}>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
@@ -1387,6 +1448,8 @@ export type ResolversTypes = {
   Tag: ResolverTypeWrapper<TagParent>;
   Takedown: ResolverTypeWrapper<Takedown>;
   TermInput: TermInput;
+  TextMark: ResolverTypeWrapper<TextMarkParent>;
+  TextMarkType: TextMarkType;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
 };
 
@@ -1422,6 +1485,8 @@ export type ResolversParentTypes = {
   ImageInput: ImageInput;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  ListBlock: ListBlockParent;
+  ListItem: RichTextParent;
   Mention: MentionParent;
   Mutation: {};
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
@@ -1459,6 +1524,7 @@ export type ResolversParentTypes = {
   Tag: TagParent;
   Takedown: Takedown;
   TermInput: TermInput;
+  TextMark: TextMarkParent;
   URL: Scalars['URL']['output'];
 };
 
@@ -1541,7 +1607,7 @@ export type ArticleHighlightsResolvers<ContextType = GraphQLContext, ParentType 
 };
 
 export type BlockResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Block'] = ResolversParentTypes['Block']> = {
-  __resolveType: TypeResolveFn<'HeadingBlock' | 'ImageBlock' | 'ParagraphBlock' | 'QuoteBlock' | 'RelatedLinkBlock', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'HeadingBlock' | 'ImageBlock' | 'ListBlock' | 'ParagraphBlock' | 'QuoteBlock' | 'RelatedLinkBlock', ParentType, ContextType>;
 };
 
 export type ChangeEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChangeEvent'] = ResolversParentTypes['ChangeEvent']> = {
@@ -1627,6 +1693,19 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type ListBlockResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ListBlock'] = ResolversParentTypes['ListBlock']> = {
+  items?: Resolver<Array<ResolversTypes['ListItem']>, ParentType, ContextType>;
+  ordered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ListItemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ListItem'] = ResolversParentTypes['ListItem']> = {
+  html?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  marks?: Resolver<Array<ResolversTypes['TextMark']>, ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type MentionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mention'] = ResolversParentTypes['Mention']> = {
   person?: Resolver<ResolversTypes['Person'], ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1671,6 +1750,8 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type ParagraphBlockResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ParagraphBlock'] = ResolversParentTypes['ParagraphBlock']> = {
+  html?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  marks?: Resolver<Array<ResolversTypes['TextMark']>, ParentType, ContextType>;
   quotes?: Resolver<Array<ResolversTypes['Quote']>, ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1872,6 +1953,15 @@ export type TakedownResolvers<ContextType = GraphQLContext, ParentType extends R
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type TextMarkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TextMark'] = ResolversParentTypes['TextMark']> = {
+  end?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  href?: Resolver<Maybe<ResolversTypes['URL']>, ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  targetArticle?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['TextMarkType'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['URL'], any> {
   name: 'URL';
 }
@@ -1896,6 +1986,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Image?: ImageResolvers<ContextType>;
   ImageBlock?: ImageBlockResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  ListBlock?: ListBlockResolvers<ContextType>;
+  ListItem?: ListItemResolvers<ContextType>;
   Mention?: MentionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
@@ -1925,6 +2017,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Speaker?: SpeakerResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   Takedown?: TakedownResolvers<ContextType>;
+  TextMark?: TextMarkResolvers<ContextType>;
   URL?: GraphQLScalarType;
 };
 

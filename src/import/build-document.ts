@@ -1,5 +1,6 @@
 import type { ArticleDocument } from '../ingest/article-document.ts';
 import type { ExtractedPage } from './extracted-page.ts';
+import type { InlineMark, InlineText } from './inline-text.ts';
 import { slugify } from './people-finder.ts';
 import { scanQuotes, type FoundQuote } from './quote-finder.ts';
 
@@ -23,6 +24,13 @@ export interface ImportReport {
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** Text (clipped to the format's limit) and its marks, the marks only when there are some. */
+function richText(content: InlineText, max: number): { text: string; marks?: InlineMark[] } {
+  const text = clip(content.text, max);
+  const marks = content.marks.filter((mark) => mark.end <= text.length);
+  return marks.length > 0 ? { text, marks } : { text };
 }
 
 function capitalize(text: string): string {
@@ -49,14 +57,12 @@ export function buildDocument(
   options: BuildOptions,
 ): { document: ArticleDocument; report: ImportReport } {
   const notes = [...page.notes];
-  const paragraphIndexes: number[] = [];
+  // List items are read for quotes as paragraphs are (a bulleted brief quotes people in its items).
   const paragraphs: string[] = [];
-  page.blocks.forEach((block, index) => {
-    if (block.type === 'paragraph') {
-      paragraphIndexes.push(index);
-      paragraphs.push(block.content.text);
-    }
-  });
+  for (const block of page.blocks) {
+    if (block.type === 'paragraph') paragraphs.push(block.content.text);
+    if (block.type === 'list') for (const item of block.items) paragraphs.push(item.text);
+  }
   const scan = scanQuotes(paragraphs);
 
   let headline = page.headline?.trim();
@@ -111,27 +117,33 @@ export function buildDocument(
   const relatedLinks: NonNullable<ArticleDocument['relatedLinks']> = [];
   const body: ArticleDocument['body'] = [];
   let paragraphNumber = 0;
+  let inlineLinks = 0;
+  const paragraph = (content: InlineText) => {
+    const keys = quotesByParagraph.get(paragraphNumber);
+    paragraphNumber += 1;
+    const rich = richText(content, 50_000);
+    inlineLinks += rich.marks?.filter((mark) => mark.type === 'link').length ?? 0;
+    body.push({ type: 'paragraph', ...rich, ...(keys ? { quotes: keys } : {}) });
+  };
   for (const block of page.blocks) {
     if (block.type === 'paragraph') {
-      const keys = quotesByParagraph.get(paragraphNumber);
-      paragraphNumber += 1;
-      body.push({
-        type: 'paragraph',
-        text: clip(block.content.text, 50_000),
-        ...(keys ? { quotes: keys } : {}),
-      });
-      // In-text links: kept as marks in the paragraph model, recorded here as related links until
-      // paragraphs carry inline links themselves.
-      for (const mark of block.content.marks) {
-        if (mark.type !== 'link' || relatedLinks.some((link) => link.url === mark.href)) continue;
-        const title = block.content.text.slice(mark.start, mark.end).trim();
-        if (!title) continue;
-        relatedLinks.push({
-          key: uniqueKey(`link-${slugify(title)}`, linkKeys),
-          title: clip(title, 300),
-          url: mark.href,
-        });
+      paragraph(block.content);
+    } else if (block.type === 'list') {
+      const first = paragraphNumber;
+      const quoted = block.items.some((_item, index) => quotesByParagraph.has(first + index));
+      if (quoted) {
+        // A quote is placed in a paragraph: items that quote someone stay paragraphs.
+        for (const item of block.items) paragraph(item);
+        notes.push(`a list whose items quote someone was kept as ${block.items.length} paragraphs`);
+        continue;
       }
+      paragraphNumber += block.items.length;
+      const items = block.items.slice(0, 1000).map((item) => richText(item, 10_000));
+      inlineLinks += items.reduce(
+        (sum, item) => sum + (item.marks?.filter((mark) => mark.type === 'link').length ?? 0),
+        0,
+      );
+      body.push({ type: 'list', ...(block.ordered ? { ordered: true } : {}), items });
     } else if (block.type === 'heading') {
       body.push({
         type: 'heading',
@@ -195,6 +207,7 @@ export function buildDocument(
     body,
   };
   if (!page.section) notes.push('no section found: filed under "Imported"');
+  if (inlineLinks > 0) notes.push(`${inlineLinks} in-text links kept as links`);
 
   const speakerName = (quote: (typeof emitted)[number]) =>
     'person' in quote.speaker ? quote.speaker.person.name : quote.speaker.organization.name;

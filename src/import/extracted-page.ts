@@ -11,6 +11,7 @@ export interface ExtractedCard {
 
 export type ExtractedBlock =
   | { readonly type: 'paragraph'; readonly content: InlineText }
+  | { readonly type: 'list'; readonly ordered: boolean; readonly items: readonly InlineText[] }
   | { readonly type: 'heading'; readonly text: string; readonly level: number }
   | { readonly type: 'image'; readonly image: ImageDocument }
   | { readonly type: 'card'; readonly card: ExtractedCard };

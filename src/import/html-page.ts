@@ -1,14 +1,15 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import type { ImageDocument } from '../ingest/article-document.ts';
-import { emptyPage, normalizeDateTime, type ExtractedPage } from './extracted-page.ts';
-import { normalizeInlineText, type InlineMark, type InlineText } from './inline-text.ts';
+import { emptyPage, normalizeDateTime, type ExtractedCard, type ExtractedPage } from './extracted-page.ts';
+import { acceptedHref, normalizeInlineText, type InlineMark, type InlineText } from './inline-text.ts';
 import { isChromeLine } from './page-chrome.ts';
 
 /**
  * An HTML page: metadata from schema.org JSON-LD, then OpenGraph `article:*`, then plain meta tags;
- * the story's text from Mozilla Readability on linkedom. Only text, http(s) links and image URLs
- * leave this file: no markup, so nothing in a page (scripts, event handlers) reaches the document.
+ * the story's text from Mozilla Readability on linkedom. Only text, marks (http(s) links, emphasis,
+ * strong) and image URLs leave this file: no markup, so nothing in a page (scripts, event handlers)
+ * reaches the document.
  */
 
 const ARTICLE_TYPES =
@@ -93,7 +94,8 @@ function inlineContent(element: DomNode, base: string | undefined, links: { drop
     if (name === 'a') {
       const href = node.getAttribute?.('href');
       const url = httpUrl(href, base);
-      if (url) marks.push({ type: 'link', start, end, href: url });
+      const accepted = url && acceptedHref(url);
+      if (accepted) marks.push({ type: 'link', start, end, href: accepted });
       else if (href) links.dropped += 1;
     } else if (name === 'em' || name === 'i') {
       marks.push({ type: 'emphasis', start, end });
@@ -145,6 +147,11 @@ function declaredStory(document: DomDocument): DomNode | undefined {
     (p) => (p.textContent ?? '').trim().length >= 40,
   );
   if (paragraphs.length < 3) return undefined;
+  return withoutChrome(root);
+}
+
+/** The story element without navigation, asides, forms, scripts and share or promo boxes. */
+function withoutChrome(root: Root): DomNode {
   for (const element of Array.from(root.querySelectorAll(NOT_STORY))) element.remove();
   for (const element of Array.from(root.querySelectorAll('[class]'))) {
     if (NOT_STORY_CLASS.test(element.getAttribute('class') ?? '')) element.remove();
@@ -152,7 +159,73 @@ function declaredStory(document: DomDocument): DomNode | undefined {
   return root as unknown as DomNode;
 }
 
+interface TreeNode {
+  nodeName: string;
+  parentNode: TreeNode | null;
+  getAttribute?(name: string): string | null;
+}
+
+const RUNNING_TEXT = 40;
+const CHROME_ANCESTOR = /^(nav|aside|footer|header|form|body|html)$/;
+
+/**
+ * The one element that holds the page's running text as its own paragraphs, when one clearly does:
+ * at least five paragraphs of 40 characters or more, and four fifths of all such text on the page,
+ * with no navigation, aside, footer, form or comment box around it. On such a page Readability's
+ * scoring of every node picks the same element; this finds it in one pass over the paragraphs.
+ */
+function paragraphContainer(document: DomDocument): DomNode | undefined {
+  const containers = new Map<TreeNode, { paragraphs: number; chars: number }>();
+  let total = 0;
+  for (const p of Array.from(document.querySelectorAll('p'))) {
+    const chars = (p.textContent ?? '').trim().length;
+    if (chars < RUNNING_TEXT) continue;
+    total += chars;
+    const parent = (p as unknown as TreeNode).parentNode;
+    if (!parent) continue;
+    const entry = containers.get(parent) ?? { paragraphs: 0, chars: 0 };
+    entry.paragraphs += 1;
+    entry.chars += chars;
+    containers.set(parent, entry);
+  }
+  let best: [TreeNode, { paragraphs: number; chars: number }] | undefined;
+  for (const entry of containers) if (!best || entry[1].chars > best[1].chars) best = entry;
+  if (!best || best[1].paragraphs < 5 || best[1].chars < total * 0.8) return undefined;
+  for (let node: TreeNode | null = best[0]; node; node = node.parentNode) {
+    if (CHROME_ANCESTOR.test(node.nodeName.toLowerCase())) return undefined;
+    if (NOT_STORY_CLASS.test(node.getAttribute?.('class') ?? '')) return undefined;
+    if (node.parentNode?.nodeName.toLowerCase() === 'body') break;
+  }
+  return withoutChrome(best[0] as unknown as Root);
+}
+
+/**
+ * A related-story card when the text is only a link (at most 15 words), or a "Related:" prefix and
+ * a link; undefined for running text.
+ */
+function cardOf(content: InlineText): ExtractedCard | undefined {
+  const related = RELATED_PREFIX.exec(content.text);
+  const onlyLink = content.marks.find(
+    (mark) =>
+      mark.type === 'link' && mark.end - mark.start >= content.text.length - (related?.[0].length ?? 0) - 1,
+  );
+  if (!onlyLink || onlyLink.type !== 'link' || !(related || content.text.split(/\s+/).length <= 15)) {
+    return undefined;
+  }
+  const title = content.text.slice(related?.[0].length ?? 0).trim();
+  if (!title) return undefined;
+  return {
+    title,
+    url: onlyLink.href,
+    ...(related ? { label: related[0].replace(/\s*:\s*$/, '') } : {}),
+  };
+}
+
 function readabilityStory(document: DomDocument, page: ExtractedPage): DomNode | undefined {
+  // What is never story (scripts, frames, navigation, asides, footers, forms) goes before Readability
+  // scores the page: fewer nodes to score, and no <noscript> for it to parse again.
+  for (const element of Array.from((document as unknown as Root).querySelectorAll(NOT_STORY)))
+    element.remove();
   const article = new Readability<DomNode>(document as never, {
     charThreshold: 200,
     serializer: (node) => node as unknown as DomNode,
@@ -232,16 +305,17 @@ export function extractHtmlPage(html: string): ExtractedPage {
   }
 
   // The page's own declaration of its story (schema.org articleBody, or its one <article>) first;
-  // Readability's scoring when there is none. Both skip scripts, navigation and asides.
-  const root = declaredStory(document) ?? readabilityStory(document, page);
+  // then the one element holding its running text; Readability's scoring when neither is clear. All
+  // skip scripts, navigation and asides.
+  const root = declaredStory(document) ?? paragraphContainer(document) ?? readabilityStory(document, page);
   if (!root) return page;
 
   const links = { dropped: 0 };
   const seen = new Set<DomNode>();
-  const blocks = root.querySelectorAll?.('p, h2, h3, h4, h5, h6, li, figure, img, blockquote') ?? [];
-  let listItems = 0;
+  const blocks = root.querySelectorAll?.('p, h2, h3, h4, h5, h6, ul, ol, li, figure, img, blockquote') ?? [];
+  let lists = 0;
   for (const element of Array.from(blocks)) {
-    // A paragraph inside a list item or figure is taken with it.
+    // A paragraph inside a list or figure is taken with it.
     let parent = (element as unknown as { parentNode: DomNode | null }).parentNode;
     let inside = false;
     while (parent) {
@@ -258,6 +332,24 @@ export function extractHtmlPage(html: string): ExtractedPage {
     }
     if (name === 'blockquote' && element.querySelector?.('p')) continue;
     seen.add(element);
+    if (name === 'ul' || name === 'ol') {
+      const items = Array.from(element.childNodes)
+        .filter((child) => child.nodeName.toLowerCase() === 'li')
+        .map((item) => inlineContent(item, base, links))
+        .filter((item) => item.text !== '');
+      const kept = items.filter((item) => !isChromeLine(item.text));
+      for (const item of items) if (isChromeLine(item.text)) page.chrome.push(item.text);
+      if (kept.length === 0) continue;
+      // A list of nothing but links is a list of related stories: cards, as single links are.
+      const cards = kept.map((item) => cardOf(item));
+      if (cards.every((card) => card !== undefined)) {
+        for (const card of cards) page.blocks.push({ type: 'card', card });
+        continue;
+      }
+      lists += 1;
+      page.blocks.push({ type: 'list', ordered: name === 'ol', items: kept });
+      continue;
+    }
     const content = inlineContent(element, base, links);
     if (content.text === '') continue;
     if (/^h[2-6]$/.test(name)) {
@@ -266,35 +358,17 @@ export function extractHtmlPage(html: string): ExtractedPage {
       }
       continue;
     }
-    if (name === 'li') listItems += 1;
     if (isChromeLine(content.text) || (name === 'p' && BYLINE.test(content.text))) {
       const byline = BYLINE.exec(content.text);
       if (byline && page.authors.length === 0) page.authors.push(byline[1]!);
       page.chrome.push(content.text);
       continue;
     }
-    const related = RELATED_PREFIX.exec(content.text);
-    const onlyLink = content.marks.find(
-      (mark) =>
-        mark.type === 'link' && mark.end - mark.start >= content.text.length - (related?.[0].length ?? 0) - 1,
-    );
-    if (onlyLink && onlyLink.type === 'link' && (related || content.text.split(/\s+/).length <= 15)) {
-      const title = content.text.slice(related?.[0].length ?? 0).trim();
-      if (title) {
-        page.blocks.push({
-          type: 'card',
-          card: {
-            title,
-            url: onlyLink.href,
-            ...(related ? { label: related[0].replace(/\s*:\s*$/, '') } : {}),
-          },
-        });
-        continue;
-      }
-    }
-    page.blocks.push({ type: 'paragraph', content });
+    const card = cardOf(content);
+    if (card) page.blocks.push({ type: 'card', card });
+    else page.blocks.push({ type: 'paragraph', content });
   }
-  if (listItems > 0) page.notes.push(`${listItems} list items were kept as paragraphs`);
+  if (lists > 0) page.notes.push(`${lists} lists kept as list blocks`);
   if (links.dropped > 0) page.notes.push(`${links.dropped} links that are not http(s) were dropped`);
   return page;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MEDIA_PATH } from '../shared/media-url.ts';
+import { markProblems, type TextMark } from '../shared/rich-text.ts';
 
 /**
  * The JSON article format (`docs/content-format.md`), as a schema. Cross-references (quote keys,
@@ -84,10 +85,51 @@ const relatedLink = z
 
 const correction = z.strictObject({ at: dateTime, text: text(2000) });
 
+const offset = z.number().int('expected an integer offset').min(0, 'expected an offset of 0 or more');
+
+/** A span of a text with a style or link (src/shared/rich-text.ts); offsets in UTF-16 code units. */
+const mark = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('link'),
+      start: offset,
+      end: offset,
+      href: z.string().max(2048),
+      article: slug.optional(),
+    }),
+    z.strictObject({ type: z.literal('emphasis'), start: offset, end: offset }),
+    z.strictObject({ type: z.literal('strong'), start: offset, end: offset }),
+  ],
+  { error: 'expected a mark whose "type" is link, emphasis or strong' },
+);
+
+/** Checks marks against the text they sit on (after it is trimmed), reporting at the mark's path. */
+function withValidMarks<T extends { text: string; marks?: TextMark[] | undefined }>(
+  value: T,
+  context: z.core.$RefinementCtx<T>,
+): void {
+  if (!value.marks) return;
+  for (const problem of markProblems(value.text, value.marks)) {
+    context.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+  }
+}
+
+const marks = z.array(mark).max(2000).optional();
+
+const listItem = z.strictObject({ text: text(10_000), marks }).superRefine(withValidMarks);
+
 const block = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('paragraph'), text: text(50_000), quotes: z.array(key).optional() }),
+    z
+      .strictObject({
+        type: z.literal('paragraph'),
+        text: text(50_000),
+        marks,
+        quotes: z.array(key).optional(),
+      })
+      .superRefine(withValidMarks),
     z.strictObject({
       type: z.literal('heading'),
       text: text(500),
@@ -96,8 +138,13 @@ const block = z.discriminatedUnion(
     z.strictObject({ type: z.literal('quote'), quote: key }),
     z.strictObject({ type: z.literal('image'), image }),
     z.strictObject({ type: z.literal('relatedLink'), link: key }),
+    z.strictObject({
+      type: z.literal('list'),
+      ordered: z.boolean().optional(),
+      items: z.array(listItem).min(1, 'expected at least one item').max(1000),
+    }),
   ],
-  { error: 'expected a block whose "type" is paragraph, heading, quote, image or relatedLink' },
+  { error: 'expected a block whose "type" is paragraph, heading, quote, image, relatedLink or list' },
 );
 
 export const articleDocumentSchema = z
@@ -138,6 +185,7 @@ export const articleDocumentSchema = z
 
 export type ArticleDocument = z.infer<typeof articleDocumentSchema>;
 export type ImageDocument = z.infer<typeof image>;
+export type BlockDocument = ArticleDocument['body'][number];
 
 export interface ValidationProblem {
   /** JSON path, like `$.quotes[2].speaker`. */

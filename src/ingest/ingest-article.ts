@@ -154,7 +154,17 @@ function articleRows(document: ArticleDocument, hash: string, ids: NamedIds): Ar
     switch (block.type) {
       case 'paragraph':
         for (const key of block.quotes ?? []) quoteBlocks.set(key, position);
-        return { type: 'paragraph', text: block.text };
+        return block.marks?.length
+          ? { type: 'paragraph', text: block.text, marks: block.marks }
+          : { type: 'paragraph', text: block.text };
+      case 'list':
+        return {
+          type: 'list',
+          ordered: block.ordered ?? false,
+          items: block.items.map((item) =>
+            item.marks?.length ? { text: item.text, marks: item.marks } : { text: item.text },
+          ),
+        };
       case 'heading':
         return { type: 'heading', text: block.text, level: block.level ?? 2 };
       case 'quote':
@@ -168,7 +178,12 @@ function articleRows(document: ArticleDocument, hash: string, ids: NamedIds): Ar
   });
   const wordCount = document.body.reduce(
     (sum, block) =>
-      sum + (block.type === 'paragraph' || block.type === 'heading' ? countWords(block.text) : 0),
+      sum +
+      (block.type === 'paragraph' || block.type === 'heading'
+        ? countWords(block.text)
+        : block.type === 'list'
+          ? block.items.reduce((words, item) => words + countWords(item.text), 0)
+          : 0),
     0,
   );
   const publishedAt = document.publishedAt ? new Date(document.publishedAt) : null;

@@ -1,3 +1,4 @@
+import type { StoredMark } from '../../db/database.ts';
 import type { Typed } from '../../shared/typename.ts';
 import type { ImageParent, PersonParent, SectionParent, TagParent } from '../parents.ts';
 
@@ -18,7 +19,18 @@ interface BlockBase {
   readonly articleId: number;
   readonly position: number;
 }
-export type ParagraphBlockParent = Typed<BlockBase & { readonly text: string }, 'ParagraphBlock'>;
+/** Text with its marks, as stored. */
+export interface RichTextParent {
+  readonly text: string;
+  readonly marks: readonly StoredMark[];
+}
+export type ParagraphBlockParent = Typed<BlockBase & RichTextParent, 'ParagraphBlock'>;
+export type ListBlockParent = Typed<
+  BlockBase & { readonly ordered: boolean; readonly items: readonly RichTextParent[] },
+  'ListBlock'
+>;
+/** A mark as stored; the resolvers make its href absolute and look up its target. */
+export type TextMarkParent = StoredMark;
 export type HeadingBlockParent = Typed<
   BlockBase & { readonly text: string; readonly level: number },
   'HeadingBlock'
@@ -27,4 +39,9 @@ export type QuoteBlockParent = Typed<BlockBase & { readonly quoteOrdinal: number
 export type ImageBlockParent = Typed<BlockBase & { readonly imageId: number }, 'ImageBlock'>;
 export type RelatedLinkBlockParent = Typed<BlockBase & { readonly linkPosition: number }, 'RelatedLinkBlock'>;
 export type BlockParent =
-  ParagraphBlockParent | HeadingBlockParent | QuoteBlockParent | ImageBlockParent | RelatedLinkBlockParent;
+  | ParagraphBlockParent
+  | HeadingBlockParent
+  | QuoteBlockParent
+  | ImageBlockParent
+  | RelatedLinkBlockParent
+  | ListBlockParent;

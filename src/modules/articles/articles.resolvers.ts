@@ -3,6 +3,7 @@ import type { StoredBlock } from '../../db/database.ts';
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import { badUserInput } from '../../shared/errors.ts';
 import { fromGlobalIdOf, toGlobalId } from '../../shared/global-id.ts';
+import { absoluteHref, richTextHtml } from '../../shared/rich-text.ts';
 import { selectsField } from '../../shared/selection.ts';
 import { requireFieldRight } from '../partners/index.ts';
 import type { GraphQLContext } from '../context.ts';
@@ -27,26 +28,51 @@ function findArticle(
     return id === undefined ? null : context.loaders.articleById.load(id);
   }
   if (args.slug != null) return context.loaders.articleBySlug.load(args.slug);
-  const url = args.url!;
-  // Our own canonical URLs carry the slug; anything else is an article's own URL.
+  return articleAtUrl(context, args.url!);
+}
+
+/** The visible article a URL names: our article page URL by its slug, else an article's own URL. */
+export function articleAtUrl(context: GraphQLContext, url: string): Promise<ArticleParent | null> {
   const ownPrefix = `${context.publicUrl}/articles/`;
   if (url.startsWith(ownPrefix)) {
-    const slug = decodeURIComponent(
-      url
-        .slice(ownPrefix.length)
-        .replace(/[?#].*$/, '')
-        .replace(/\/$/, ''),
-    );
+    let slug: string;
+    try {
+      slug = decodeURIComponent(
+        url
+          .slice(ownPrefix.length)
+          .replace(/[?#].*$/, '')
+          .replace(/\/$/, ''),
+      );
+    } catch {
+      // A malformed escape names no slug.
+      return Promise.resolve(null);
+    }
     return context.loaders.articleBySlug.load(slug);
   }
   return context.loaders.articleByUrl.load(url);
+}
+
+/** The visible article a link mark leads to: the one its writer named, else the one its href is. */
+export function linkTarget(
+  context: GraphQLContext,
+  mark: { readonly href: string; readonly article?: string | undefined },
+): Promise<ArticleParent | null> {
+  if (mark.article !== undefined) return context.loaders.articleBySlug.load(mark.article);
+  return articleAtUrl(context, absoluteHref(mark.href, context.publicUrl));
 }
 
 function toBlockParent(articleId: number, block: StoredBlock, position: number): BlockParent {
   const base = { articleId, position };
   switch (block.type) {
     case 'paragraph':
-      return { ...base, __typename: 'ParagraphBlock', text: block.text };
+      return { ...base, __typename: 'ParagraphBlock', text: block.text, marks: block.marks ?? [] };
+    case 'list':
+      return {
+        ...base,
+        __typename: 'ListBlock',
+        ordered: block.ordered,
+        items: block.items.map((item) => ({ text: item.text, marks: item.marks ?? [] })),
+      };
     case 'heading':
       return { ...base, __typename: 'HeadingBlock', text: block.text, level: block.level };
     case 'quote':
@@ -111,10 +137,20 @@ export const articleResolvers: Resolvers = {
     },
   },
   ParagraphBlock: {
+    html: (block, _args, context) => richTextHtml(block, context.publicUrl),
     quotes: async (block, _args, context, info) =>
       (await quotesOf(context, block.articleId, info)).filter(
         (quote) => quote.block_position === block.position,
       ),
+  },
+  ListItem: {
+    html: (item, _args, context) => richTextHtml(item, context.publicUrl),
+  },
+  TextMark: {
+    type: (mark) => (mark.type === 'link' ? 'LINK' : mark.type === 'emphasis' ? 'EMPHASIS' : 'STRONG'),
+    href: (mark, _args, context) =>
+      mark.type === 'link' ? absoluteHref(mark.href, context.publicUrl) : null,
+    targetArticle: (mark, _args, context) => (mark.type === 'link' ? linkTarget(context, mark) : null),
   },
   QuoteBlock: {
     quote: async (block, _args, context, info) =>

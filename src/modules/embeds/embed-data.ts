@@ -118,7 +118,7 @@ export async function findQuoteCard(context: GraphQLContext, id: number): Promis
 
 /** A body block with what it points at, as the article page prints it. */
 export type PageBlock =
-  | { readonly type: 'paragraph'; readonly text: string }
+  | Extract<StoredBlock, { readonly type: 'paragraph' | 'list' }>
   | { readonly type: 'heading'; readonly text: string; readonly level: number }
   | { readonly type: 'quote'; readonly quote: QuoteParent; readonly speaker: QuoteSpeaker }
   | { readonly type: 'image'; readonly image: ImageParent }
@@ -143,6 +143,7 @@ export async function loadPageBlocks(context: GraphQLContext, card: ArticleCard)
       switch (block.type) {
         case 'paragraph':
         case 'heading':
+        case 'list':
           return block;
         case 'quote': {
           const quote = quotes.find((candidate) => candidate.ordinal === block.quote);

@@ -2,6 +2,7 @@ import type { ImageParent } from '../parents.ts';
 import type { ArticleCard, PageBlock, PersonPage, QuoteCard, QuoteSpeaker } from './embed-data.ts';
 import { embedUrls } from './embed-urls.ts';
 import { escapeHtml } from '../../shared/escape-html.ts';
+import { richTextHtml } from '../../shared/rich-text.ts';
 import { cspHash, jsonForScript, safeHttpUrl } from './html.ts';
 import { personUrl } from './json-ld.ts';
 
@@ -10,7 +11,8 @@ import { personUrl } from './json-ld.ts';
  * pages the canonical URLs lead to. Self-contained: one inline stylesheet (allowed by its hash),
  * images only from the URLs stored with the content, and on cards one fixed inline script (allowed
  * by its hash) that reports the card's height to the embedding page. Every piece of content passes
- * through `escapeHtml`, every URL through `safeHttpUrl`.
+ * through `escapeHtml`, every URL through `safeHttpUrl`; rich text through `richTextHtml`, the one
+ * rendering GraphQL's `html` fields give too.
  */
 
 export interface PageSettings {
@@ -297,7 +299,12 @@ export function renderQuoteEmbed(card: QuoteCard, settings: PageSettings, jsonLd
 function pageBlock(block: PageBlock, settings: PageSettings): { html: string; origin: string | null } {
   switch (block.type) {
     case 'paragraph':
-      return { html: `<p>${escapeHtml(block.text)}</p>`, origin: null };
+      return { html: `<p>${richTextHtml(block, settings.publicUrl)}</p>`, origin: null };
+    case 'list': {
+      const tag = block.ordered ? 'ol' : 'ul';
+      const items = block.items.map((item) => `<li>${richTextHtml(item, settings.publicUrl)}</li>`);
+      return { html: `<${tag}>${items.join('')}</${tag}>`, origin: null };
+    }
     case 'heading': {
       // The headline is the page's h1: body headings start at h2.
       const level = Math.min(6, Math.max(2, block.level));
