@@ -232,7 +232,7 @@ describe('search candidates', () => {
 
   it('answers a quote search and a name lookup the same on every engine', async () => {
     if (opened.length < 2) return;
-    for (const text of ['harbour', 'budget', '"harbour council"', 'budget -tariff', 'budgte']) {
+    for (const text of ['harbour', 'budget', '"harbour council"', 'harbour -tariff', 'budgte']) {
       const quotes = await Promise.all(
         opened.map(({ database }) =>
           listQuotes(database.handle.db, anonymousViewer, { filter: { text }, limit: 10, after: undefined }),
