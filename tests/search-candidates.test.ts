@@ -81,6 +81,25 @@ function archive(): ArticleDocument[] {
       }),
     );
   }
+  // The newest quotes of all belong to drafts: a reader's quote search must walk past them.
+  for (let n = 0; n < 3; n += 1) {
+    documents.push(
+      makeArticle({
+        slug: `draft-${n}`,
+        status: 'draft',
+        publishedAt: undefined,
+        headline: 'Harbour draft',
+        standfirst: undefined,
+        tags: [],
+        people: [{ slug: 'quill-0', name: 'Orla Quill0' }],
+        authors: [],
+        organizations: [],
+        quotes: [{ key: 'q', text: 'The harbour budget draft stands.', speaker: { person: 'quill-0' } }],
+        relatedLinks: [],
+        body: [paragraph('Harbour notes.'), { type: 'quote', quote: 'q' }],
+      }),
+    );
+  }
   return documents;
 }
 
@@ -95,6 +114,12 @@ const QUERIES = [
   'budget -tariff',
   'kestrel',
 ];
+
+/** A quote search row's rank and highlighted text (rows of a text search carry `search`). */
+function searchOf(row: object): { rank: number; text: string } {
+  if (!('search' in row)) throw new Error(`expected a quote search row, got ${JSON.stringify(row)}`);
+  return row.search as { rank: number; text: string };
+}
 
 const page = (text: string, order: SearchPageQuery['order'] = 'relevance', limit = 10): SearchPageQuery => ({
   text,
@@ -184,19 +209,44 @@ describe('search candidates', () => {
     });
   }
 
+  it('ranks the newest quotes of visible articles only, skipping the newer drafts', async () => {
+    const { database } = opened[0]!;
+    const drafts = await database.handle.db
+      .selectFrom('quotes')
+      .innerJoin('articles', 'articles.id', 'quotes.article_id')
+      .select('quotes.id')
+      .where('articles.status', '=', 'draft')
+      .execute();
+    expect(drafts).toHaveLength(3);
+    const rows = await listQuotes(database.handle.db, anonymousViewer, {
+      filter: { text: 'harbour' },
+      limit: 100,
+      after: undefined,
+    });
+    expect(rows.length).toBeGreaterThan(10);
+    const draftIds = new Set(drafts.map((row) => row.id));
+    expect(rows.filter((row) => draftIds.has(row.id))).toEqual([]);
+    const ranks = rows.map((row) => searchOf(row).rank);
+    expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+  });
+
   it('answers a quote search and a name lookup the same on every engine', async () => {
     if (opened.length < 2) return;
-    const quotes = await Promise.all(
-      opened.map(({ database }) =>
-        listQuotes(database.handle.db, anonymousViewer, {
-          filter: { text: 'harbour' },
-          limit: 10,
-          after: undefined,
-        }),
-      ),
-    );
-    expect(quotes[0]!.length).toBe(11); // the page and one more
-    expect(quotes[1]!.map((quote) => quote.id)).toEqual(quotes[0]!.map((quote) => quote.id));
+    for (const text of ['harbour', 'budget', '"harbour council"', 'harbour -tariff', 'budgte']) {
+      const quotes = await Promise.all(
+        opened.map(({ database }) =>
+          listQuotes(database.handle.db, anonymousViewer, { filter: { text }, limit: 10, after: undefined }),
+        ),
+      );
+      if (text !== 'budgte') expect(quotes[0]!.length, text).toBe(11); // the page and one more
+      expect(
+        quotes[1]!.map((quote) => [quote.id, searchOf(quote).text]),
+        text,
+      ).toEqual(quotes[0]!.map((quote) => [quote.id, searchOf(quote).text]));
+      quotes[1]!.forEach((quote, i) =>
+        expect(searchOf(quote).rank).toBeCloseTo(searchOf(quotes[0]![i]!).rank, 9),
+      );
+    }
     for (const query of ['orla', 'Orla Quill3', 'Olra Quill3']) {
       const people = (await Promise.all(
         opened.map(({ database }) =>

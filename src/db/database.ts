@@ -167,6 +167,8 @@ export interface QuotesTable {
   speaker_name: string;
   /** The article's `listed_at`, copied by a trigger (migration 202612020101); never null. */
   listed_at: ColumnType<Date, never, never>;
+  /** The quote's search document, generated from its text and context (migration 202612030201). */
+  search_document: ColumnType<string, never, never>;
 }
 
 export interface RelatedLinksTable {
@@ -274,6 +276,7 @@ export type PersonRow = Selectable<PeopleTable>;
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type ImageRow = Selectable<ImagesTable>;
 export type ArticleRow = Selectable<ArticlesTable>;
-export type QuoteRow = Selectable<QuotesTable>;
+/** A quote as read: everything but its search document, which only search reads. */
+export type QuoteRow = Omit<Selectable<QuotesTable>, 'search_document'>;
 export type RelatedLinkRow = Selectable<RelatedLinksTable>;
 export type PartnerRow = Selectable<PartnersTable>;

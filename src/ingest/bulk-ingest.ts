@@ -23,6 +23,7 @@ import {
   countDraws,
   IDENTITY_TABLES,
   IdentityCounter,
+  plannedArticle,
   proposedTerms,
   TERM_TABLES,
   termKey,
@@ -32,7 +33,7 @@ import {
   type RowTable,
   type TermTable,
 } from './bulk-rows.ts';
-import { contentHash, ingestArticle, type IngestOutcome } from './ingest-article.ts';
+import { ingestArticle, type IngestOutcome } from './ingest-article.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -101,14 +102,28 @@ export async function sequenceName(db: Db, table: IdentityTable): Promise<string
   return rows[0]!.name;
 }
 
-/** `count` values of the table's identity sequence, in the order drawn. */
-async function reserveIds(db: Db, table: IdentityTable, count: number): Promise<number[]> {
-  if (count === 0) return [];
-  const { rows } = await sql<{ id: number }>`
-    select nextval(${await sequenceName(db, table)})::int as id from generate_series(1, ${count})`.execute(
+/**
+ * `draws[table]` values of each table's identity sequence, ascending, in one statement: a round trip
+ * per table would cost more than the draws.
+ */
+async function reserveIds(
+  db: Db,
+  draws: Record<IdentityTable, number>,
+): Promise<Record<IdentityTable, number[]>> {
+  const tables = IDENTITY_TABLES.filter((table) => draws[table] > 0);
+  const reserved = Object.fromEntries(IDENTITY_TABLES.map((table) => [table, [] as number[]])) as Record<
+    IdentityTable,
+    number[]
+  >;
+  if (tables.length === 0) return reserved;
+  const { rows } = await sql<{ name: IdentityTable; ids: number[] }>`
+    select t.name, array(select nextval(pg_get_serial_sequence(t.name, 'id'))::int
+      from generate_series(1, t.count)) as ids
+    from unnest(${tables}::text[], ${tables.map((table) => draws[table])}::int[]) as t (name, count)`.execute(
     db,
   );
-  return rows.map((row) => row.id).sort((a, b) => a - b);
+  for (const row of rows) reserved[row.name] = [...row.ids].sort((a, b) => a - b);
+  return reserved;
 }
 
 const TERM_COLUMNS: Record<TermTable, string> = {
@@ -190,7 +205,11 @@ async function sortBatch(
   const claimedUrls = new Set<string>();
   documents.forEach((document, index) => {
     const storedHash = hashBySlug.get(document.slug);
-    if (storedHash !== undefined && !seen.has(document.slug) && storedHash === contentHash(document)) {
+    if (
+      storedHash !== undefined &&
+      !seen.has(document.slug) &&
+      storedHash === plannedArticle(document).hash
+    ) {
       sorted.unchanged += 1;
       return;
     }
@@ -237,21 +256,12 @@ async function writeBatch(db: Kysely<Database>, documents: readonly ArticleDocum
     );
     const sorted = await sortBatch(trx, documents, probe);
     if (sorted.fresh.length === 0) return sorted;
-    const draws = countDraws(sorted.fresh);
+    const reserved = await reserveIds(trx, countDraws(sorted.fresh));
     const counters = {} as Record<IdentityTable, IdentityCounter>;
-    for (const table of IDENTITY_TABLES) {
-      counters[table] = new IdentityCounter(0, await reserveIds(trx, table, draws[table]));
-    }
+    for (const table of IDENTITY_TABLES) counters[table] = new IdentityCounter(0, reserved[table]);
     const builder = new BulkRowBuilder(counters);
-    for (const table of TERM_TABLES) {
-      for (const { id, ...values } of await storedTerms(
-        trx,
-        table,
-        [...probe.terms[table].ids].filter(([, id]) => id !== -1).map(([key]) => key),
-      )) {
-        builder.terms[table].known(values[termKey(table)] as string, id as number, values);
-      }
-    }
+    // The stored terms the probe read, resolved once per batch: every document reuses their ids.
+    for (const table of TERM_TABLES) builder.terms[table].adoptStored(probe.terms[table]);
     const batch = builder.build(sorted.fresh);
     await writeRows(trx, batch, true);
     // Links stored earlier (other batches, other content) that name one of these articles, as
@@ -299,8 +309,22 @@ export async function bulkIngestArticles(
     oneByOne: 0,
     problems: [],
   };
-  for await (const chunk of chunks(documents, batchSize)) {
-    if (options.stop?.aborted) break;
+  const batches = chunks(documents, batchSize);
+  // The next batch is read and planned (content hashes, names) while this one is being written:
+  // that work is Node's, the writing is the database's, so the two overlap.
+  const readAhead = async () => {
+    const step = await batches.next();
+    if (!step.done) for (const document of step.value) plannedArticle(document);
+    return step;
+  };
+  let upcoming = readAhead();
+  for (;;) {
+    const step = await upcoming;
+    if (step.done || options.stop?.aborted) break;
+    const chunk = step.value;
+    upcoming = readAhead();
+    // Left unread when this batch fails: its outcome must not be an unhandled rejection.
+    upcoming.catch(() => undefined);
     let sorted: Sorted | undefined;
     for (let attempt = 1; !sorted; attempt++) {
       try {

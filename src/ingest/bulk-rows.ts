@@ -8,7 +8,7 @@
  * in document order.
  */
 import type { ArticleDocument } from './article-document.ts';
-import { planArticle, type NamedIds } from './ingest-article.ts';
+import { planArticle, type ArticlePlan, type NamedIds } from './ingest-article.ts';
 import {
   articleLinkValues,
   articleValues,
@@ -106,6 +106,15 @@ export class TermRegistry {
     this.written.set(natural, termJson(values));
   }
 
+  /** Takes over the rows `other` knows as stored (not those it only saw proposed by the batch). */
+  adoptStored(other: TermRegistry): void {
+    for (const [natural, id] of other.ids) {
+      if (id === -1) continue;
+      this.ids.set(natural, id);
+      this.written.set(natural, other.written.get(natural)!);
+    }
+  }
+
   /** Whether `values` would change the row stored (or built) under its key. */
   differs(values: Row, key: 'slug' | 'url'): boolean {
     const earlier = this.written.get(values[key] as string);
@@ -135,9 +144,23 @@ export class TermRegistry {
   }
 }
 
+// A document's plan (its names and content hash) is needed to sort a batch, count its id draws and
+// build its rows: computed once per document, as hashing the canonical JSON is not free.
+const plans = new WeakMap<ArticleDocument, ArticlePlan>();
+
+/** `planArticle(document)`, computed once per document object. */
+export function plannedArticle(document: ArticleDocument): ArticlePlan {
+  let plan = plans.get(document);
+  if (plan === undefined) {
+    plan = planArticle(document);
+    plans.set(document, plan);
+  }
+  return plan;
+}
+
 /** The term rows a document proposes, per table, as ingest's upserts write them. */
 export function proposedTerms(document: ArticleDocument): Record<TermTable, Row[]> {
-  const { names } = planArticle(document);
+  const { names } = plannedArticle(document);
   return {
     sections: names.sections.map(termValues),
     tags: names.tags.map(termValues),
@@ -202,7 +225,7 @@ export class BulkRowBuilder {
       }
       this.slugs.add(document.slug);
       slugs.push(document.slug);
-      const plan = planArticle(document);
+      const plan = plannedArticle(document);
       // The order of ingestArticle's upserts, so every table draws its ids in ingest's order.
       this.terms.sections.upsert(plan.names.sections.map(termValues), 'slug', rows.sections);
       this.terms.tags.upsert(plan.names.tags.map(termValues), 'slug', rows.tags);

@@ -85,10 +85,13 @@ export const APPEARANCES_COUNTED = 1000;
  * index's own similarity operator.
  */
 function candidateIds(query: string) {
+  // The patterns as plain expressions of the parameter, not sub-selects: `byline_fold` is immutable,
+  // so the planner folds them to constants and costs both tests as trigram index scans (a sub-select
+  // is a value unknown when planning, and a `%` against an unknown value was planned as a full scan).
   return sql`(
     select distinct person_id from person_names
-    where folded like (select '%' || split_part(byline_fold(${query}), ' ', 1) || '%')
-      or folded % (select byline_fold(${query}))
+    where folded like '%' || split_part(byline_fold(${query}), ' ', 1) || '%'
+      or folded % byline_fold(${query})
   )`;
 }
 

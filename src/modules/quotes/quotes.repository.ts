@@ -44,15 +44,26 @@ export interface QuotePageQuery {
   readonly after: readonly [Date, number, number] | readonly [number, number] | undefined;
 }
 
-// Same configuration and expression as the `quotes_search_idx` index (migration 202611270002).
-const quoteDocument = sql`byline_quote_search_vector(quotes.text, quotes.context)`;
+/** A quote's columns as read (not its search document: a tsvector only search tests and ranks). */
+const QUOTE_COLUMNS = [
+  'quotes.id',
+  'quotes.article_id',
+  'quotes.ordinal',
+  'quotes.block_position',
+  'quotes.text',
+  'quotes.context',
+  'quotes.speaker_person_id',
+  'quotes.speaker_organization_id',
+  'quotes.speaker_name',
+  'quotes.listed_at',
+] as const;
 
 /** Quotes by id, only where their article is visible to the viewer. */
 export function findQuotesByIds(db: Kysely<Database>, viewer: Viewer, ids: readonly number[]) {
   return db
     .selectFrom('quotes')
     .innerJoin('articles', 'articles.id', 'quotes.article_id')
-    .selectAll('quotes')
+    .select(QUOTE_COLUMNS)
     .where('quotes.id', 'in', ids)
     .where(articleIsVisible(viewer))
     .execute();
@@ -70,7 +81,7 @@ export function listQuotesByArticleIds(
 ) {
   return db
     .selectFrom('quotes')
-    .selectAll()
+    .select(QUOTE_COLUMNS)
     .$if(speakers, (query) =>
       query.select([
         sql<unknown>`(select to_json(people) from people where people.id = quotes.speaker_person_id)`.as(
@@ -107,7 +118,8 @@ function filteredQuotes(db: Kysely<Database>, viewer: Viewer, filter: QueryFilte
   if (filter.saidAfter !== undefined) query = query.where('articles.published_at', '>=', filter.saidAfter);
   if (filter.saidBefore !== undefined) query = query.where('articles.published_at', '<', filter.saidBefore);
   if (filter.text !== undefined) {
-    query = query.where(sql<SqlBool>`${quoteDocument} @@ ${quoteQuery(filter.text)}`);
+    // The stored document (migration 202612030201), indexed by `quotes_search_document_idx`.
+    query = query.where(sql<SqlBool>`quotes.search_document @@ ${quoteQuery(filter.text)}`);
   }
   return query;
 }
@@ -121,7 +133,7 @@ export function listQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePage
 function newestQuotesQuery(db: Kysely<Database>, viewer: Viewer, page: QuotePageQuery, filter: QueryFilter) {
   // The quote's own copy of its article's listing key (migration 202612020101): a speaker's quotes
   // come in this order straight from `quotes_speaker_person_listed_at_idx`, without a sort.
-  let query = filteredQuotes(db, viewer, filter).selectAll('quotes');
+  let query = filteredQuotes(db, viewer, filter).select(QUOTE_COLUMNS);
   if (page.after) {
     const [listedAt, articleId, ordinal] = page.after as readonly [Date, number, number];
     query = query.where(
@@ -138,8 +150,11 @@ function newestQuotesQuery(db: Kysely<Database>, viewer: Viewer, page: QuotePage
 
 /**
  * One page of a quote text search: best match first, ties broken by id, with highlights. Ranked
- * among the newest `candidates` matching quotes (SEARCH_CANDIDATES, as article search does), so a
- * common word costs the same as a rare one.
+ * among the newest `candidates` matching quotes of visible articles (SEARCH_CANDIDATES, as article
+ * search does), so a common word costs the same as a rare one. The candidates are taken in the
+ * articles' listing order, newest visible article first and its quotes by id, so the walk can start
+ * from `articles_listed_at_idx` and leave drafts and embargoes behind once per article rather than
+ * per quote; each quote is tested against its stored document.
  */
 async function searchQuotes(
   db: Kysely<Database>,
@@ -149,11 +164,13 @@ async function searchQuotes(
   candidates = SEARCH_CANDIDATES,
 ) {
   const newest = filteredQuotes(db, viewer, page.filter)
-    .select(['quotes.id', 'quotes.text', 'quotes.context'])
-    .orderBy('quotes.listed_at', 'desc')
+    .select(['quotes.id', 'quotes.search_document'])
+    .orderBy('articles.listed_at', 'desc')
+    .orderBy('articles.id', 'desc')
     .orderBy('quotes.id', 'desc')
     .limit(candidates);
-  const rank = sql<number>`ts_rank(byline_quote_search_vector(candidate.text, candidate.context), ${quoteQuery(text)})::float8`;
+  // Ranked once the candidates are chosen: only the bounded few pay for ts_rank.
+  const rank = sql<number>`ts_rank(candidate.search_document, ${quoteQuery(text)})::float8`;
   const after = page.after
     ? sql`where (${rank}, candidate.id) < (${page.after[0]}::float8, ${page.after[1]})`
     : sql``;
@@ -161,8 +178,9 @@ async function searchQuotes(
     order by rank desc, candidate.id desc limit ${page.limit + 1}`;
   const headline = (value: RawBuilder<unknown>) =>
     sql<string>`ts_headline(${config}, ${strip(value)}, ${quoteQuery(text)}, ${WHOLE_TEXT_HEADLINE})`;
+  const columns = sql.join(QUOTE_COLUMNS.map((column) => sql.ref(column)));
   const { rows } = await sql<QuoteRow & { rank: number; text_html: string; context_html: string | null }>`
-    select quotes.*, hits.rank,
+    select ${columns}, hits.rank,
       ${headline(sql`quotes.text`)} as text_html,
       case when quotes.context is not null then ${headline(sql`quotes.context`)} end as context_html
     from (${hits}) as hits join quotes on quotes.id = hits.id
