@@ -202,7 +202,7 @@ describePostgres('three stateless instances behind HAProxy', (engine) => {
     }
   });
 
-  it('serves through a Redis outage under load, then shares APQ registrations and invalidations again', async (context) => {
+  it('serves through a Redis outage under load, then shares APQ registrations again and serves nothing stale', async (context) => {
     ready(context);
     const [a, b, c] = instances as [BylineProcess, BylineProcess, BylineProcess];
     const story = makeArticle({
@@ -285,18 +285,23 @@ describePostgres('three stateless instances behind HAProxy', (engine) => {
     for (const origin of [a.origin, b.origin])
       expect((await get(origin, hashOnly)).body).toEqual(registered.body);
 
-    // The cache is shared again, and nothing cached before or during the outage comes back stale.
-    await eventually(
-      async () => ((await get(b.origin, { query: ARTICLE, variables })).cache === 'HIT' ? true : undefined),
-      300,
-      'the story to be cached in Redis again',
-    );
-    for (const origin of [a.origin, b.origin, c.origin])
-      expect(await get(origin, { query: ARTICLE, variables })).toMatchObject({
+    // Nothing cached before or during the outage comes back stale, and each instance caches in Redis
+    // again. (An instance whose invalidation failed during the outage keys its entries under a
+    // generation of its own from then on, since what Redis held may have missed it: the instances
+    // share entries again at the next "everything" change, not before.)
+    for (const instance of instances) {
+      await eventually(
+        async () =>
+          (await get(instance.origin, { query: ARTICLE, variables })).cache === 'HIT' ? true : undefined,
+        300,
+        'the story to be cached in Redis again',
+      );
+      expect(await get(instance.origin, { query: ARTICLE, variables })).toMatchObject({
         cache: 'HIT',
         body: { data: { article: { headline: 'During the outage' } } },
       });
-    // And an edit now reaches every instance through the shared store.
+    }
+    // And an edit now reaches every instance's cached answer.
     await ingestDocuments(fixture.db, [{ ...story, headline: 'After the outage' }]);
     await eventually(
       async () =>
