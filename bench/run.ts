@@ -2,7 +2,7 @@
  * `npm run bench -- [--database-url URL] [--duration 10] [--warmup 5] [--runs 3] [--connections 16]
  *   [--cached-connections 32] [--scenarios article-page,section-front,...] [--label smoke]
  *   [--servers floor,postgraphile,postgraphile5,byline,byline-cached,cache-floor]
- *   [--baseline <checkout> [--baseline-env NAME=value,…]]`
+ *   [--baseline <checkout> [--baseline-env NAME=value,…]] [--tracing]`
  *
  * Starts the SQL floor, PostGraphile 4 and 5, Byline (without and with its response cache) and the
  * cache floor as separate processes over the same database, checks that they answer every scenario
@@ -10,9 +10,13 @@
  * `runs` measured runs, reporting the median. Prints a side-by-side table and the issue's ratios, and
  * writes bench/results/<timestamp>.md and .json. Runs are interleaved across servers within a scenario. `--baseline` adds another Byline (an earlier
  * commit's checkout, or this one with `--baseline-env` turning a setting off), checked for the same
- * answers, with an after÷before column: what a change gave, measured side by side.
+ * answers, with an after÷before column: what a change gave, measured side by side. `--tracing` makes
+ * that baseline this checkout with tracing on, exporting over OTLP to a loopback sink in this process:
+ * after÷before is then untraced÷traced, the price of tracing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,6 +172,25 @@ export function startServer(
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   return server;
+}
+
+/**
+ * A loopback OTLP/HTTP receiver that reads and discards what it is sent, as a collector would accept
+ * it, counting exports; unref'd so that it never keeps the bench alive.
+ */
+async function startOtlpSink(): Promise<{ url: string; exports: number; bytes: number }> {
+  const counts = { url: '', exports: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (counts.bytes += chunk.length));
+    req.on('end', () => {
+      counts.exports += 1;
+      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  counts.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return counts;
 }
 
 export async function stopServer(server: RunningServer): Promise<void> {
@@ -346,6 +369,7 @@ async function main(): Promise<number> {
       servers: { type: 'string', default: DEFAULT_SERVERS.join(',') },
       baseline: { type: 'string' },
       'baseline-env': { type: 'string', default: '' },
+      tracing: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -373,6 +397,18 @@ async function main(): Promise<number> {
   }
 
   const activeServers = values.servers.split(',').map((name) => name.trim()) as ServerName[];
+  if (values.tracing) {
+    if (values.baseline) throw new Error('--tracing: the traced Byline is the baseline; drop --baseline');
+    const sink = await startOtlpSink();
+    process.on('exit', () => {
+      console.log(`OTLP sink: ${sink.exports} exports, ${sink.bytes} bytes received`);
+    });
+    values.baseline = root;
+    values['baseline-env'] = [values['baseline-env'], `OTEL_EXPORTER_OTLP_ENDPOINT=${sink.url}`]
+      .filter(Boolean)
+      .join(',');
+    SERVER_LABEL['byline-baseline'] = 'Byline traced (OTLP to a loopback sink)';
+  }
   if (values.baseline) {
     baselineRoot = path.resolve(values.baseline);
     for (const pair of values['baseline-env'].split(',').filter(Boolean)) {

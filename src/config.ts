@@ -469,6 +469,37 @@ const settings = {
     "How long a client may take to send the request headers (Node's `server.headersTimeout`, at most BYLINE_REQUEST_TIMEOUT_MS); 408 after.",
     (raw) => integer('BYLINE_HEADERS_TIMEOUT_MS', 30_000, 1000, 3_600_000)(raw),
   ),
+  otelSdkDisabled: setting(
+    'OTEL_SDK_DISABLED',
+    'false',
+    'Turns tracing off whatever the other OTEL_* settings say.',
+    (raw) => boolean('OTEL_SDK_DISABLED', false)(raw),
+  ),
+  otelServiceName: setting(
+    'OTEL_SERVICE_NAME',
+    'byline',
+    "The `service.name` of this process's spans.",
+    (raw) => (raw === undefined || raw.trim() === '' ? 'byline' : raw.trim()),
+  ),
+  otelExporterOtlpEndpoint: setting(
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    '(unset: no tracing)',
+    'OTLP/HTTP collector base URL; spans go to its `/v1/traces`. Set (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), `byline serve` traces every request (docs/operations.md); unset, it makes no spans at all. Headers for the collector: OTEL_EXPORTER_OTLP_HEADERS, read by the exporter.',
+    (raw) => url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'])(raw),
+  ),
+  otelExporterOtlpTracesEndpoint: setting(
+    'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    '(unset: OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces)',
+    'The full URL spans are sent to, when it is not the base endpoint plus `/v1/traces`.',
+    (raw) => url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:'])(raw),
+  ),
+  otelExporterOtlpProtocol: setting(
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+    'http/protobuf',
+    'How spans are encoded: `http/protobuf` or `http/json` (gRPC is not supported).',
+    (raw) =>
+      oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', ['http/protobuf', 'http/json'] as const, 'http/protobuf')(raw),
+  ),
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;
@@ -503,6 +534,16 @@ export function loadConfig(env: Env = process.env): Config {
 /** Introspection: explicit setting wins; otherwise on everywhere but production. */
 export function introspectionEnabled(config: Config): boolean {
   return config.introspection ?? config.nodeEnv !== 'production';
+}
+
+/** Where spans are exported, or undefined when tracing is off (no endpoint, or OTEL_SDK_DISABLED). */
+export function tracesEndpoint(config: Config): URL | undefined {
+  if (config.otelSdkDisabled) return undefined;
+  if (config.otelExporterOtlpTracesEndpoint) return config.otelExporterOtlpTracesEndpoint;
+  const base = config.otelExporterOtlpEndpoint;
+  if (!base) return undefined;
+  // https://opentelemetry.io/docs/specs/otel/protocol/exporter/#endpoint-urls-for-otlphttp
+  return new URL(`${base.href.replace(/\/$/, '')}/v1/traces`);
 }
 
 /** Playground: explicit setting wins; otherwise on everywhere but production. */

@@ -6,6 +6,7 @@ import { makeArticle } from './helpers/fixtures.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { startThrowawayRedis, type ThrowawayRedis } from './helpers/throwaway-redis.ts';
 import { ingestDocuments } from './helpers/embedding.ts';
+import { describeAnswers, improperAnswers, isGood, startLoadLoop, summarize } from './helpers/load-loop.ts';
 import { useDatabase } from './helpers/use-gateway.ts';
 import { eventually, withClient } from './helpers/waiting.ts';
 
@@ -39,13 +40,18 @@ function describeReconnect(store: 'memory' | 'redis') {
       slug: `listener-${randomUUID().slice(0, 8)}`,
       headline: 'Before the outage',
     });
-    const fixture = useDatabase(engine, { articles: [story] });
+    // The demo content for the request loop that runs through the outage.
+    const fixture = useDatabase(engine, { demo: true, articles: [story] });
     let redis: ThrowawayRedis | undefined;
     let gateway: TestGateway | undefined;
     let skipped = '';
 
     beforeAll(async () => {
-      const env: Record<string, string> = { DATABASE_URL: fixture.database.url! };
+      // One loop from one address: the per-IP limit would turn it into 429s.
+      const env: Record<string, string> = {
+        DATABASE_URL: fixture.database.url!,
+        BYLINE_RATE_LIMIT_PER_MINUTE: '0',
+      };
       if (store === 'redis') {
         const started = await startThrowawayRedis();
         if ('skipped' in started) {
@@ -70,6 +76,13 @@ function describeReconnect(store: 'memory' | 'redis') {
         async () => ((await cachedGet(origin, story.slug)).cache === 'HIT' ? true : undefined),
         300,
         'the story to be cached',
+      );
+      // Requests all along: while the database refuses new connections, and once it takes them again.
+      const loop = startLoadLoop({ origin, concurrency: 4, durationMs: 90_000, maxRequests: 5000 });
+      await eventually(
+        async () => (loop.answers.length >= 20 ? true : undefined),
+        600,
+        'the loop to get going',
       );
       // A connection of our own, opened before the database refuses new ones, writes the change.
       const writer = new pg.Client({ connectionString: fixture.database.url! });
@@ -117,7 +130,24 @@ function describeReconnect(store: 'memory' | 'redis') {
         'the cache to serve hits again',
       );
       expect(answer.headline).toBe('After the outage');
-    });
+      const countAtHit = loop.answers.length;
+      await eventually(
+        async () => (loop.answers.length >= countAtHit + 20 ? true : undefined),
+        600,
+        'requests after the reconnect',
+      );
+      loop.stop();
+      const answers = await loop.done;
+      // Right, or a proper 503 while no connection could be had; never a 500, a hang or a stale body.
+      const improper = improperAnswers(answers);
+      expect(improper, describeAnswers(improper)).toEqual([]);
+      const last = answers.slice(-10);
+      expect(
+        last.filter((entry) => !isGood(entry)),
+        describeAnswers(last),
+      ).toEqual([]);
+      console.info(`[invalidation-reconnect ${store}] under load:`, JSON.stringify(summarize(answers)));
+    }, 180_000);
 
     it('still hears changes made after it reconnected', async (context) => {
       if (skipped) context.skip(skipped);

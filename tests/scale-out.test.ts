@@ -5,7 +5,7 @@ import { startBylineProcess, type BylineProcess } from './helpers/byline-process
 import { ingestDocuments, makePartner } from './helpers/embedding.ts';
 import { describePostgres } from './helpers/engines.ts';
 import { makeArticle } from './helpers/fixtures.ts';
-import { describeAnswers, startLoadLoop, summarize, type Answer } from './helpers/load-loop.ts';
+import { describeAnswers, isGood, startLoadLoop, summarize, type Answer } from './helpers/load-loop.ts';
 import { startThrowawayHaproxy, type ThrowawayHaproxy } from './helpers/throwaway-haproxy.ts';
 import { startThrowawayRedis, type ThrowawayRedis } from './helpers/throwaway-redis.ts';
 import { useDatabase } from './helpers/use-gateway.ts';
@@ -201,6 +201,132 @@ describePostgres('three stateless instances behind HAProxy', (engine) => {
       expect(text).toMatch(/^byline_db_pool_max \d+$/m);
     }
   });
+
+  it('serves through a Redis outage under load, then shares APQ registrations again and serves nothing stale', async (context) => {
+    ready(context);
+    const [a, b, c] = instances as [BylineProcess, BylineProcess, BylineProcess];
+    const story = makeArticle({
+      slug: `redis-outage-${randomUUID().slice(0, 8)}`,
+      headline: 'Before the outage',
+    });
+    await ingestDocuments(fixture.db, [story]);
+    const variables = { slug: story.slug };
+    await eventually(
+      async () => ((await get(a.origin, { query: ARTICLE, variables })).cache === 'HIT' ? true : undefined),
+      300,
+      'the story to be cached in Redis',
+    );
+    const loop = startLoadLoop({
+      origin: proxy!.origin,
+      concurrency: 4,
+      durationMs: 120_000,
+      maxRequests: 8000,
+    });
+    await eventually(
+      async () => (loop.answers.length >= 40 ? true : undefined),
+      600,
+      'the loop to get going',
+    );
+
+    await redis!.kill();
+    const downAt = performance.now();
+    // Every instance notices (its next Redis command fails) and says so on /readyz, still serving.
+    for (const instance of instances) {
+      await eventually(
+        async () => {
+          const body = (await (await fetch(`${instance.origin}/readyz`)).json()) as { status: string };
+          return body.status === 'degraded' ? true : undefined;
+        },
+        300,
+        'an instance to report Redis unreachable',
+      );
+    }
+    // An edit while Redis is down: its invalidation cannot reach the shared store.
+    await ingestDocuments(fixture.db, [{ ...story, headline: 'During the outage' }]);
+    const countAtDown = loop.answers.length;
+    await eventually(
+      async () => (loop.answers.length >= countAtDown + 100 ? true : undefined),
+      1200,
+      'requests while Redis is down',
+    );
+    for (const origin of [a.origin, b.origin, c.origin]) {
+      const answer = await get(origin, { query: ARTICLE, variables });
+      expect(answer.body.data?.article?.headline, origin).toBe('During the outage');
+    }
+
+    await redis!.start();
+    const upAt = performance.now();
+    for (const instance of instances) {
+      await eventually(
+        async () => {
+          const body = (await (await fetch(`${instance.origin}/readyz`)).json()) as { redis?: string };
+          return body.redis === 'ready' ? true : undefined;
+        },
+        300,
+        'an instance to reconnect to Redis',
+      );
+    }
+    const countAtUp = loop.answers.length;
+    await eventually(
+      async () => (loop.answers.length >= countAtUp + 100 ? true : undefined),
+      1200,
+      'requests after Redis is back',
+    );
+
+    // APQ: a hash registered through one instance after the outage works through the others.
+    const query = `query AfterOutage${randomUUID().replaceAll('-', '')} { articles(first: 1) { totalCount } }`;
+    const hashOnly = {
+      extensions: {
+        persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') },
+      },
+    };
+    const registered = await get(c.origin, { query, ...hashOnly });
+    expect(registered.body.data?.articles.totalCount).toBeGreaterThan(0);
+    for (const origin of [a.origin, b.origin])
+      expect((await get(origin, hashOnly)).body).toEqual(registered.body);
+
+    // Nothing cached before or during the outage comes back stale, and each instance caches in Redis
+    // again. (An instance whose invalidation failed during the outage keys its entries under a
+    // generation of its own from then on, since what Redis held may have missed it: the instances
+    // share entries again at the next "everything" change, not before.)
+    for (const instance of instances) {
+      await eventually(
+        async () =>
+          (await get(instance.origin, { query: ARTICLE, variables })).cache === 'HIT' ? true : undefined,
+        300,
+        'the story to be cached in Redis again',
+      );
+      expect(await get(instance.origin, { query: ARTICLE, variables })).toMatchObject({
+        cache: 'HIT',
+        body: { data: { article: { headline: 'During the outage' } } },
+      });
+    }
+    // And an edit now reaches every instance's cached answer.
+    await ingestDocuments(fixture.db, [{ ...story, headline: 'After the outage' }]);
+    await eventually(
+      async () =>
+        (await get(a.origin, { query: ARTICLE, variables })).body.data?.article?.headline ===
+        'After the outage'
+          ? true
+          : undefined,
+      300,
+      'instance a to serve the edit after the outage',
+    );
+    for (const origin of [a.origin, b.origin, c.origin, proxy!.origin])
+      expect((await get(origin, { query: ARTICLE, variables })).body.data?.article?.headline, origin).toBe(
+        'After the outage',
+      );
+
+    loop.stop();
+    const answers = await loop.done;
+    // Without Redis the instances answer from the database: every answer right, none a 503 or a hang.
+    const bad = answers.filter((answer) => !isGood(answer));
+    expect(bad, describeAnswers(bad)).toEqual([]);
+    expect(
+      answers.filter((answer) => answer.started > downAt && answer.ended < upAt).length,
+    ).toBeGreaterThanOrEqual(100);
+    console.info('[scale-out] Redis down and back under load:', JSON.stringify(summarize(answers)));
+  }, 240_000);
 
   it('keeps serving through HAProxy when an instance is SIGKILLed under load', async (context) => {
     ready(context);

@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.ts';
 import { sha256 } from '../shared/sha256.ts';
 import { currentRequestScope, requestScopeOf } from '../shared/request-scope.ts';
 import type { Viewer } from '../shared/viewer.ts';
+import { endSpan, nameRequestOperation, startSpan } from '../shared/tracing.ts';
 import { CacheHints, CachePolicies, type CachePolicy } from './cache-policy.ts';
 import { listenForContentChanges, type ContentChanges } from './content-changes.ts';
 import type { GraphQLContext } from '../modules/context.ts';
@@ -18,6 +19,7 @@ import { parsedDocuments, type ParsedDocuments } from '../protection/parsed-docu
 import { variablesTextProblem } from '../protection/variables-limits.ts';
 import type { RedisConnection } from '../db/redis-connection.ts';
 import { LRUCache } from 'lru-cache';
+import { Kind } from 'graphql';
 import { entryData, memoryStore, redisPrefix, redisStore, type CacheEntry } from './response-cache-store.ts';
 import { buildCurrentSchema } from '../graphql/schema-snapshot.ts';
 
@@ -218,7 +220,10 @@ export async function createResponseCache(options: {
   // The hottest GET URLs, each with what its query string names: a hit skips decoding and hashing
   // its ~2 KB query string (most of a hit's time, bench:profile --cached). Only requests whose
   // document has a policy are kept; bounded by bytes.
-  const requestsByUrl = new LRUCache<string, { request: CacheableRequest; policy: CachePolicy }>({
+  const requestsByUrl = new LRUCache<
+    string,
+    { request: CacheableRequest; policy: CachePolicy; operationName: string | undefined }
+  >({
     max: 10_000,
     maxSize: 8 * 1024 * 1024,
     sizeCalculation: (value, url) => url.length + (value.request.query?.length ?? 0) + 256,
@@ -231,16 +236,22 @@ export async function createResponseCache(options: {
     if (!request || (request.query === undefined && !config.persistedQueries)) return undefined;
     const policy = policies.forRequest(request.documentHash, request.operationName, request.query);
     if (!policy) return undefined;
-    const found = { request, policy };
+    // The span's name: the named operation, else the document's one operation's name.
+    const operationName =
+      request.operationName ||
+      (request.query === undefined
+        ? undefined
+        : documents
+            .parsed(request.documentHash, request.query)
+            ?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION)?.name?.value);
+    const found = { request, policy, operationName };
     requestsByUrl.set(url, found);
     return found;
   };
   // Responses whose request the fast lane already looked up and missed: Express must not ask again.
   const missed = new WeakSet<ServerResponse>();
-  const policies = new CachePolicies(
-    new CacheHints(buildCurrentSchema()),
-    options.documents ?? parsedDocuments(config.maxTokens),
-  );
+  const documents = options.documents ?? parsedDocuments(config.maxTokens);
+  const policies = new CachePolicies(new CacheHints(buildCurrentSchema()), documents);
   const changes: ContentChanges = await listenForContentChanges({
     // LISTEN needs a session of its own: never through a transaction pooler.
     databaseUrl: String(config.databaseListenUrl ?? config.databaseUrl),
@@ -258,12 +269,16 @@ export async function createResponseCache(options: {
     if (!changes.isListening()) return false;
     const cacheable = cacheableOf(url);
     if (!cacheable || cacheable.policy.maxAge === 0) return false;
-    const { request, policy } = cacheable;
+    const { request, policy, operationName } = cacheable;
+    // Only queries are cached (GET); a miss is named again by Apollo once the document is resolved.
+    nameRequestOperation(operationName, 'query');
+    const span = startSpan('cache.lookup', { 'byline.cache.name': 'response' });
     const asked = changes.position();
     let entry: CacheEntry | undefined;
     try {
       entry = await store.get(responseCacheKey(request, viewer, policy, publicUrlOf?.(res.req)));
-    } catch {
+    } catch (error) {
+      endSpan(span, error);
       return false;
     }
     const now = Date.now();
@@ -276,6 +291,8 @@ export async function createResponseCache(options: {
       // A change announced while the store answered makes the entry unusable.
       !(changes.position() !== asked && changes.changedSince(asked, new Set(entry.tags)));
     metrics?.cacheLookups.inc({ cache: 'response', result: usable ? 'hit' : 'miss' });
+    span?.setAttribute('byline.cache.hit', usable);
+    endSpan(span);
     if (!usable || !entry) return false;
     res.setHeader('x-cache', 'HIT');
     res.setHeader('cache-control', cacheControl(viewer, policy, Math.floor((entry.expiresAt - now) / 1000)));

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { Config } from '../config.ts';
+import { tracesEndpoint, type Config } from '../config.ts';
 import type { RunningGateway } from '../http/start-gateway.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { EXIT, type RunCommand } from './command.ts';
@@ -30,6 +30,11 @@ export const runServe: RunCommand = async (args, config) => {
   }
   forwardParentExit();
   const logger = createLogger(config.logLevel);
+  // The SDK is loaded only when spans are exported: otherwise no span is ever made.
+  const tracing = tracesEndpoint(config)
+    ? await (await import('../observability/tracing.ts')).startTracing(config)
+    : undefined;
+  if (tracing) logger.info({ exportTo: tracing.exportTo }, 'tracing: spans exported over OTLP');
   let running: RunningGateway;
   try {
     // Try the port first: loading the server, the database, migrations and the demo take seconds.
@@ -50,6 +55,9 @@ export const runServe: RunCommand = async (args, config) => {
     `Byline ready at ${running.url} (database: ${running.database.engine})`,
   );
   await untilStopped(running, logger, config);
+  await tracing
+    ?.shutdown()
+    .catch((error: unknown) => logger.warn({ err: error }, 'tracing: last spans not sent'));
   return EXIT.ok;
 };
 

@@ -13,6 +13,7 @@ import {
   type RequestDatabase,
 } from './request-database.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
+import { recordStatement } from '../shared/tracing.ts';
 
 export type Engine = 'postgres' | 'pglite';
 
@@ -108,6 +109,11 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       stats.statements += 1;
       stats.durationMs += event.queryDurationMillis;
     }
+    recordStatement(
+      event.query.sql,
+      event.queryDurationMillis,
+      event.level === 'error' ? event.error : undefined,
+    );
     options.onQuery?.(event);
   };
 

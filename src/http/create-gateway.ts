@@ -50,6 +50,8 @@ import { createResponseCache } from '../cache/response-cache.ts';
 import { createCacheFastLane } from '../cache/cache-fast-lane.ts';
 import { openRedisConnection } from '../db/redis-connection.ts';
 import { httpErrorBody, sendHttpError } from '../shared/send-http-error.ts';
+import { traceRequest } from '../shared/tracing.ts';
+import { tracingPlugin } from '../observability/tracing-plugin.ts';
 
 export interface Gateway {
   /** This gateway's Prometheus registry and the counters other parts increment (cache, rate limits). */
@@ -172,13 +174,14 @@ export async function createGateway({
       // How often Node checks those timeouts (default 30 s, which would let them run over by that much).
       connectionsCheckingInterval: Math.min(1000, Math.floor(config.headersTimeoutMs / 2)),
     },
-    (req, res) => {
-      if (!fastLane || !readiness.ready) return void app(req, res);
-      fastLane(req, res).then(
-        (served) => served || app(req, res),
-        () => app(req, res),
-      );
-    },
+    (req, res) =>
+      traceRequest(req, res, () => {
+        if (!fastLane || !readiness.ready) return void app(req, res);
+        fastLane(req, res).then(
+          (served) => served || app(req, res),
+          () => app(req, res),
+        );
+      }),
   );
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket, config),
@@ -304,6 +307,7 @@ export async function createGateway({
       ApolloServerPluginSchemaReportingDisabled(),
       debugPlugin,
       metrics.plugin,
+      tracingPlugin,
       ...protection.plugins,
       changeLogPlugin,
       responseCache.plugin,

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { currentCacheTags } from '../shared/request-scope.ts';
+import { traceBatch, tracingEnabled } from '../shared/tracing.ts';
 import type { Viewer } from '../shared/viewer.ts';
 import type { Loaders } from './loader-types.ts';
 
@@ -57,7 +58,8 @@ class TaggedLoader<K, V, C> extends DataLoader<K, V, C> {
 }
 
 /**
- * A request's DataLoader, reporting each batch's size to `hooks.onBatch` under `name` and recording
+ * A request's DataLoader, reporting each batch's size to `hooks.onBatch` under `name` (and as a span
+ * when tracing is on, the batch's statements under it) and recording
  * the cache tags of what it loads while the response cache collects them.
  */
 export function createLoader<K, V, C = K>(
@@ -66,12 +68,10 @@ export function createLoader<K, V, C = K>(
   options: LoaderOptions<K, V, C>,
 ): DataLoader<K, V, C> {
   const { onBatch } = options.hooks;
-  const observed: DataLoader.BatchLoadFn<K, V> = onBatch
-    ? (keys) => {
-        onBatch(name, keys.length);
-        return batch(keys);
-      }
-    : batch;
+  const observed: DataLoader.BatchLoadFn<K, V> = (keys) => {
+    onBatch?.(name, keys.length);
+    return tracingEnabled() ? traceBatch(name, keys.length, () => batch(keys)) : batch(keys);
+  };
   return new TaggedLoader<K, V, C>(
     observed,
     options.cacheKeyFn ? { cacheKeyFn: options.cacheKeyFn } : {},

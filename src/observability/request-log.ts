@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../shared/logger.ts';
 import { requestScopeOf } from '../shared/request-scope.ts';
 import type { Viewer } from '../shared/viewer.ts';
+import { traceLogFields } from '../shared/tracing.ts';
 
 export interface RequestLogLine {
   readonly requestId: string;
@@ -14,6 +15,8 @@ export interface RequestLogLine {
   readonly viewer: Viewer;
   /** The client's address (behind trusted proxies, the forwarded one). */
   readonly clientAddress?: string;
+  /** The request span's ids when tracing is on (taken while it is active: the line is written later). */
+  readonly trace?: { trace_id?: string; span_id?: string };
 }
 
 /**
@@ -23,6 +26,7 @@ export interface RequestLogLine {
 export function logRequest(logger: Logger, line: RequestLogLine): void {
   logger.info(
     {
+      ...line.trace,
       requestId: line.requestId,
       method: line.method,
       path: line.path,
@@ -41,6 +45,7 @@ export function logRequest(logger: Logger, line: RequestLogLine): void {
 export function requestLog(logger: Logger, clientAddress?: (req: IncomingMessage) => string): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
+    const trace = traceLogFields();
     res.on('finish', () => {
       const { requestId, viewer } = requestScopeOf(res);
       logRequest(logger, {
@@ -51,6 +56,7 @@ export function requestLog(logger: Logger, clientAddress?: (req: IncomingMessage
         durationMs: performance.now() - started,
         viewer,
         ...(clientAddress && { clientAddress: clientAddress(req) }),
+        trace,
       });
     });
     next();

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { traceLogFields } from './tracing.ts';
 
 export type { Logger };
 
@@ -33,6 +34,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: { service: 'byline' },
+      // The active span's trace and span ids, so a line can be found from its trace and back.
+      mixin: traceLogFields,
       serializers: { err: serializeError, error: serializeError },
       redact: {
         paths: [
