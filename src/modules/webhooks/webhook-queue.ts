@@ -118,7 +118,7 @@ interface Prepared {
 }
 
 export function startWebhookQueue(options: WebhookQueueOptions): Promise<WebhookQueue> {
-  const { db, logger } = options;
+  const { db } = options;
   const allowed = allowedNetworks(options.allowedNetworks);
   const schedule = options.retrySchedule.length > 0 ? options.retrySchedule : [0];
   const report = options.onOutcome ?? (() => undefined);
