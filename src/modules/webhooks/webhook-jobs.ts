@@ -20,7 +20,8 @@ export async function queueDeliveries(
       'webhook_deliver',
       json_build_object('deliveryId', r.id::text, 'generation', r.generation, 'attempt', ${attempt}::int),
       queue_name => ${`webhook:${endpointId}`}::text,
-      run_at => now() + make_interval(secs => ${delayMs / 1000}::float8),
+      -- graphile-worker takes jobs by (priority, run_at): a microsecond apart keeps them in this order.
+      run_at => now() + make_interval(secs => ${delayMs / 1000}::float8) + r.n * interval '1 microsecond',
       job_key => 'webhook_delivery:' || r.id,
       job_key_mode => 'replace')
     from unnest(${rows.map((row) => row.id)}::bigint[], ${rows.map((row) => row.generation)}::int[])

@@ -60,7 +60,7 @@ async function input<T>(argument: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     if (error instanceof WebhookInputError) {
-      throw badUserInput(error.message, error.field ? `${argument}.${error.field}` : argument);
+      throw badUserInput(error.message, [argument, error.field].filter(Boolean).join('.') || undefined);
     }
     throw error;
   }
