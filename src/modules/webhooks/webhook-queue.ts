@@ -1,5 +1,7 @@
 import { Logger as WorkerLogger, run, runMigrations, type Runner, type Task } from 'graphile-worker';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import pg from 'pg';
+import { CHANGES_CHANNEL } from '../changes/index.ts';
 import type { Database, WebhookEndpointRow } from '../../db/database.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { findPartnerById, viewerForPartner } from '../partners/index.ts';
@@ -381,11 +383,51 @@ async function startRunner(
   };
   const timer = setInterval(() => void poll(), options.pollMs ?? 1000);
   void poll();
+  const listener = listenForChanges(options.connectionString, () => void poll());
   return {
     wake: () => void poll(),
     stop: async () => {
       clearInterval(timer);
+      await listener.close();
       await runner.stop();
+    },
+  };
+}
+
+/**
+ * Wakes the dispatchers as soon as a change commits (the change log's NOTIFY), rather than at the
+ * next poll; the poll stays, so a lost connection costs latency, never an event.
+ */
+function listenForChanges(connectionString: string, onChange: () => void): { close(): Promise<void> } {
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = () => {
+    const next = new pg.Client({ connectionString });
+    client = next;
+    const again = () => {
+      if (closed || client !== next) return;
+      client = undefined;
+      void next.end().catch(() => undefined);
+      retry = setTimeout(connect, 1000);
+    };
+    next.on('error', again);
+    next.on('end', again);
+    next.on('notification', onChange);
+    next
+      .connect()
+      .then(
+        () => next.query(`listen ${CHANGES_CHANNEL}`),
+        () => again(),
+      )
+      .catch(() => again());
+  };
+  connect();
+  return {
+    close: async () => {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
     },
   };
 }
