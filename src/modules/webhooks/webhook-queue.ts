@@ -354,6 +354,23 @@ async function startRunner(
     taskList,
   });
   runner.events.on('worker:create', ({ worker }) => ownWorkers.push(worker.workerId));
+  // graphile-worker releases a finished job without waiting, so its worker looks for the next job of
+  // the endpoint's queue while the queue is still locked and then sleeps a poll interval: a nudge on
+  // its own channel, once the release has had time to commit, takes the next delivery at once.
+  let finished = 0;
+  let nudging: NodeJS.Timeout | undefined;
+  const nudge = (count: number) =>
+    sql`select pg_notify('jobs:insert', ${JSON.stringify({ count })})`.execute(db).catch(() => undefined);
+  runner.events.on('job:complete', () => {
+    finished += 1;
+    nudging ??= setTimeout(() => {
+      const count = finished;
+      finished = 0;
+      nudging = undefined;
+      void nudge(count);
+      setTimeout(() => void nudge(count), 100).unref();
+    }, 15);
+  });
 
   // A process killed mid-job leaves its jobs locked (graphile-worker frees them after 4 hours); any
   // attempt ends within the timeout, so a lock older than twice that belongs to a dead worker.
@@ -388,6 +405,7 @@ async function startRunner(
     wake: () => void poll(),
     stop: async () => {
       clearInterval(timer);
+      clearTimeout(nudging);
       await listener.close();
       await runner.stop();
     },
