@@ -117,6 +117,22 @@ function addressList(variable: string, raw: string | undefined): readonly string
     });
 }
 
+/** Durations like `0,5s,5m,2h` (a bare number is milliseconds), in milliseconds. */
+function durationList(variable: string, raw: string | undefined): readonly number[] {
+  const text = raw === undefined || raw.trim() === '' ? '0,5s,5m,30m,2h,5h,10h,10h,10h,10h,10h,10h' : raw;
+  const unit: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const values = text
+    .trim()
+    .split(/[\s,]+/)
+    .map((entry) => {
+      const match = /^(\d{1,9})(ms|s|m|h)?$/.exec(entry);
+      if (!match) return fail(variable, 'durations like 0,5s,5m,2h, comma-separated', raw ?? '');
+      return Number(match[1]) * unit[match[2] ?? '']!;
+    });
+  if (values.length > 50) fail(variable, 'at most 50 attempts', raw ?? '');
+  return values;
+}
+
 /** `frame-ancestors` sources: `*`, `'none'`, or origins (https://www.w3.org/TR/CSP3/#directive-frame-ancestors). */
 function frameAncestors(variable: string, raw: string | undefined): readonly string[] {
   if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return ['*'];
@@ -499,6 +515,30 @@ const settings = {
     'How spans are encoded: `http/protobuf` or `http/json` (gRPC is not supported).',
     (raw) =>
       oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', ['http/protobuf', 'http/json'] as const, 'http/protobuf')(raw),
+  ),
+  webhookWorkers: setting(
+    'BYLINE_WEBHOOK_WORKERS',
+    '4',
+    'Webhook jobs this process runs at once (on PostgreSQL; graphile-worker in-process). 0: this process delivers nothing (another instance does); endpoints may still be registered.',
+    (raw) => integer('BYLINE_WEBHOOK_WORKERS', 4, 0, 64)(raw),
+  ),
+  webhookTimeoutMs: setting(
+    'BYLINE_WEBHOOK_TIMEOUT_MS',
+    '15000',
+    'How long a webhook receiver has to answer (status line and headers) before the attempt counts as failed and is retried.',
+    (raw) => integer('BYLINE_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000)(raw),
+  ),
+  webhookRetrySchedule: setting(
+    'BYLINE_WEBHOOK_RETRY_SCHEDULE',
+    '0,5s,5m,30m,2h,5h,10h,10h,10h,10h,10h,10h',
+    'Delay before each delivery attempt, comma-separated (ms, s, m, h): the first is the first attempt, each next one a retry after a failure; after the last, the delivery is failed and its endpoint marked failing. The default is the Standard Webhooks schedule continued to about three days.',
+    (raw) => durationList('BYLINE_WEBHOOK_RETRY_SCHEDULE', raw),
+  ),
+  webhookAllowedNetworks: setting(
+    'BYLINE_WEBHOOK_ALLOWED_NETWORKS',
+    '(unset: none)',
+    'Addresses or CIDR blocks a webhook endpoint may resolve to although they are loopback, private or link-local (refused otherwise, at registration and at every delivery), comma-separated, like `127.0.0.1` or `10.20.0.0/16`.',
+    (raw) => addressList('BYLINE_WEBHOOK_ALLOWED_NETWORKS', raw),
   ),
 } satisfies Record<string, Setting<unknown>>;
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, configReference, loadConfig, type Config } from '../config.ts';
 import { partnerUsage } from './partner-usage.ts';
+import { webhooksUsage } from './webhooks-usage.ts';
 import { EXIT, type Command, type Flags } from './command.ts';
 
 export { EXIT, type Command, type Flag, type Flags } from './command.ts';
@@ -99,6 +100,39 @@ export const commands: Record<string, Command> = {
       },
     },
     load: async () => (await import('./takedown-command.ts')).runTakedown,
+  },
+  webhooks: {
+    summary:
+      "Register partners' webhook endpoints, rotate their secrets, replay deliveries, read the delivery log",
+    usage: webhooksUsage,
+    help: "add registers an endpoint for a partner and prints its signing secret once (Standard Webhooks; the\nreceiver verifies with it); it receives the changes committed from then on. rotate prints a new secret;\nthe old one keeps signing beside it for 24 hours. disable stops sending; enable resumes from the\nendpoint's cursor, so nothing committed meanwhile is missed. replay sends again from a change-log\nposition (--from) or every failed delivery (--failed), each as a new message. log prints the latest\nattempts. Webhooks need PostgreSQL (DATABASE_URL): on embedded PGlite, add is refused. Like ingest,\nit works through a running server when there is one (a key with the editor scope).",
+    flags: {
+      type: {
+        type: 'string',
+        multiple: true,
+        description: 'add: an event type to receive, like article.published (repeatable; none: all)',
+      },
+      section: {
+        type: 'string',
+        multiple: true,
+        description: 'add: a section slug to receive events of (repeatable; none: all)',
+      },
+      tag: {
+        type: 'string',
+        multiple: true,
+        description: 'add: a tag slug to receive events of (repeatable; none: all)',
+      },
+      description: { type: 'string', description: 'add: what the endpoint is for' },
+      from: { type: 'string', description: 'replay: the change-log position to send again from' },
+      failed: { type: 'boolean', description: 'replay: send every failed delivery again' },
+      limit: { type: 'string', description: 'log: how many attempts (default 20)' },
+      server: {
+        type: 'string',
+        env: 'BYLINE_SERVER_URL',
+        description: 'Write through the gateway at this URL (with BYLINE_API_KEY)',
+      },
+    },
+    load: async () => (await import('./webhooks-command.ts')).runWebhooks,
   },
   preview: {
     summary: 'Mint a signed, expiring preview link for a draft or embargoed article (or revoke them)',

@@ -1,6 +1,8 @@
 import { migrateDown, migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { EXIT, type RunCommand } from './command.ts';
+import { migrateWebhookQueue } from '../modules/webhooks/index.ts';
+import { createLogger } from '../shared/logger.ts';
 
 export const runMigrate: RunCommand = async (args, config) => {
   const action = args[0] ?? 'up';
@@ -23,6 +25,11 @@ export const runMigrate: RunCommand = async (args, config) => {
     if (results.length === 0)
       console.log(action === 'up' ? 'Nothing to apply: up to date.' : 'Nothing to revert.');
     for (const r of results) console.log(`${action === 'up' ? 'applied' : 'reverted'}  ${r.migrationName}`);
+    if (action === 'up' && database.engine === 'postgres') {
+      // The webhook queue's schema (graphile_worker) is the library's own, migrated by it.
+      await migrateWebhookQueue(String(config.databaseListenUrl ?? config.databaseUrl), createLogger('warn'));
+      console.log('webhook queue (graphile_worker schema) up to date');
+    }
     return EXIT.ok;
   } finally {
     await database.close();

@@ -209,6 +209,68 @@ export interface ArticleSearchTable {
   document: string;
 }
 
+/** `active`, `failing` (a delivery used up its retries; still tried) or `disabled` (410 Gone, or by hand). */
+export type WebhookEndpointState = 'active' | 'failing' | 'disabled';
+
+/** A partner's webhook endpoint (migration 202612020401). */
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  partner_id: number;
+  url: string;
+  description: string | null;
+  event_types: ColumnType<string[], string[] | undefined, string[]>;
+  sections: ColumnType<string[], string[] | undefined, string[]>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  secret: string;
+  previous_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_secret_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** pg returns bigint as a string. */
+  delivered_through: ColumnType<string, number | string | undefined, number | string>;
+  state: ColumnType<WebhookEndpointState, WebhookEndpointState | undefined, WebhookEndpointState>;
+  state_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event for one endpoint; its attempts are in `webhook_attempts`. */
+export interface WebhookDeliveriesTable {
+  id: ColumnType<string, never, never>;
+  endpoint_id: number;
+  position: ColumnType<string, number | string, number | string>;
+  generation: ColumnType<number, number | undefined, number>;
+  event_type: string;
+  payload: string;
+  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined, WebhookDeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_status_code: ColumnType<number | null, number | null | undefined, number | null>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export type WebhookAttemptOutcome = 'delivered' | 'failed' | 'interrupted' | 'refused';
+
+/** One HTTP attempt of a delivery: the delivery log. */
+export interface WebhookAttemptsTable {
+  id: ColumnType<string, never, never>;
+  delivery_id: number | string;
+  generation: number;
+  attempt: number;
+  started_at: CreatedAt;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  status_code: ColumnType<number | null, number | null | undefined, number | null>;
+  latency_ms: ColumnType<number | null, number | null | undefined, number | null>;
+  outcome: ColumnType<
+    WebhookAttemptOutcome | null,
+    WebhookAttemptOutcome | null | undefined,
+    WebhookAttemptOutcome | null
+  >;
+  error: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 /** An article's state as the visibility rule sees it, at one moment (`absent`: no such article). */
 export type ArticleChangeState = 'absent' | 'draft' | 'embargoed' | 'published' | 'taken_down';
 
@@ -268,6 +330,9 @@ export interface Database {
   article_search: ArticleSearchTable;
   article_slug_redirects: ArticleSlugRedirectsTable;
   person_names: PersonNamesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type SectionRow = Selectable<SectionsTable>;
@@ -280,3 +345,6 @@ export type ArticleRow = Selectable<ArticlesTable>;
 export type QuoteRow = Omit<Selectable<QuotesTable>, 'search_document'>;
 export type RelatedLinkRow = Selectable<RelatedLinksTable>;
 export type PartnerRow = Selectable<PartnersTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

@@ -324,6 +324,56 @@ export type TextMarkType =
   /** Strong importance, usually bold (`<strong>`). */
   | 'STRONG';
 
+/** What one attempt to deliver an event came to. */
+export type WebhookAttemptOutcome =
+  /** The receiver answered 2xx. */
+  | 'DELIVERED'
+  /** No 2xx: an error status, a redirect (never followed), a timeout or a network error. */
+  | 'FAILED'
+  /** Byline stopped during the attempt; the next attempt follows on the schedule. */
+  | 'INTERRUPTED'
+  /** The receiver's address is loopback, private or link-local and not allowed. */
+  | 'REFUSED';
+
+/** A new webhook endpoint. */
+export type WebhookEndpointInput = {
+  /** What it is for, up to 500 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Event types to receive (`article.created`, `article.updated`, `article.published`, `article.unpublished`, `article.corrected`, `article.slug_changed`, `article.taken_down`, `article.deleted`); none: all. */
+  eventTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Section slugs to receive events of; none: all. */
+  sections?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Tag slugs to receive events of (any of them); none: all. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Absolute http(s) URL of the receiver; it must not resolve to a loopback, private or link-local address unless allowed in BYLINE_WEBHOOK_ALLOWED_NETWORKS. */
+  url: Scalars['String']['input'];
+};
+
+/** Changes to a webhook endpoint; absent fields stay as they are. */
+export type WebhookEndpointPatch = {
+  /** A new description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** false disables it; true enables it (again), resuming from its cursor. */
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New event types; an empty list: all. */
+  eventTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** New section slugs; an empty list: all. */
+  sections?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** New tag slugs; an empty list: all. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** A new receiver URL. */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Where a webhook endpoint stands. */
+export type WebhookEndpointState =
+  /** Deliveries go out. */
+  | 'ACTIVE'
+  /** Nothing is sent: disabled by hand, or the receiver answered 410 Gone. Enabling it resumes from its cursor: nothing committed meanwhile is missed. */
+  | 'DISABLED'
+  /** A delivery used up its retries (see `stateReason`); new deliveries are still tried, and the first that lands makes it active again. */
+  | 'FAILING';
+
 export type ArticlePageQueryVariables = Exact<{
   slug: Scalars['String']['input'];
 }>;

@@ -4,6 +4,7 @@ import type { ArticleParent, MentionParent, PersonParent, OrganizationParent, Qu
 import type { ConnectionParent, EdgeParent } from '../shared/connection.ts';
 import type { ParagraphBlockParent, HeadingBlockParent, QuoteBlockParent, ImageBlockParent, RelatedLinkBlockParent, ListBlockParent, RichTextParent, TextMarkParent } from '../modules/articles/articles.mappers.ts';
 import type { PartnerParent, PartnerKeyParent } from '../modules/partners/partners.mappers.ts';
+import type { WebhookEndpointParent, WebhookAttemptParent, WebhookEndpointSecretParent, WebhookReplayParent } from '../modules/webhooks/webhooks.mappers.ts';
 import type { ArticleChangeParent, ArticleBatchResultParent, PreviewLinkParent } from '../modules/lifecycle/lifecycle.mappers.ts';
 import type { ChangeEventParent, ChangeEventEdgeParent, ChangeEventConnectionParent } from '../modules/changes/changes.mappers.ts';
 import type { SearchConnectionParent, SearchEdgeParent, ArticleHighlightsParent, RelatedArticleParent, QuotedWithParent, PersonTopicParent } from '../modules/search/search.mappers.ts';
@@ -527,16 +528,26 @@ export type Mutation = {
   createPartner: PartnerKey;
   /** Mints a signed preview link that opens this one article (draft or embargoed) read-only until it expires (editor scope). Send the token as the `Byline-Preview` header to /graphql, or as `?preview=` on its page and embed card. Taken down: CONFLICT. */
   createPreviewLink: PreviewLink;
+  /** Registers a webhook endpoint for a partner and returns its signing secret, shown once (editor scope). On embedded PGlite this is refused: webhooks need PostgreSQL. */
+  createWebhookEndpoint: WebhookEndpointSecret;
+  /** Deletes an endpoint and its delivery log (editor scope). True when there was one. */
+  deleteWebhookEndpoint: Scalars['Boolean']['output'];
+  /** Sends deliveries again, each as a new message (a new webhook-id): every event from a change-log position on, or every failed delivery (editor scope). */
+  replayWebhookDeliveries: WebhookReplay;
   /** Revokes a partner's key at once (admin scope). */
   revokePartner: Partner;
   /** Revokes every outstanding preview link of the article at once (editor scope); links minted afterwards work. */
   revokePreviewLinks: Article;
   /** Replaces a partner's key; the old one fails at once (admin scope). */
   rotatePartnerKey: PartnerKey;
+  /** Gives an endpoint a new signing secret, shown once; the previous one signs beside it for 24 hours (editor scope). */
+  rotateWebhookSecret: WebhookEndpointSecret;
   /** Takes an article down for legal reasons (editor scope): gone from every entry point for everyone else at once, pages answer 410 Gone; the record stays as a tombstone for editors. Final. */
   takeDownArticle: ArticleChange;
   /** Returns a published article to draft (editor scope). */
   unpublishArticle: ArticleChange;
+  /** Changes, disables or enables an endpoint (editor scope). */
+  updateWebhookEndpoint: WebhookEndpoint;
   /** Creates or updates one article from a document (editor scope). Idempotent: an unchanged document writes nothing. Invalid input: BAD_USER_INPUT with `extensions.problems`; a slug of another story or a stale `expectedRevision`: CONFLICT. */
   upsertArticle: ArticleChange;
   /** Creates or updates many articles, each in its own transaction (editor scope): a bad document gets its problems and does not stop the others. */
@@ -570,6 +581,24 @@ export type MutationCreatePreviewLinkArgs = {
 };
 
 
+export type MutationCreateWebhookEndpointArgs = {
+  input: WebhookEndpointInput;
+  partner?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationDeleteWebhookEndpointArgs = {
+  id: Scalars['Int']['input'];
+};
+
+
+export type MutationReplayWebhookDeliveriesArgs = {
+  failedOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  fromPosition?: InputMaybe<Scalars['Float']['input']>;
+  id: Scalars['Int']['input'];
+};
+
+
 export type MutationRevokePartnerArgs = {
   partner: Scalars['String']['input'];
 };
@@ -585,6 +614,11 @@ export type MutationRotatePartnerKeyArgs = {
 };
 
 
+export type MutationRotateWebhookSecretArgs = {
+  id: Scalars['Int']['input'];
+};
+
+
 export type MutationTakeDownArticleArgs = {
   article: ArticleReference;
   reason: Scalars['String']['input'];
@@ -594,6 +628,12 @@ export type MutationTakeDownArticleArgs = {
 export type MutationUnpublishArticleArgs = {
   article: ArticleReference;
   expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type MutationUpdateWebhookEndpointArgs = {
+  id: Scalars['Int']['input'];
+  patch: WebhookEndpointPatch;
 };
 
 
@@ -894,6 +934,8 @@ export type Query = {
   sections: Array<Section>;
   /** One tag by slug; null when none exists. */
   tag?: Maybe<Tag>;
+  /** Webhook endpoints: a partner key reads its own; with the editor or admin scope, every partner's (or one's, with `partner`). */
+  webhookEndpoints: Array<WebhookEndpoint>;
 };
 
 
@@ -989,6 +1031,12 @@ export type QuerySectionArgs = {
 /** The entry points of the Byline API. Everything is read-only: content arrives through ingest. */
 export type QueryTagArgs = {
   slug: Scalars['String']['input'];
+};
+
+
+/** The entry points of the Byline API. Everything is read-only: content arrives through ingest. */
+export type QueryWebhookEndpointsArgs = {
+  partner?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Something a person or an organization said, as reported in an article. */
@@ -1292,6 +1340,151 @@ export type TextMarkType =
   /** Strong importance, usually bold (`<strong>`). */
   | 'STRONG';
 
+/** One attempt of the delivery log. */
+export type WebhookAttempt = {
+  __typename?: 'WebhookAttempt';
+  /** 1 for the first attempt, 2 for the first retry… */
+  attempt: Scalars['Int']['output'];
+  /** Why it failed. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** The event type. */
+  eventType: Scalars['String']['output'];
+  /** When it ended; null while it runs. */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Time to the receiver's answer, in milliseconds. */
+  latencyMs?: Maybe<Scalars['Int']['output']>;
+  /** The `webhook-id` it was sent with: the same on every retry of one delivery. */
+  messageId: Scalars['String']['output'];
+  /** What it came to; null while it runs. */
+  outcome?: Maybe<WebhookAttemptOutcome>;
+  /** The event's change-log position. */
+  position: Scalars['Float']['output'];
+  /** When it started. */
+  startedAt: Scalars['DateTime']['output'];
+  /** The receiver's HTTP status; null when none came. */
+  statusCode?: Maybe<Scalars['Int']['output']>;
+};
+
+/** What one attempt to deliver an event came to. */
+export type WebhookAttemptOutcome =
+  /** The receiver answered 2xx. */
+  | 'DELIVERED'
+  /** No 2xx: an error status, a redirect (never followed), a timeout or a network error. */
+  | 'FAILED'
+  /** Byline stopped during the attempt; the next attempt follows on the schedule. */
+  | 'INTERRUPTED'
+  /** The receiver's address is loopback, private or link-local and not allowed. */
+  | 'REFUSED';
+
+/** An endpoint's deliveries by where they stand. */
+export type WebhookDeliveryCounts = {
+  __typename?: 'WebhookDeliveryCounts';
+  /** Answered with a 2xx. */
+  delivered: Scalars['Int']['output'];
+  /** Used up every attempt, or refused by a 410; `replayWebhookDeliveries(failedOnly: true)` sends them again. */
+  failed: Scalars['Int']['output'];
+  /** When the oldest pending delivery was queued; null when none is pending. */
+  oldestPendingAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Not delivered yet: waiting for an attempt or a retry. */
+  pending: Scalars['Int']['output'];
+};
+
+/** A partner's webhook endpoint: change events are POSTed to it, signed as Standard Webhooks 1.0 (docs/changes.md). */
+export type WebhookEndpoint = {
+  __typename?: 'WebhookEndpoint';
+  /** The delivery log: its latest attempts, newest first. */
+  attempts: Array<WebhookAttempt>;
+  /** When it was registered. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The change-log position up to which its deliveries are queued (its cursor). */
+  deliveredThrough: Scalars['Float']['output'];
+  /** Its deliveries, counted by where they stand. */
+  deliveries: WebhookDeliveryCounts;
+  /** What it is for. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** Event types it receives (`article.published`…); empty: all. */
+  eventTypes: Array<Scalars['String']['output']>;
+  /** Numeric id, as `byline webhooks list` prints it. */
+  id: Scalars['Int']['output'];
+  /** The partner it belongs to. */
+  partner: Scalars['String']['output'];
+  /** Until when the previous secret still signs beside the new one, after a rotation; null otherwise. */
+  previousSecretExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Section slugs it receives events of; empty: all. */
+  sections: Array<Scalars['String']['output']>;
+  /** Where it stands. */
+  state: WebhookEndpointState;
+  /** Why it is failing or disabled; null when active. */
+  stateReason?: Maybe<Scalars['String']['output']>;
+  /** Tag slugs it receives events of (any of them); empty: all. */
+  tags: Array<Scalars['String']['output']>;
+  /** Where events are POSTed. */
+  url: Scalars['String']['output'];
+};
+
+
+/** A partner's webhook endpoint: change events are POSTed to it, signed as Standard Webhooks 1.0 (docs/changes.md). */
+export type WebhookEndpointAttemptsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A new webhook endpoint. */
+export type WebhookEndpointInput = {
+  /** What it is for, up to 500 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Event types to receive (`article.created`, `article.updated`, `article.published`, `article.unpublished`, `article.corrected`, `article.slug_changed`, `article.taken_down`, `article.deleted`); none: all. */
+  eventTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Section slugs to receive events of; none: all. */
+  sections?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Tag slugs to receive events of (any of them); none: all. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Absolute http(s) URL of the receiver; it must not resolve to a loopback, private or link-local address unless allowed in BYLINE_WEBHOOK_ALLOWED_NETWORKS. */
+  url: Scalars['String']['input'];
+};
+
+/** Changes to a webhook endpoint; absent fields stay as they are. */
+export type WebhookEndpointPatch = {
+  /** A new description. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** false disables it; true enables it (again), resuming from its cursor. */
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New event types; an empty list: all. */
+  eventTypes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** New section slugs; an empty list: all. */
+  sections?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** New tag slugs; an empty list: all. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** A new receiver URL. */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** An endpoint with its signing secret, shown once. */
+export type WebhookEndpointSecret = {
+  __typename?: 'WebhookEndpointSecret';
+  /** The endpoint. */
+  endpoint: WebhookEndpoint;
+  /** The signing secret (`whsec_…`), for the receiver's Standard Webhooks verification. Store it now. */
+  secret: Scalars['String']['output'];
+};
+
+/** Where a webhook endpoint stands. */
+export type WebhookEndpointState =
+  /** Deliveries go out. */
+  | 'ACTIVE'
+  /** Nothing is sent: disabled by hand, or the receiver answered 410 Gone. Enabling it resumes from its cursor: nothing committed meanwhile is missed. */
+  | 'DISABLED'
+  /** A delivery used up its retries (see `stateReason`); new deliveries are still tried, and the first that lands makes it active again. */
+  | 'FAILING';
+
+/** What a replay queued. */
+export type WebhookReplay = {
+  __typename?: 'WebhookReplay';
+  /** The endpoint. */
+  endpoint: WebhookEndpoint;
+  /** Deliveries queued again (from a position: those already made from it; events the endpoint had not reached yet follow as well). */
+  requeued: Scalars['Int']['output'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1451,6 +1644,15 @@ export type ResolversTypes = {
   TextMark: ResolverTypeWrapper<TextMarkParent>;
   TextMarkType: TextMarkType;
   URL: ResolverTypeWrapper<Scalars['URL']['output']>;
+  WebhookAttempt: ResolverTypeWrapper<WebhookAttemptParent>;
+  WebhookAttemptOutcome: WebhookAttemptOutcome;
+  WebhookDeliveryCounts: ResolverTypeWrapper<WebhookDeliveryCounts>;
+  WebhookEndpoint: ResolverTypeWrapper<WebhookEndpointParent>;
+  WebhookEndpointInput: WebhookEndpointInput;
+  WebhookEndpointPatch: WebhookEndpointPatch;
+  WebhookEndpointSecret: ResolverTypeWrapper<WebhookEndpointSecretParent>;
+  WebhookEndpointState: WebhookEndpointState;
+  WebhookReplay: ResolverTypeWrapper<WebhookReplayParent>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1526,6 +1728,13 @@ export type ResolversParentTypes = {
   TermInput: TermInput;
   TextMark: TextMarkParent;
   URL: Scalars['URL']['output'];
+  WebhookAttempt: WebhookAttemptParent;
+  WebhookDeliveryCounts: WebhookDeliveryCounts;
+  WebhookEndpoint: WebhookEndpointParent;
+  WebhookEndpointInput: WebhookEndpointInput;
+  WebhookEndpointPatch: WebhookEndpointPatch;
+  WebhookEndpointSecret: WebhookEndpointSecretParent;
+  WebhookReplay: WebhookReplayParent;
 };
 
 export type CacheControlDirectiveArgs = {
@@ -1717,11 +1926,16 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   correctArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationCorrectArticleArgs, 'article' | 'text'>>;
   createPartner?: Resolver<ResolversTypes['PartnerKey'], ParentType, ContextType, RequireFields<MutationCreatePartnerArgs, 'input'>>;
   createPreviewLink?: Resolver<ResolversTypes['PreviewLink'], ParentType, ContextType, RequireFields<MutationCreatePreviewLinkArgs, 'article'>>;
+  createWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpointSecret'], ParentType, ContextType, RequireFields<MutationCreateWebhookEndpointArgs, 'input'>>;
+  deleteWebhookEndpoint?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteWebhookEndpointArgs, 'id'>>;
+  replayWebhookDeliveries?: Resolver<ResolversTypes['WebhookReplay'], ParentType, ContextType, RequireFields<MutationReplayWebhookDeliveriesArgs, 'id'>>;
   revokePartner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType, RequireFields<MutationRevokePartnerArgs, 'partner'>>;
   revokePreviewLinks?: Resolver<ResolversTypes['Article'], ParentType, ContextType, RequireFields<MutationRevokePreviewLinksArgs, 'article'>>;
   rotatePartnerKey?: Resolver<ResolversTypes['PartnerKey'], ParentType, ContextType, RequireFields<MutationRotatePartnerKeyArgs, 'partner'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookEndpointSecret'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id'>>;
   takeDownArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationTakeDownArticleArgs, 'article' | 'reason'>>;
   unpublishArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationUnpublishArticleArgs, 'article'>>;
+  updateWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType, RequireFields<MutationUpdateWebhookEndpointArgs, 'id' | 'patch'>>;
   upsertArticle?: Resolver<ResolversTypes['ArticleChange'], ParentType, ContextType, RequireFields<MutationUpsertArticleArgs, 'input' | 'replace'>>;
   upsertArticles?: Resolver<Array<ResolversTypes['ArticleBatchResult']>, ParentType, ContextType, RequireFields<MutationUpsertArticlesArgs, 'inputs'>>;
 };
@@ -1836,6 +2050,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   section?: Resolver<Maybe<ResolversTypes['Section']>, ParentType, ContextType, RequireFields<QuerySectionArgs, 'slug'>>;
   sections?: Resolver<Array<ResolversTypes['Section']>, ParentType, ContextType>;
   tag?: Resolver<Maybe<ResolversTypes['Tag']>, ParentType, ContextType, RequireFields<QueryTagArgs, 'slug'>>;
+  webhookEndpoints?: Resolver<Array<ResolversTypes['WebhookEndpoint']>, ParentType, ContextType, Partial<QueryWebhookEndpointsArgs>>;
 };
 
 export type QuoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Quote'] = ResolversParentTypes['Quote']> = {
@@ -1966,6 +2181,58 @@ export interface UrlScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
   name: 'URL';
 }
 
+export type WebhookAttemptResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookAttempt'] = ResolversParentTypes['WebhookAttempt']> = {
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  latencyMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  messageId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<Maybe<ResolversTypes['WebhookAttemptOutcome']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  statusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WebhookDeliveryCountsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDeliveryCounts'] = ResolversParentTypes['WebhookDeliveryCounts']> = {
+  delivered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  oldestPendingAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WebhookEndpointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookEndpoint'] = ResolversParentTypes['WebhookEndpoint']> = {
+  attempts?: Resolver<Array<ResolversTypes['WebhookAttempt']>, ParentType, ContextType, RequireFields<WebhookEndpointAttemptsArgs, 'first'>>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredThrough?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  deliveries?: Resolver<ResolversTypes['WebhookDeliveryCounts'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  eventTypes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  partner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  previousSecretExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  sections?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['WebhookEndpointState'], ParentType, ContextType>;
+  stateReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WebhookEndpointSecretResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookEndpointSecret'] = ResolversParentTypes['WebhookEndpointSecret']> = {
+  endpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WebhookReplayResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookReplay'] = ResolversParentTypes['WebhookReplay']> = {
+  endpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
+  requeued?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   Article?: ArticleResolvers<ContextType>;
   ArticleBatchResult?: ArticleBatchResultResolvers<ContextType>;
@@ -2019,6 +2286,11 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Takedown?: TakedownResolvers<ContextType>;
   TextMark?: TextMarkResolvers<ContextType>;
   URL?: GraphQLScalarType;
+  WebhookAttempt?: WebhookAttemptResolvers<ContextType>;
+  WebhookDeliveryCounts?: WebhookDeliveryCountsResolvers<ContextType>;
+  WebhookEndpoint?: WebhookEndpointResolvers<ContextType>;
+  WebhookEndpointSecret?: WebhookEndpointSecretResolvers<ContextType>;
+  WebhookReplay?: WebhookReplayResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = {

@@ -7,15 +7,18 @@ import type { Writes } from '../modules/context.ts';
 import type { PreviewSecret } from '../modules/lifecycle/index.ts';
 import { findArticleForEditors } from '../modules/articles/index.ts';
 import { createContentWriter } from '../ingest/content-writer.ts';
+import { WEBHOOKS_NEED_POSTGRES, type WebhookSettings } from '../modules/webhooks/index.ts';
 
 /** What mutations write through: the database itself, never the request's read-only snapshot. */
 export function createWrites(
   db: Kysely<Database>,
   settled: (id: string) => Promise<void> = async () => undefined,
   previewSecret?: PreviewSecret,
+  webhooks: WebhookSettings = { available: false, reason: WEBHOOKS_NEED_POSTGRES },
 ): Writes {
   return {
     ...(previewSecret && { previewSecret }),
+    webhooks,
     db,
     content: createContentWriter(db),
     articleById: (id) => findArticleForEditors(db, id),

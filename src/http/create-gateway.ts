@@ -52,6 +52,7 @@ import { openRedisConnection } from '../db/redis-connection.ts';
 import { httpErrorBody, sendHttpError } from '../shared/send-http-error.ts';
 import { traceRequest } from '../shared/tracing.ts';
 import { tracingPlugin } from '../observability/tracing-plugin.ts';
+import { allowedNetworks, WEBHOOKS_NEED_POSTGRES } from '../modules/webhooks/index.ts';
 
 export interface Gateway {
   /** This gateway's Prometheus registry and the counters other parts increment (cache, rate limits). */
@@ -401,6 +402,9 @@ export async function createGateway({
       await responseCache.settled(id);
     },
     previewSecret,
+    database.engine === 'postgres'
+      ? { available: true, allowed: allowedNetworks(config.webhookAllowedNetworks) }
+      : { available: false, reason: WEBHOOKS_NEED_POSTGRES },
   );
   // The same scope, entered as the async context: resolvers, loaders and SQL counting read it there.
   const scoped: RequestHandler = (_req, res, next) => {

@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logger.ts';
 import { createGateway, type Gateway, type Readiness } from './create-gateway.ts';
 import { databaseErrorFields, isDatabaseUnavailable } from '../graphql/format-error.ts';
 import { issueLocalCliKey } from '../modules/partners/index.ts';
+import { migrateWebhookQueue, startWebhookQueue, type WebhookQueue } from '../modules/webhooks/index.ts';
 import { removeServerAddress, serverAddressFile, writeServerAddress } from '../shared/server-address-file.ts';
 
 export const demoContentDir = fileURLToPath(new URL('../../content/demo/', import.meta.url));
@@ -62,9 +63,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     },
   });
 
+  const queueUrl =
+    database.engine === 'postgres' ? String(config.databaseListenUrl ?? config.databaseUrl) : undefined;
   const prepareOn = async (db: DatabaseHandle['db']) => {
     const applied = await migrateToLatest(db);
     for (const migration of applied) logger.info({ migration: migration.migrationName }, 'migration applied');
+    // The webhook queue's own schema, migrated by graphile-worker itself (PostgreSQL only).
+    if (queueUrl) await migrateWebhookQueue(queueUrl, logger);
     if (config.demo && (await countArticles(db)) === 0) {
       const summary = await ingestPaths(db, [demoContentDir]);
       logger.info({ landed: summary.landed, failed: summary.failed }, 'demo content loaded');
@@ -90,6 +95,22 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   };
 
   const readiness: Readiness = { ready: false, reason: 'starting' };
+  let webhooks: WebhookQueue | undefined;
+  let stopped = false;
+  // Deliveries run in this process once the database is prepared (PostgreSQL; BYLINE_WEBHOOK_WORKERS > 0).
+  const startWebhooks = async () => {
+    if (!queueUrl || config.webhookWorkers === 0 || stopped) return;
+    webhooks = await startWebhookQueue({
+      db: database.db,
+      connectionString: queueUrl,
+      concurrency: config.webhookWorkers,
+      timeoutMs: config.webhookTimeoutMs,
+      retrySchedule: config.webhookRetrySchedule,
+      allowedNetworks: config.webhookAllowedNetworks,
+      logger,
+      onOutcome: (outcome) => gateway?.metrics.webhookDeliveries.inc({ outcome }),
+    });
+  };
   let firstFailure: unknown;
   try {
     await prepare();
@@ -114,9 +135,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     throw error;
   }
   const listening = gateway;
+  if (readiness.ready) {
+    await startWebhooks().catch((error: unknown) =>
+      logger.error({ err: error }, 'webhook queue failed to start'),
+    );
+  }
   const addressFile = readiness.ready ? await leaveAddressForCli(config, database, url, logger) : undefined;
 
-  let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   if (!readiness.ready) {
     // Logged when the reason changes (unreachable, then a failing migration…), never per attempt.
@@ -141,6 +166,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
           readiness.ready = true;
           readiness.reason = '';
           logger.info('database prepared; serving');
+          startWebhooks().catch((error: unknown) =>
+            logger.error({ err: error }, 'webhook queue failed to start'),
+          );
         },
         (error: unknown) => {
           if (stopped) return;
@@ -172,6 +200,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         clearTimeout(interrupt);
       }
       if (addressFile) removeServerAddress(addressFile);
+      // Jobs in flight finish (graphile-worker's graceful stop); what is left waits in the queue.
+      await webhooks
+        ?.stop()
+        .catch((error: unknown) => logger.warn({ err: error }, 'webhook queue stop failed'));
       await database.close(Math.max(0, deadline - Date.now()));
     },
   };

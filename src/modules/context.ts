@@ -4,6 +4,7 @@ import type { Viewer } from '../shared/viewer.ts';
 import type { Loaders } from './loader-types.ts';
 import type { ContentWriter, PreviewSecret } from './content-writer.ts';
 import type { ArticleParent } from './parents.ts';
+import type { WebhookSettings } from './webhooks/index.ts';
 
 /** What mutations write through: outside the request's read-only snapshot. */
 export interface Writes {
@@ -16,6 +17,8 @@ export interface Writes {
   settled(id: string): Promise<void>;
   /** The key preview links are signed with, or why minting them is refused. */
   readonly previewSecret?: PreviewSecret;
+  /** Whether webhook endpoints may be registered here (PostgreSQL only), and where receivers may be. */
+  readonly webhooks: WebhookSettings;
 }
 
 /** What every resolver receives, built once per request (src/graphql/graphql-context.ts). */

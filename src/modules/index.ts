@@ -11,6 +11,7 @@ import { quotesModule } from './quotes/index.ts';
 import { relatedLinksModule } from './related-links/index.ts';
 import { searchModule } from './search/index.ts';
 import { taxonomyModule } from './taxonomy/index.ts';
+import { webhooksModule } from './webhooks/index.ts';
 
 /**
  * Every module of the schema, once: the schema's SDL (in this order) and resolvers
@@ -29,6 +30,7 @@ export const modules = [
   relatedLinksModule,
   searchModule,
   taxonomyModule,
+  webhooksModule,
 ] as const;
 
 type Listed = (typeof modules)[number];

@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { DatabaseHandle } from '../db/open-database.ts';
 import { currentRequestScope } from '../shared/request-scope.ts';
 import type { GraphQLContext } from '../modules/context.ts';
+import { measureWebhookQueue } from '../modules/webhooks/index.ts';
 
 /** Operation names come from clients: past this many distinct ones, new names are counted as `(other)`. */
 const MAX_OPERATION_NAMES = 200;
@@ -24,6 +25,8 @@ export interface GatewayMetrics {
   readonly rateLimitFailOpen: Counter<'limit'>;
   /** 1 while Redis answers, 0 while it does not; absent without REDIS_URL. */
   readonly redisUp: Gauge;
+  /** Webhook delivery attempts by outcome: `webhookDeliveries.inc({ outcome: 'delivered' })`. */
+  readonly webhookDeliveries: Counter<'outcome'>;
   /** Records one DataLoader batch of `size` keys. */
   observeBatch(loader: string, size: number): void;
   /** Counts each GraphQL request: operation, outcome, latency, SQL; wraps the request's loaders. */
@@ -129,6 +132,37 @@ export function createGatewayMetrics(options: {
   poolGauge('byline_db_pool_waiting', 'Queries waiting for a connection', (p) => p.waitingCount);
   poolGauge('byline_db_pool_max', 'Most connections the pool opens', (p) => p.options.max);
 
+  const webhookDeliveries = new Counter({
+    name: 'byline_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), retrying (failed, another attempt scheduled), failed (no attempts left), disabled (410 Gone).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  // Depth and age are the database's (every instance's deliveries), read at scrape time on PostgreSQL.
+  let queueReading: Promise<{ depth: number; oldestAgeSeconds: number }> | undefined;
+  const readQueue = () => {
+    queueReading ??= measureWebhookQueue(options.database.db).finally(() => (queueReading = undefined));
+    return queueReading;
+  };
+  if (options.database.engine === 'postgres') {
+    new Gauge({
+      name: 'byline_webhook_queue_depth',
+      help: 'Webhook deliveries not yet delivered (waiting for an attempt or a retry), over every endpoint.',
+      registers,
+      async collect() {
+        this.set((await readQueue().catch(() => ({ depth: 0 }))).depth);
+      },
+    });
+    new Gauge({
+      name: 'byline_webhook_oldest_undelivered_seconds',
+      help: 'Age of the oldest webhook delivery not yet delivered, in seconds (0 when none waits).',
+      registers,
+      async collect() {
+        this.set((await readQueue().catch(() => ({ oldestAgeSeconds: 0 }))).oldestAgeSeconds);
+      },
+    });
+  }
+
   // Read replicas (DATABASE_REPLICA_URLS): who served each request snapshot, lag seen, fallbacks.
   const replicas = options.database.replicas;
   if (replicas) {
@@ -227,6 +261,7 @@ export function createGatewayMetrics(options: {
     cacheLookups,
     rateLimitRejections,
     rateLimitFailOpen,
+    webhookDeliveries,
     redisUp,
     observeBatch,
     plugin,
