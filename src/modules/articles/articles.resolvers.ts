@@ -7,7 +7,9 @@ import { selectsField } from '../../shared/selection.ts';
 import { requireFieldRight } from '../partners/index.ts';
 import type { GraphQLContext } from '../context.ts';
 import { resolveArticleConnection, toListFilter } from './article-connection.ts';
+import { articleWithOf } from './article-look-ahead.ts';
 import { loadArticlePart } from './article-parts.ts';
+import type { ArticleLookup } from './articles.loaders.ts';
 import { canonicalUrl } from './canonical-url.ts';
 import type { BlockParent } from './articles.mappers.ts';
 import type { ArticleParent } from '../parents.ts';
@@ -15,6 +17,7 @@ import type { ArticleParent } from '../parents.ts';
 function findArticle(
   context: GraphQLContext,
   args: { id?: string | null; slug?: string | null; url?: string | null },
+  info: GraphQLResolveInfo,
 ): Promise<ArticleParent | null> | null {
   const given = (['id', 'slug', 'url'] as const).filter((name) => args[name] != null);
   if (given.length !== 1) {
@@ -22,11 +25,21 @@ function findArticle(
       `Query.article takes exactly one of "id", "slug" or "url", got ${given.length === 0 ? 'none' : given.map((name) => `"${name}"`).join(' and ')}`,
     );
   }
+  // The article's statement brings what the operation reads of it (parts, quotes, links).
+  const wanted = articleWithOf(info.fieldNodes, info.fragments, { listed: false });
+  const lookup = (by: ArticleLookup['by'], value: number | string) =>
+    wanted
+      ? context.loaders.articleLookup.load({ by, value, with: wanted })
+      : by === 'id'
+        ? context.loaders.articleById.load(value as number)
+        : by === 'slug'
+          ? context.loaders.articleBySlug.load(value as string)
+          : context.loaders.articleByUrl.load(value as string);
   if (args.id != null) {
     const id = fromGlobalIdOf('Article', args.id, 'id');
-    return id === undefined ? null : context.loaders.articleById.load(id);
+    return id === undefined ? null : lookup('id', id);
   }
-  if (args.slug != null) return context.loaders.articleBySlug.load(args.slug);
+  if (args.slug != null) return lookup('slug', args.slug);
   const url = args.url!;
   // Our own canonical URLs carry the slug; anything else is an article's own URL.
   const ownPrefix = `${context.publicUrl}/articles/`;
@@ -37,9 +50,9 @@ function findArticle(
         .replace(/[?#].*$/, '')
         .replace(/\/$/, ''),
     );
-    return context.loaders.articleBySlug.load(slug);
+    return lookup('slug', slug);
   }
-  return context.loaders.articleByUrl.load(url);
+  return lookup('url', url);
 }
 
 function toBlockParent(articleId: number, block: StoredBlock, position: number): BlockParent {
@@ -76,14 +89,18 @@ function linksOf(context: GraphQLContext, articleId: number, info: GraphQLResolv
 
 export const articleResolvers: Resolvers = {
   Query: {
-    article: (_parent, args, context) => findArticle(context, args),
-    articles: (_parent, args, context) =>
-      resolveArticleConnection(context, {
-        filter: toListFilter(args.filter),
-        order: args.orderBy === 'OLDEST' ? 'oldest' : 'newest',
-        first: args.first,
-        after: args.after,
-      }),
+    article: (_parent, args, context, info) => findArticle(context, args, info),
+    articles: (_parent, args, context, info) =>
+      resolveArticleConnection(
+        context,
+        {
+          filter: toListFilter(args.filter),
+          order: args.orderBy === 'OLDEST' ? 'oldest' : 'newest',
+          first: args.first,
+          after: args.after,
+        },
+        info,
+      ),
   },
   Article: {
     id: (article) => toGlobalId('Article', article.id),
