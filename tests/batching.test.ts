@@ -480,7 +480,9 @@ describeEachEngine('batched loading', (engine) => {
         parts: ['section', 'tags', 'leadImage', 'authors', 'bodyImages'] as const,
         children: { quotes: true, relatedLinks: true },
       };
-      const looked = await counted(() => primed.articleLookup.load({ by: 'slug', value: 'page-large', with: wanted }));
+      const looked = await counted(() =>
+        primed.articleLookup.load({ by: 'slug', value: 'page-large', with: wanted }),
+      );
       expect(looked.statements).toBe(1);
       const article = looked.value!;
       expect(article).toStrictEqual(await plain.articleBySlug.load('page-large'));
@@ -522,7 +524,9 @@ describeEachEngine('batched loading', (engine) => {
         value: 'page-large',
         with: { parts: [], children: { quotes: false, relatedLinks: false } },
       }))!;
-      const quotes = await counted(() => primed.quotesByArticle.load({ articleId: article.id, speakers: false }));
+      const quotes = await counted(() =>
+        primed.quotesByArticle.load({ articleId: article.id, speakers: false }),
+      );
       expect(quotes.statements).toBe(0);
       // Not brought: the quotes read with their speakers, and the speakers, cost statements of their own.
       const withSpeakers = await counted(() =>

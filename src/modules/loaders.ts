@@ -9,7 +9,10 @@ import type { Loaders } from './loader-types.ts';
 export type { LoaderHooks, Loaders };
 
 type ModuleName = string;
-const articleChildren: ArticleChildren = Object.assign({}, ...modules.map((module) => module.articleChildren));
+const articleChildren: ArticleChildren = Object.assign(
+  {},
+  ...modules.map((module) => module.articleChildren),
+);
 const factories = new Map<ModuleName, (scope: LoaderScope) => object>(
   modules.flatMap((module) =>
     module.loaders ? [[module.name, module.loaders as (scope: LoaderScope) => object]] : [],

@@ -26,8 +26,10 @@ export type ArticleLoaders = ReturnType<typeof createArticleLoaders>;
 
 export function createArticleLoaders({ db, viewer, hooks, loaders: primes, articleChildren }: LoaderScope) {
   // Rows with what a look-ahead asked for beside them: the parts and children primed, the rest returned.
-  const received = <R extends object>(rows: readonly repository.BroughtRow<R>[], wanted?: ArticleWith): R[] =>
-    wanted ? rows.map((row) => receive(row, wanted)) : (rows as R[]);
+  const received = <R extends object>(
+    rows: readonly repository.BroughtRow<R>[],
+    wanted?: ArticleWith,
+  ): R[] => (wanted ? rows.map((row) => receive(row, wanted)) : (rows as R[]));
   const receive = <R extends object>(row: repository.BroughtRow<R>, wanted: ArticleWith): R => {
     const article: Record<string, unknown> = { ...row };
     const id = article.id as number;
@@ -65,7 +67,9 @@ export function createArticleLoaders({ db, viewer, hooks, loaders: primes, artic
   const byUrls = async (urls: readonly string[], wanted?: ArticleWith) =>
     oneInKeyOrder(
       urls,
-      prime(toParents(received(await repository.findArticlesByUrls(db, viewer, urls, bringing(wanted)), wanted))),
+      prime(
+        toParents(received(await repository.findArticlesByUrls(db, viewer, urls, bringing(wanted)), wanted)),
+      ),
       (row) => row.url!,
     );
   const articleById = createLoader<number, ArticleParent | null>('articleById', (ids) => byIds(ids), {
@@ -80,10 +84,14 @@ export function createArticleLoaders({ db, viewer, hooks, loaders: primes, artic
     row ? [tag.articleSlug(slug), tag.article(row.id)] : [tag.articleSlug(slug)];
   const urlTags = (url: string, row: ArticleParent | null) =>
     row ? [tag.articleUrl(url), tag.article(row.id)] : [tag.articleUrl(url)];
-  const articleBySlug = createLoader<string, ArticleParent | null>('articleBySlug', (slugs) => bySlugs(slugs), {
-    hooks,
-    tags: slugTags,
-  });
+  const articleBySlug = createLoader<string, ArticleParent | null>(
+    'articleBySlug',
+    (slugs) => bySlugs(slugs),
+    {
+      hooks,
+      tags: slugTags,
+    },
+  );
   const articleByUrl = createLoader<string, ArticleParent | null>('articleByUrl', (urls) => byUrls(urls), {
     hooks,
     tags: urlTags,
@@ -137,7 +145,9 @@ export function createArticleLoaders({ db, viewer, hooks, loaders: primes, artic
         return parent && { ...parent, rest: { ...page, filter: parent.rest } };
       },
       one: async (page) =>
-        prime(toParents(received(await repository.listArticles(db, viewer, page, articleChildren), page.with))),
+        prime(
+          toParents(received(await repository.listArticles(db, viewer, page, articleChildren), page.with)),
+        ),
       many: async (page, field, ids) =>
         manyInKeyOrder(
           ids,

@@ -93,7 +93,9 @@ export function findArticlesBySlugs(
         .where('redirect.slug', 'in', slugs)
         .where(articleIsVisible(viewer)),
     );
-  return bring ? withBrought<ArticleRow & { readonly looked_up: string }>(db, viewer, query, bring) : query.execute();
+  return bring
+    ? withBrought<ArticleRow & { readonly looked_up: string }>(db, viewer, query, bring)
+    : query.execute();
 }
 
 /** One article whatever its state (drafts, taken down): for editors, after a write. */
@@ -108,7 +110,11 @@ export function findArticlesByUrls(
   urls: readonly string[],
   bring?: Bringing,
 ): Promise<BroughtRow<ArticleRow>[]> {
-  const query = db.selectFrom('articles').selectAll().where('url', 'in', urls).where(articleIsVisible(viewer));
+  const query = db
+    .selectFrom('articles')
+    .selectAll()
+    .where('url', 'in', urls)
+    .where(articleIsVisible(viewer));
   return bring ? withBrought<ArticleRow>(db, viewer, query, bring) : query.execute();
 }
 

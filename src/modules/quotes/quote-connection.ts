@@ -43,7 +43,8 @@ export async function resolveQuoteConnection(
     filter: args.filter,
     limit,
     after: position ? [new Date(position[0]), position[1], position[2]] : undefined,
-    ...(info && childFields(connectionNodes(info), info.fragments, 'article').length > 0 && { articles: true }),
+    ...(info &&
+      childFields(connectionNodes(info), info.fragments, 'article').length > 0 && { articles: true }),
   });
   return toConnection(
     rows,

@@ -49,7 +49,10 @@ export function createQuoteLoaders({ db, viewer, hooks, loaders: primes }: Loade
     async (keys) => {
       const articleIds = [...new Set(keys.map((key) => key.articleId))];
       const speakers = keys.some((key) => key.speakers);
-      const rows = reviveQuotes(primes, await repository.listQuotesByArticleIds(db, articleIds, { speakers }));
+      const rows = reviveQuotes(
+        primes,
+        await repository.listQuotesByArticleIds(db, articleIds, { speakers }),
+      );
       for (const row of rows) quoteById.prime(row.id, row);
       const lists = manyInKeyOrder(articleIds, rows, (row) => row.article_id);
       const byArticle = new Map(articleIds.map((id, index) => [id, lists[index]!]));
@@ -62,7 +65,9 @@ export function createQuoteLoaders({ db, viewer, hooks, loaders: primes }: Loade
     },
   );
   // Quote rows, their articles (when the page brought them) primed into articleById.
-  const withArticles = (rows: readonly (Omit<QuoteParent, '__typename'> & { readonly article?: unknown })[]) =>
+  const withArticles = (
+    rows: readonly (Omit<QuoteParent, '__typename'> & { readonly article?: unknown })[],
+  ) =>
     rows.map(({ article, ...quote }) => {
       if (article !== undefined) {
         primes.articleById.prime(quote.article_id, typed('Article', fromJsonRow('articles', article)));

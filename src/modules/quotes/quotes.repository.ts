@@ -99,7 +99,11 @@ export function listQuotesByArticleIds(
  * brings them along (`src/modules/article-children.ts`).
  */
 export function quotesOfArticleJson(db: Kysely<Database>, speakers: boolean) {
-  const quotes = quotesWithSpeakers(db, speakers).where('quotes.article_id', '=', sql.ref<number>('articles.id'));
+  const quotes = quotesWithSpeakers(db, speakers).where(
+    'quotes.article_id',
+    '=',
+    sql.ref<number>('articles.id'),
+  );
   return sql<unknown>`(select coalesce(json_agg(quote order by quote.ordinal), '[]') from (${quotes}) as quote)`;
 }
 
