@@ -4,7 +4,7 @@
  * after one request of each scenario, after filling the cache with --fill article pages (varied
  * URLs), and after --duration s of the mixed load (c=16) over those pages and the other scenarios.
  *
- *   npm run bench:memory -- [--database-url URL] [--fill 8000] [--duration 20] [--node-args "--max-old-space-size=96"]
+ *   npm run bench:memory -- [--database-url URL] [--fill 8000] [--duration 20] [--node-args="--max-old-space-size=96"]
  *
  * Extra settings go through the environment (BYLINE_RESPONSE_CACHE_MAX_BYTES=…).
  */
@@ -57,8 +57,8 @@ async function send(origin: string, variant: RequestVariant, attempts = 3): Prom
   try {
     const response = await fetch(`${origin}${variant.path}`, {
       method: variant.method,
-      headers: variant.headers,
-      body: variant.body,
+      ...(variant.headers && { headers: variant.headers }),
+      ...(variant.body !== undefined && { body: variant.body }),
     });
     return (await response.arrayBuffer()).byteLength;
   } catch (error) {
