@@ -13,7 +13,9 @@ const TIMESTAMP_COLUMNS = {
   people: ['created_at', 'updated_at'],
   organizations: ['created_at', 'updated_at'],
   images: [],
-  articles: ['published_at', 'updated_at', 'created_at', 'listed_at'],
+  articles: ['published_at', 'updated_at', 'created_at', 'listed_at', 'taken_down_at'],
+  quotes: ['listed_at'],
+  related_links: [],
 } as const satisfies { readonly [T in keyof Database]?: readonly (keyof Database[T] & string)[] };
 
 export type JsonRowTable = keyof typeof TIMESTAMP_COLUMNS;

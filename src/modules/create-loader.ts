@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import { currentCacheTags } from '../shared/request-scope.ts';
 import { traceBatch, tracingEnabled } from '../shared/tracing.ts';
 import type { Viewer } from '../shared/viewer.ts';
+import type { ArticleChildren } from './article-children.ts';
 import type { Loaders } from './loader-types.ts';
 
 export interface LoaderHooks {
@@ -18,6 +19,8 @@ export interface LoaderScope {
   readonly hooks: LoaderHooks;
   /** The request's loaders, for priming: a parent's statement fills the loaders of the rows it brought. */
   readonly loaders: Loaders;
+  /** What other modules let an article's statement bring along (`./article-children.ts`). */
+  readonly articleChildren: ArticleChildren;
 }
 
 export interface LoaderOptions<K, V, C> {

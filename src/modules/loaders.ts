@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { anonymousViewer, type Viewer } from '../shared/viewer.ts';
+import type { ArticleChildren } from './article-children.ts';
 import type { LoaderHooks, LoaderScope } from './create-loader.ts';
 import { modules } from './index.ts';
 import type { Loaders } from './loader-types.ts';
@@ -8,6 +9,10 @@ import type { Loaders } from './loader-types.ts';
 export type { LoaderHooks, Loaders };
 
 type ModuleName = string;
+const articleChildren: ArticleChildren = Object.assign(
+  {},
+  ...modules.map((module) => module.articleChildren),
+);
 const factories = new Map<ModuleName, (scope: LoaderScope) => object>(
   modules.flatMap((module) =>
     module.loaders ? [[module.name, module.loaders as (scope: LoaderScope) => object]] : [],
@@ -24,7 +29,7 @@ class RequestLoaders {
   readonly #built = new Map<ModuleName, Record<string, unknown>>();
   readonly #scope: LoaderScope;
   constructor(db: Kysely<Database>, viewer: Viewer, hooks: LoaderHooks) {
-    this.#scope = { db, viewer, hooks, loaders: this as unknown as Loaders };
+    this.#scope = { db, viewer, hooks, loaders: this as unknown as Loaders, articleChildren };
   }
   module(name: ModuleName): Record<string, unknown> {
     let built = this.#built.get(name);

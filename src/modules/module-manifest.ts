@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Resolvers } from '../generated/resolvers-types.ts';
+import type { ArticleChildren } from './article-children.ts';
 import type { LoaderScope } from './create-loader.ts';
 
 /** What a module gives the schema and the request: listed once in `src/modules/index.ts`. */
@@ -10,6 +11,8 @@ export interface ModuleManifest<L extends object = object> {
   readonly resolvers?: Resolvers;
   /** Builds its DataLoaders for one request; called on first use of one of them. */
   readonly loaders?: (scope: LoaderScope) => L;
+  /** Its relations of an article that an article's statement may bring along (`./article-children.ts`). */
+  readonly articleChildren?: ArticleChildren;
 }
 
 /** The SDL file `name` beside the module's index (`import.meta.url`). */

@@ -5,12 +5,17 @@ import {
   toConnection,
   type ConnectionParent,
 } from '../../shared/connection.ts';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { ArticleFilter } from '../../generated/resolvers-types.ts';
+import { articleListWith } from './article-look-ahead.ts';
 import type { GraphQLContext } from '../context.ts';
 import type { ArticleListFilter, ArticleOrder } from './articles.repository.ts';
 import type { ArticleParent } from '../parents.ts';
 
-/** Resolves any list of articles (`Query.articles`, `Section.articles`, `Person.mentionedIn`, …). */
+/**
+ * Resolves any list of articles (`Query.articles`, `Section.articles`, `Person.mentionedIn`, …);
+ * with `info`, the page's statement brings what the operation reads of its articles.
+ */
 export async function resolveArticleConnection(
   context: GraphQLContext,
   args: {
@@ -19,7 +24,9 @@ export async function resolveArticleConnection(
     readonly first: number | null | undefined;
     readonly after: string | null | undefined;
   },
+  info?: GraphQLResolveInfo,
 ): Promise<ConnectionParent<ArticleParent>> {
+  const wanted = articleListWith(info);
   const order = args.order ?? 'newest';
   const limit = pageSize(args.first);
   const ordering = `articles:${order}`;
@@ -29,6 +36,7 @@ export async function resolveArticleConnection(
     order,
     limit,
     after: position ? [new Date(position[0]), position[1]] : undefined,
+    ...(wanted && { with: wanted }),
   });
   const keyOf = (row: (typeof rows)[number]) => (order === 'updated' ? row.updated_at : row.listed_at);
   return toConnection(rows, limit, (row) => encodeCursor(ordering, [keyOf(row).toISOString(), row.id]), {

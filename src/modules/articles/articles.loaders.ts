@@ -7,7 +7,8 @@ import { cacheTags as tag } from '../../shared/cache-tags.ts';
 import { createLoader, type LoaderScope } from '../create-loader.ts';
 import type { ArticleParts } from './articles.mappers.ts';
 import * as repository from './articles.repository.ts';
-import type { ArticlePart } from './articles.repository.ts';
+import type { ArticlePart, ArticleWith } from './articles.repository.ts';
+import type { ArticleChildName } from '../article-children.ts';
 import type { ArticleParent, ImageParent, PersonParent, SectionParent } from '../parents.ts';
 
 /** Loaders of other modules that an article's parts fill, so later lookups of the same rows are free. */
@@ -23,44 +24,115 @@ declare module '../loader-types.ts' {
 
 export type ArticleLoaders = ReturnType<typeof createArticleLoaders>;
 
-export function createArticleLoaders({ db, viewer, hooks, loaders: primes }: LoaderScope) {
-  const articleById = createLoader<number, ArticleParent | null>(
-    'articleById',
-    async (ids) =>
-      oneInKeyOrder(ids, toParents(await repository.findArticlesByIds(db, viewer, ids)), (row) => row.id),
-    { hooks, tags: (id) => [tag.article(id)] },
-  );
+export function createArticleLoaders({ db, viewer, hooks, loaders: primes, articleChildren }: LoaderScope) {
+  // Rows with what a look-ahead asked for beside them: the parts and children primed, the rest returned.
+  const received = <R extends object>(
+    rows: readonly repository.BroughtRow<R>[],
+    wanted?: ArticleWith,
+  ): R[] => (wanted ? rows.map((row) => receive(row, wanted)) : (rows as R[]));
+  const receive = <R extends object>(row: repository.BroughtRow<R>, wanted: ArticleWith): R => {
+    const article: Record<string, unknown> = { ...row };
+    const id = article.id as number;
+    for (const part of wanted.parts) {
+      const column = repository.broughtColumn(part);
+      articleParts.prime({ articleId: id, part }, revive[part](article[column]));
+      delete article[column];
+    }
+    for (const name of Object.keys(wanted.children) as ArticleChildName[]) {
+      const column = repository.broughtColumn(name);
+      if (column in article) {
+        articleChildren[name]!.prime(primes, id, article[column], wanted.children[name]!);
+        delete article[column];
+      }
+    }
+    return article as R;
+  };
+  const bringing = (wanted: ArticleWith | undefined) => wanted && { with: wanted, children: articleChildren };
+
+  const byIds = async (ids: readonly number[], wanted?: ArticleWith) =>
+    oneInKeyOrder(
+      ids,
+      toParents(received(await repository.findArticlesByIds(db, viewer, ids, bringing(wanted)), wanted)),
+      (row) => row.id,
+    );
+  const bySlugs = async (slugs: readonly string[], wanted?: ArticleWith) => {
+    const rows = received(await repository.findArticlesBySlugs(db, viewer, slugs, bringing(wanted)), wanted);
+    const found = rows.map(({ looked_up, ...row }) => ({
+      lookedUp: looked_up,
+      article: toParents([row])[0]!,
+    }));
+    prime(found.filter(({ lookedUp, article }) => lookedUp === article.slug).map(({ article }) => article));
+    return oneInKeyOrder(slugs, found, (row) => row.lookedUp).map((row) => row?.article ?? null);
+  };
+  const byUrls = async (urls: readonly string[], wanted?: ArticleWith) =>
+    oneInKeyOrder(
+      urls,
+      prime(
+        toParents(received(await repository.findArticlesByUrls(db, viewer, urls, bringing(wanted)), wanted)),
+      ),
+      (row) => row.url!,
+    );
+  const articleById = createLoader<number, ArticleParent | null>('articleById', (ids) => byIds(ids), {
+    hooks,
+    tags: (id) => [tag.article(id)],
+  });
   const prime = (rows: ArticleParent[]) => {
     for (const row of rows) articleById.prime(row.id, row);
     return rows;
   };
+  const slugTags = (slug: string, row: ArticleParent | null) =>
+    row ? [tag.articleSlug(slug), tag.article(row.id)] : [tag.articleSlug(slug)];
+  const urlTags = (url: string, row: ArticleParent | null) =>
+    row ? [tag.articleUrl(url), tag.article(row.id)] : [tag.articleUrl(url)];
   const articleBySlug = createLoader<string, ArticleParent | null>(
     'articleBySlug',
-    async (slugs) => {
-      const rows = await repository.findArticlesBySlugs(db, viewer, slugs);
-      const found = rows.map(({ looked_up, ...row }) => ({
-        lookedUp: looked_up,
-        article: toParents([row])[0]!,
-      }));
-      prime(found.filter(({ lookedUp, article }) => lookedUp === article.slug).map(({ article }) => article));
-      return oneInKeyOrder(slugs, found, (row) => row.lookedUp).map((row) => row?.article ?? null);
-    },
+    (slugs) => bySlugs(slugs),
     {
       hooks,
-      tags: (slug, row) => (row ? [tag.articleSlug(slug), tag.article(row.id)] : [tag.articleSlug(slug)]),
+      tags: slugTags,
     },
   );
-  const articleByUrl = createLoader<string, ArticleParent | null>(
-    'articleByUrl',
-    async (urls) =>
-      oneInKeyOrder(
-        urls,
-        prime(toParents(await repository.findArticlesByUrls(db, viewer, urls))),
-        (row) => row.url!,
-      ),
+  const articleByUrl = createLoader<string, ArticleParent | null>('articleByUrl', (urls) => byUrls(urls), {
+    hooks,
+    tags: urlTags,
+  });
+  // `Query.article`: the one article, with what its selection will read brought in the same statement.
+  const articleLookup = createLoader<ArticleLookup, ArticleParent | null, string>(
+    'articleLookup',
+    async (keys) => {
+      const wanted = unionOfWith(keys.map((key) => key.with));
+      const values = async <V extends number | string>(
+        by: ArticleLookup['by'],
+        find: (values: readonly V[], wanted: ArticleWith) => Promise<(ArticleParent | null)[]>,
+      ) => {
+        const asked = [...new Set(keys.filter((key) => key.by === by).map((key) => key.value as V))];
+        if (asked.length === 0) return new Map<V, ArticleParent | null>();
+        const rows = await find(asked, wanted);
+        return new Map(asked.map((value, index) => [value, rows[index]!]));
+      };
+      const [ids, slugs, urls] = await Promise.all([
+        values<number>('id', byIds),
+        values<string>('slug', bySlugs),
+        values<string>('url', byUrls),
+      ]);
+      for (const [slug, row] of slugs) articleBySlug.prime(slug, row);
+      for (const [url, row] of urls) articleByUrl.prime(url, row);
+      for (const [id, row] of ids) articleById.prime(id, row);
+      return keys.map((key) =>
+        key.by === 'id'
+          ? ids.get(key.value as number)!
+          : (key.by === 'slug' ? slugs : urls).get(key.value as string)!,
+      );
+    },
     {
       hooks,
-      tags: (url, row) => (row ? [tag.articleUrl(url), tag.article(row.id)] : [tag.articleUrl(url)]),
+      cacheKeyFn: (key) => `${key.by}:${key.value}`,
+      tags: (key, row) =>
+        key.by === 'id'
+          ? [tag.article(key.value as number)]
+          : key.by === 'slug'
+            ? slugTags(key.value as string, row)
+            : urlTags(key.value as string, row),
     },
   );
   // Pages that differ only by their parent (a list of sections, each with its articles) run as one
@@ -72,13 +144,18 @@ export function createArticleLoaders({ db, viewer, hooks, loaders: primes }: Loa
         const parent = parentOf(page.filter);
         return parent && { ...parent, rest: { ...page, filter: parent.rest } };
       },
-      one: async (page) => prime(toParents(await repository.listArticles(db, viewer, page))),
+      one: async (page) =>
+        prime(
+          toParents(received(await repository.listArticles(db, viewer, page, articleChildren), page.with)),
+        ),
       many: async (page, field, ids) =>
         manyInKeyOrder(
           ids,
-          await repository.listArticlesOfParents(db, viewer, page, field, ids),
+          await repository.listArticlesOfParents(db, viewer, page, field, ids, articleChildren),
           (row) => row.parent_id,
-        ).map((rows) => prime(toParents(rows.map(({ parent_id: _parentId, ...article }) => article)))),
+        ).map((rows) =>
+          prime(toParents(received(rows, page.with).map(({ parent_id: _parentId, ...article }) => article))),
+        ),
     }),
     {
       hooks,
@@ -144,11 +221,32 @@ export function createArticleLoaders({ db, viewer, hooks, loaders: primes }: Loa
     articleById,
     articleBySlug,
     articleByUrl,
+    articleLookup,
     articlePage,
     articleCount,
     articleParts,
     articleBodyById,
   };
+}
+
+/** `Query.article`'s one article, by id, slug or URL, with what its selection reads (`ArticleWith`). */
+export interface ArticleLookup {
+  readonly by: 'id' | 'slug' | 'url';
+  readonly value: number | string;
+  readonly with: ArticleWith;
+}
+
+/** Everything any of `withs` asks for: one statement serves every key of a batch. */
+function unionOfWith(withs: readonly ArticleWith[]): ArticleWith {
+  const parts = new Set<ArticlePart>();
+  const children: { [N in ArticleChildName]?: boolean } = {};
+  for (const wanted of withs) {
+    for (const part of wanted.parts) parts.add(part);
+    for (const name of Object.keys(wanted.children) as ArticleChildName[]) {
+      children[name] = (children[name] ?? false) || wanted.children[name]!;
+    }
+  }
+  return { parts: [...parts], children };
 }
 
 /** One part of one article: the key of the `articleParts` loader. */

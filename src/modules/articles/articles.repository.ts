@@ -7,6 +7,7 @@ import {
   type SqlBool,
 } from 'kysely';
 import type { ArticleRow, Database } from '../../db/database.ts';
+import type { ArticleChildName, ArticleChildren } from '../article-children.ts';
 import type { ArticleParts } from './articles.mappers.ts';
 import type { ArticleParent } from '../parents.ts';
 import { typed } from '../../shared/typename.ts';
@@ -56,23 +57,31 @@ export interface ArticlePageQuery {
   readonly limit: number;
   /** Keyset position: the sort key (`listed_at`, or `updated_at` for `updated`) and id of the last row seen. */
   readonly after: readonly [Date, number] | undefined;
+  /** What each row brings beside it (parts that need the body cannot come: lists leave it out). */
+  readonly with?: ArticleWith;
 }
 
-export function findArticlesByIds(db: Kysely<Database>, viewer: Viewer, ids: readonly number[]) {
-  return db
-    .selectFrom('articles')
-    .selectAll()
-    .where('id', 'in', ids)
-    .where(articleIsVisible(viewer))
-    .execute();
+export function findArticlesByIds(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  ids: readonly number[],
+  bring?: Bringing,
+): Promise<BroughtRow<ArticleRow>[]> {
+  const query = db.selectFrom('articles').selectAll().where('id', 'in', ids).where(articleIsVisible(viewer));
+  return bring ? withBrought<ArticleRow>(db, viewer, query, bring) : query.execute();
 }
 
 /**
  * Articles by slug, an old slug (a redirect after a slug change) finding the article it now names;
  * each row carries the slug it was `looked_up` by.
  */
-export function findArticlesBySlugs(db: Kysely<Database>, viewer: Viewer, slugs: readonly string[]) {
-  return db
+export function findArticlesBySlugs(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  slugs: readonly string[],
+  bring?: Bringing,
+): Promise<BroughtRow<ArticleRow & { readonly looked_up: string }>[]> {
+  const query = db
     .selectFrom('articles')
     .selectAll('articles')
     .select('articles.slug as looked_up')
@@ -86,8 +95,10 @@ export function findArticlesBySlugs(db: Kysely<Database>, viewer: Viewer, slugs:
         .select('redirect.slug as looked_up')
         .where('redirect.slug', 'in', slugs)
         .where(articleIsVisible(viewer)),
-    )
-    .execute();
+    );
+  return bring
+    ? withBrought<ArticleRow & { readonly looked_up: string }>(db, viewer, query, bring)
+    : query.execute();
 }
 
 /** One article whatever its state (drafts, taken down): for editors, after a write. */
@@ -96,13 +107,18 @@ export async function findArticleForEditors(db: Kysely<Database>, id: number): P
   return typed('Article', row);
 }
 
-export function findArticlesByUrls(db: Kysely<Database>, viewer: Viewer, urls: readonly string[]) {
-  return db
+export function findArticlesByUrls(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  urls: readonly string[],
+  bring?: Bringing,
+): Promise<BroughtRow<ArticleRow>[]> {
+  const query = db
     .selectFrom('articles')
     .selectAll()
     .where('url', 'in', urls)
-    .where(articleIsVisible(viewer))
-    .execute();
+    .where(articleIsVisible(viewer));
+  return bring ? withBrought<ArticleRow>(db, viewer, query, bring) : query.execute();
 }
 
 /** A relation of an article that `findArticleParts` brings as JSON rows. */
@@ -144,6 +160,59 @@ export function findArticleParts(
     .where(articleIsVisible(viewer))
     .$castTo<ArticlePartsRow>()
     .execute();
+}
+
+/**
+ * What an article query brings beside each row, as JSON, when the operation will read it (a
+ * look-ahead over the selection): the article's own parts, and children other modules own
+ * (`src/modules/article-children.ts`), each with whether what they point at comes too.
+ */
+export interface ArticleWith {
+  readonly parts: readonly ArticlePart[];
+  readonly children: { readonly [N in ArticleChildName]?: boolean };
+}
+
+/** An `ArticleWith` and the children's SQL, registered by the modules that own them. */
+export interface Bringing {
+  readonly with: ArticleWith;
+  readonly children: ArticleChildren;
+}
+
+/** A row with what was brought beside it, `with_<part or child>` columns of JSON. */
+export type BroughtRow<R> = R & { readonly [column: `with_${string}`]: unknown };
+
+/** The column a brought part or child comes in. */
+export const broughtColumn = (name: ArticlePart | ArticleChildName) => `with_${name}` as const;
+
+/** `query` (rows of visible articles) as `articles`, each row with what `bring` asks for beside it. */
+function broughtQuery(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  query: Expression<unknown>,
+  { with: wanted, children }: Bringing,
+  order: RawBuilder<unknown> = sql``,
+): RawBuilder<unknown> {
+  const columns = [
+    sql`articles.*`,
+    ...wanted.parts.map((part) => sql`${PART_SUBQUERIES[part]} as ${sql.ref(broughtColumn(part))}`),
+    ...(Object.keys(wanted.children) as ArticleChildName[]).flatMap((name) => {
+      const child = children[name];
+      return child
+        ? [sql`${child.json(db, viewer, wanted.children[name]!)} as ${sql.ref(broughtColumn(name))}`]
+        : [];
+    }),
+  ];
+  return sql`select ${sql.join(columns)} from (${query}) as articles ${order}`;
+}
+
+async function withBrought<R>(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  query: Expression<unknown>,
+  bring: Bringing,
+  order?: RawBuilder<unknown>,
+): Promise<BroughtRow<R>[]> {
+  return (await sql<BroughtRow<R>>`${broughtQuery(db, viewer, query, bring, order)}`.execute(db)).rows;
 }
 
 type LinkTable = 'article_tags' | 'article_authors' | 'article_mentions' | 'article_organizations';
@@ -253,6 +322,14 @@ const LISTED_COLUMNS = [
   'articles.preview_epoch',
 ] as const;
 
+/**
+ * An `articles` row's listed columns (all but the body) as one JSON object: a list of other rows
+ * (a person's quotes) brings each row's article as lists of articles carry it.
+ */
+export const LISTED_ARTICLE_JSON = sql<unknown>`json_build_object(${sql.join(
+  LISTED_COLUMNS.map((column) => sql`${sql.lit(column.slice('articles.'.length))}::text, ${sql.ref(column)}`),
+)})`;
+
 /** The bodies of articles the caller already holds rows of (lists leave bodies out). */
 export function findArticleBodies(db: Kysely<Database>, viewer: Viewer, ids: readonly number[]) {
   return db
@@ -301,9 +378,23 @@ function pageQuery(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery,
     .limit(page.limit + 1);
 }
 
-/** One page of articles in `listed_at` (or `updated_at`) order, ties broken by id. */
-export function listArticles(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery) {
-  return listArticlesQuery(db, viewer, page).execute();
+/** One page of articles in `listed_at` (or `updated_at`) order, ties broken by id; with `children`, what `page.with` asks for. */
+export function listArticles(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  page: ArticlePageQuery,
+  children?: ArticleChildren,
+): Promise<BroughtRow<Omit<ArticleRow, 'body'>>[]> {
+  const query = listArticlesQuery(db, viewer, page);
+  if (!page.with || !children) return query.execute();
+  return withBrought(db, viewer, query, { with: page.with, children }, pageOrder(sql`articles`, page));
+}
+
+/** A page's order over the columns of `table` (the page's rows, wrapped). */
+function pageOrder(table: RawBuilder<unknown>, page: ArticlePageQuery): RawBuilder<unknown> {
+  const direction = sql.raw(page.order === 'oldest' ? 'asc' : 'desc');
+  const key = sql.raw(page.order === 'updated' ? 'updated_at' : 'listed_at');
+  return sql`order by ${table}.${key} ${direction}, ${table}.id ${direction}`;
 }
 
 export async function countArticles(db: Kysely<Database>, viewer: Viewer, filter: ArticleListFilter) {
@@ -329,12 +420,17 @@ export function listArticlesOfParents(
   page: ArticlePageQuery,
   field: ArticleParentField,
   parentIds: readonly number[],
+  children?: ArticleChildren,
 ) {
-  const perParent = pageQuery(db, viewer, page, { ...page.filter, [field]: PARENT_ID });
+  const plain = pageQuery(db, viewer, page, { ...page.filter, [field]: PARENT_ID });
+  const perParent =
+    page.with && children
+      ? broughtQuery(db, viewer, plain, { with: page.with, children }, pageOrder(sql`articles`, page))
+      : plain;
   // A link table's listed_at and article_id equal the article's, so this is the inner order too.
   const direction = sql.raw(page.order === 'oldest' ? 'asc' : 'desc');
   const key = sql.raw(page.order === 'updated' ? 'page.updated_at' : 'page.listed_at');
-  return listOfParents<Omit<ArticleRow, 'body'>>(
+  return listOfParents<BroughtRow<Omit<ArticleRow, 'body'>>>(
     db,
     parentIds,
     perParent,

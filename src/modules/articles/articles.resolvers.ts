@@ -8,7 +8,9 @@ import { selectsField } from '../../shared/selection.ts';
 import { requireFieldRight } from '../partners/index.ts';
 import type { GraphQLContext } from '../context.ts';
 import { resolveArticleConnection, toListFilter } from './article-connection.ts';
+import { articleWithOf } from './article-look-ahead.ts';
 import { loadArticlePart } from './article-parts.ts';
+import type { ArticleLookup } from './articles.loaders.ts';
 import { canonicalUrl } from './canonical-url.ts';
 import type { BlockParent } from './articles.mappers.ts';
 import type { ArticleParent } from '../parents.ts';
@@ -16,6 +18,7 @@ import type { ArticleParent } from '../parents.ts';
 function findArticle(
   context: GraphQLContext,
   args: { id?: string | null; slug?: string | null; url?: string | null },
+  info: GraphQLResolveInfo,
 ): Promise<ArticleParent | null> | null {
   const given = (['id', 'slug', 'url'] as const).filter((name) => args[name] != null);
   if (given.length !== 1) {
@@ -23,16 +26,31 @@ function findArticle(
       `Query.article takes exactly one of "id", "slug" or "url", got ${given.length === 0 ? 'none' : given.map((name) => `"${name}"`).join(' and ')}`,
     );
   }
+  // The article's statement brings what the operation reads of it (parts, quotes, links).
+  const wanted = articleWithOf(info.fieldNodes, info.fragments, { listed: false });
+  const lookup = (by: ArticleLookup['by'], value: number | string) =>
+    wanted
+      ? context.loaders.articleLookup.load({ by, value, with: wanted })
+      : by === 'id'
+        ? context.loaders.articleById.load(value as number)
+        : by === 'slug'
+          ? context.loaders.articleBySlug.load(value as string)
+          : context.loaders.articleByUrl.load(value as string);
   if (args.id != null) {
     const id = fromGlobalIdOf('Article', args.id, 'id');
-    return id === undefined ? null : context.loaders.articleById.load(id);
+    return id === undefined ? null : lookup('id', id);
   }
-  if (args.slug != null) return context.loaders.articleBySlug.load(args.slug);
-  return articleAtUrl(context, args.url!);
+  if (args.slug != null) return lookup('slug', args.slug);
+  return articleAtUrl(context, args.url!, lookup);
 }
 
 /** The visible article a URL names: our article page URL by its slug, else an article's own URL. */
-export function articleAtUrl(context: GraphQLContext, url: string): Promise<ArticleParent | null> {
+export function articleAtUrl(
+  context: GraphQLContext,
+  url: string,
+  lookup: (by: ArticleLookup['by'], value: string) => Promise<ArticleParent | null> = (by, value) =>
+    by === 'slug' ? context.loaders.articleBySlug.load(value) : context.loaders.articleByUrl.load(value),
+): Promise<ArticleParent | null> {
   const ownPrefix = `${context.publicUrl}/articles/`;
   if (url.startsWith(ownPrefix)) {
     let slug: string;
@@ -47,9 +65,9 @@ export function articleAtUrl(context: GraphQLContext, url: string): Promise<Arti
       // A malformed escape names no slug.
       return Promise.resolve(null);
     }
-    return context.loaders.articleBySlug.load(slug);
+    return lookup('slug', slug);
   }
-  return context.loaders.articleByUrl.load(url);
+  return lookup('url', url);
 }
 
 /** The visible article a link mark leads to: the one its writer named, else the one its href is. */
@@ -102,15 +120,19 @@ function linksOf(context: GraphQLContext, articleId: number, info: GraphQLResolv
 
 export const articleResolvers: Resolvers = {
   Query: {
-    article: (_parent, args, context) => findArticle(context, args),
-    articles: (_parent, args, context) =>
-      resolveArticleConnection(context, {
-        filter: toListFilter(args.filter),
-        order:
-          args.orderBy === 'OLDEST' ? 'oldest' : args.orderBy === 'UPDATED_AT_DESC' ? 'updated' : 'newest',
-        first: args.first,
-        after: args.after,
-      }),
+    article: (_parent, args, context, info) => findArticle(context, args, info),
+    articles: (_parent, args, context, info) =>
+      resolveArticleConnection(
+        context,
+        {
+          filter: toListFilter(args.filter),
+          order:
+            args.orderBy === 'OLDEST' ? 'oldest' : args.orderBy === 'UPDATED_AT_DESC' ? 'updated' : 'newest',
+          first: args.first,
+          after: args.after,
+        },
+        info,
+      ),
   },
   Article: {
     id: (article) => toGlobalId('Article', article.id),

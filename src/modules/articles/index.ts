@@ -17,6 +17,7 @@ export {
   filteredArticles,
   findArticleForEditors,
   findArticlePreviewState,
+  LISTED_ARTICLE_JSON,
   listArticlesQuery,
   type ArticleListFilter,
   type ArticlePart,

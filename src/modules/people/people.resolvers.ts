@@ -76,38 +76,38 @@ export const peopleResolvers: Resolvers = {
   },
   Person: {
     id: (person) => toGlobalId('Person', person.id),
-    articles: (person, args, context) =>
-      resolveArticleConnection(context, {
-        filter: { authorId: person.id },
-        first: args.first,
-        after: args.after,
-      }),
-    mentionedIn: (person, args, context) =>
-      resolveArticleConnection(context, {
-        filter: { mentionedPersonId: person.id },
-        first: args.first,
-        after: args.after,
-      }),
-    quotes: (person, args, context) =>
-      resolveQuoteConnection(context, {
-        filter: { speakerPersonId: person.id },
-        first: args.first,
-        after: args.after,
-      }),
+    articles: (person, args, context, info) =>
+      resolveArticleConnection(
+        context,
+        { filter: { authorId: person.id }, first: args.first, after: args.after },
+        info,
+      ),
+    mentionedIn: (person, args, context, info) =>
+      resolveArticleConnection(
+        context,
+        { filter: { mentionedPersonId: person.id }, first: args.first, after: args.after },
+        info,
+      ),
+    quotes: (person, args, context, info) =>
+      resolveQuoteConnection(
+        context,
+        { filter: { speakerPersonId: person.id }, first: args.first, after: args.after },
+        info,
+      ),
   },
   Organization: {
     id: (organization) => toGlobalId('Organization', organization.id),
-    quotes: (organization, args, context) =>
-      resolveQuoteConnection(context, {
-        filter: { speakerOrganizationId: organization.id },
-        first: args.first,
-        after: args.after,
-      }),
-    mentionedIn: (organization, args, context) =>
-      resolveArticleConnection(context, {
-        filter: { mentionedOrganizationId: organization.id },
-        first: args.first,
-        after: args.after,
-      }),
+    quotes: (organization, args, context, info) =>
+      resolveQuoteConnection(
+        context,
+        { filter: { speakerOrganizationId: organization.id }, first: args.first, after: args.after },
+        info,
+      ),
+    mentionedIn: (organization, args, context, info) =>
+      resolveArticleConnection(
+        context,
+        { filter: { mentionedOrganizationId: organization.id }, first: args.first, after: args.after },
+        info,
+      ),
   },
 };

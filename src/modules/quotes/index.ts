@@ -1,6 +1,6 @@
 import type { ModuleManifest } from '../module-manifest.ts';
 import { readTypeDefs } from '../module-manifest.ts';
-import { createQuoteLoaders, type QuoteLoaders } from './quotes.loaders.ts';
+import { createQuoteLoaders, quotesOfArticle, type QuoteLoaders } from './quotes.loaders.ts';
 import { quoteResolvers } from './quotes.resolvers.ts';
 
 export const quotesModule: ModuleManifest<QuoteLoaders> = {
@@ -8,6 +8,7 @@ export const quotesModule: ModuleManifest<QuoteLoaders> = {
   typeDefs: readTypeDefs('./quotes.graphql', import.meta.url),
   resolvers: quoteResolvers,
   loaders: createQuoteLoaders,
+  articleChildren: { quotes: quotesOfArticle },
 };
 
 export { resolveQuoteConnection } from './quote-connection.ts';

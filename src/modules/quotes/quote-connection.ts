@@ -5,6 +5,8 @@ import {
   toConnection,
   type ConnectionParent,
 } from '../../shared/connection.ts';
+import type { GraphQLResolveInfo } from 'graphql';
+import { childFields, connectionNodes } from '../../shared/selection.ts';
 import type { GraphQLContext } from '../context.ts';
 import type { QuoteListFilter } from './quotes.repository.ts';
 import type { QuoteParent } from '../parents.ts';
@@ -12,7 +14,10 @@ import type { QuoteParent } from '../parents.ts';
 const ORDERING = 'quotes:newest';
 const RELEVANCE_ORDERING = 'quotes:relevance';
 
-/** Resolves any list of quotes (`Query.quotes`, `Person.quotes`, `Organization.quotes`). */
+/**
+ * Resolves any list of quotes (`Query.quotes`, `Person.quotes`, `Organization.quotes`); with `info`,
+ * a page in newest order brings its quotes' articles when the operation reads them.
+ */
 export async function resolveQuoteConnection(
   context: GraphQLContext,
   args: {
@@ -20,6 +25,7 @@ export async function resolveQuoteConnection(
     readonly first: number | null | undefined;
     readonly after: string | null | undefined;
   },
+  info?: GraphQLResolveInfo,
 ): Promise<ConnectionParent<QuoteParent>> {
   const limit = pageSize(args.first);
   const totalCount = () => context.loaders.quoteCount.load(args.filter);
@@ -37,6 +43,8 @@ export async function resolveQuoteConnection(
     filter: args.filter,
     limit,
     after: position ? [new Date(position[0]), position[1], position[2]] : undefined,
+    ...(info &&
+      childFields(connectionNodes(info), info.fragments, 'article').length > 0 && { articles: true }),
   });
   return toConnection(
     rows,

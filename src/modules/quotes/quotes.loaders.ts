@@ -1,6 +1,8 @@
 import type DataLoader from 'dataloader';
 import { batchAcrossParents, manyInKeyOrder, oneInKeyOrder, type KeyParent } from '../../shared/batch.ts';
-import { fromJsonRowOrNull } from '../../db/json-row.ts';
+import { fromJsonRow, fromJsonRowOrNull } from '../../db/json-row.ts';
+import type { ArticleChild } from '../article-children.ts';
+import type { Loaders } from '../loader-types.ts';
 import { typed } from '../../shared/typename.ts';
 import * as repository from './quotes.repository.ts';
 import type { OrganizationParent, PersonParent, QuoteParent } from '../parents.ts';
@@ -47,15 +49,9 @@ export function createQuoteLoaders({ db, viewer, hooks, loaders: primes }: Loade
     async (keys) => {
       const articleIds = [...new Set(keys.map((key) => key.articleId))];
       const speakers = keys.some((key) => key.speakers);
-      const rows = (await repository.listQuotesByArticleIds(db, articleIds, { speakers })).map(
-        ({ speaker_person, speaker_organization, ...quote }) => {
-          const person = fromJsonRowOrNull('people', speaker_person);
-          if (person) primes.personById.prime(person.id, typed('Person', person));
-          const organization = fromJsonRowOrNull('organizations', speaker_organization);
-          if (organization)
-            primes.organizationById.prime(organization.id, typed('Organization', organization));
-          return typed('Quote', quote);
-        },
+      const rows = reviveQuotes(
+        primes,
+        await repository.listQuotesByArticleIds(db, articleIds, { speakers }),
       );
       for (const row of rows) quoteById.prime(row.id, row);
       const lists = manyInKeyOrder(articleIds, rows, (row) => row.article_id);
@@ -68,6 +64,16 @@ export function createQuoteLoaders({ db, viewer, hooks, loaders: primes }: Loade
       tags: ({ articleId }) => [tag.article(articleId)],
     },
   );
+  // Quote rows, their articles (when the page brought them) primed into articleById.
+  const withArticles = (
+    rows: readonly (Omit<QuoteParent, '__typename'> & { readonly article?: unknown })[],
+  ) =>
+    rows.map(({ article, ...quote }) => {
+      if (article !== undefined) {
+        primes.articleById.prime(quote.article_id, typed('Article', fromJsonRow('articles', article)));
+      }
+      return typed('Quote', quote);
+    });
   // Pages that differ only by their speaker (a list of people, each with their quotes) run as one
   // statement; identical pages are shared.
   const quotePage = createLoader<repository.QuotePageQuery, QuoteParent[], string>(
@@ -78,13 +84,13 @@ export function createQuoteLoaders({ db, viewer, hooks, loaders: primes }: Loade
         const parent = page.filter.text === undefined ? parentOf(page.filter) : undefined;
         return parent && { ...parent, rest: { ...page, filter: parent.rest } };
       },
-      one: async (page) => (await repository.listQuotes(db, viewer, page)).map((row) => typed('Quote', row)),
+      one: async (page) => withArticles(await repository.listQuotes(db, viewer, page)),
       many: async (page, field, ids) =>
         manyInKeyOrder(
           ids,
           await repository.listQuotesOfParents(db, viewer, page, field, ids),
           (row) => row.parent_id,
-        ).map((rows) => rows.map(({ parent_id: _parentId, ...quote }) => typed('Quote', quote))),
+        ).map((rows) => withArticles(rows.map(({ parent_id: _parentId, ...quote }) => quote))),
     }),
     {
       cacheKeyFn: (page) => JSON.stringify(page),
@@ -111,6 +117,37 @@ export function createQuoteLoaders({ db, viewer, hooks, loaders: primes }: Loade
   );
   return { quoteById, quotesByArticle, quotePage, quoteCount };
 }
+
+type QuoteRowWithSpeakers = Omit<QuoteParent, '__typename'> & {
+  readonly speaker_person?: unknown;
+  readonly speaker_organization?: unknown;
+};
+
+/** Quote rows as the loaders return them, their speakers' JSON rows primed into the people module's loaders. */
+function reviveQuotes(primes: QuoteSpeakerPrimes, rows: readonly QuoteRowWithSpeakers[]): QuoteParent[] {
+  return rows.map(({ speaker_person, speaker_organization, ...quote }) => {
+    const person = fromJsonRowOrNull('people', speaker_person);
+    if (person) primes.personById.prime(person.id, typed('Person', person));
+    const organization = fromJsonRowOrNull('organizations', speaker_organization);
+    if (organization) primes.organizationById.prime(organization.id, typed('Organization', organization));
+    return typed('Quote', quote);
+  });
+}
+
+/** An article's quotes brought by the article's own statement, as `quotesByArticle` would load them. */
+export const quotesOfArticle: ArticleChild = {
+  json: (db, _viewer, speakers) => repository.quotesOfArticleJson(db, speakers),
+  prime(loaders: Loaders, articleId, json, speakers) {
+    const rows = reviveQuotes(
+      loaders,
+      (json as unknown[]).map((row) => fromJsonRow('quotes', row) as QuoteRowWithSpeakers),
+    );
+    for (const row of rows) loaders.quoteById.prime(row.id, row);
+    // The rows are the same either way; speakers were primed only if brought.
+    loaders.quotesByArticle.prime({ articleId, speakers: false }, rows);
+    if (speakers) loaders.quotesByArticle.prime({ articleId, speakers: true }, rows);
+  },
+};
 
 /** The first parent speaker a filter names, and the filter without it. */
 function parentOf(

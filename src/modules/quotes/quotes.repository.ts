@@ -1,7 +1,7 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database, QuoteRow } from '../../db/database.ts';
 import type { Viewer } from '../../shared/viewer.ts';
-import { articleIsVisible } from '../articles/index.ts';
+import { articleIsVisible, LISTED_ARTICLE_JSON } from '../articles/index.ts';
 import { countOfParents, listOfParents, PARENT_ID } from '../parent-lists.ts';
 import {
   headlineInput as strip,
@@ -42,6 +42,8 @@ export interface QuotePageQuery {
    * the rank and id of the quote.
    */
   readonly after: readonly [Date, number, number] | readonly [number, number] | undefined;
+  /** Each row brings its (visible) article's listed columns as JSON, `article` (not for text searches). */
+  readonly articles?: boolean;
 }
 
 /** A quote's columns as read (not its search document: a tsvector only search tests and ranks). */
@@ -69,16 +71,8 @@ export function findQuotesByIds(db: Kysely<Database>, viewer: Viewer, ids: reado
     .execute();
 }
 
-/**
- * Quotes of articles the caller already holds (so already visible), in body order; with `speakers`,
- * each with its speaking person or organization as a JSON row (`to_json`), so speakers cost no
- * statement of their own.
- */
-export function listQuotesByArticleIds(
-  db: Kysely<Database>,
-  articleIds: readonly number[],
-  { speakers }: { readonly speakers: boolean },
-) {
+/** Quotes with, when asked, their speaking person or organization as JSON rows (`to_json`). */
+function quotesWithSpeakers(db: Kysely<Database>, speakers: boolean) {
   return db
     .selectFrom('quotes')
     .select(QUOTE_COLUMNS)
@@ -90,11 +84,38 @@ export function listQuotesByArticleIds(
         sql<unknown>`(select to_json(organizations) from organizations
           where organizations.id = quotes.speaker_organization_id)`.as('speaker_organization'),
       ]),
-    )
+    );
+}
+
+/**
+ * Quotes of articles the caller already holds (so already visible), in body order; with `speakers`,
+ * each with its speaking person or organization as a JSON row (`to_json`), so speakers cost no
+ * statement of their own.
+ */
+export function listQuotesByArticleIds(
+  db: Kysely<Database>,
+  articleIds: readonly number[],
+  { speakers }: { readonly speakers: boolean },
+) {
+  return quotesWithSpeakers(db, speakers)
     .where('article_id', 'in', articleIds)
     .orderBy('article_id')
     .orderBy('ordinal')
     .execute();
+}
+
+/**
+ * The quotes of the outer query's `articles` row (visible: the outer query applied the rule) as one
+ * JSON array in body order, rows as `listQuotesByArticleIds` gives them: the article's statement
+ * brings them along (`src/modules/article-children.ts`).
+ */
+export function quotesOfArticleJson(db: Kysely<Database>, speakers: boolean) {
+  const quotes = quotesWithSpeakers(db, speakers).where(
+    'quotes.article_id',
+    '=',
+    sql.ref<number>('articles.id'),
+  );
+  return sql<unknown>`(select coalesce(json_agg(quote order by quote.ordinal), '[]') from (${quotes}) as quote)`;
 }
 
 function filteredQuotes(db: Kysely<Database>, viewer: Viewer, filter: QueryFilter) {
@@ -133,7 +154,9 @@ export function listQuotes(db: Kysely<Database>, viewer: Viewer, page: QuotePage
 function newestQuotesQuery(db: Kysely<Database>, viewer: Viewer, page: QuotePageQuery, filter: QueryFilter) {
   // The quote's own copy of its article's listing key (migration 202612020101): a speaker's quotes
   // come in this order straight from `quotes_speaker_person_listed_at_idx`, without a sort.
-  let query = filteredQuotes(db, viewer, filter).select(QUOTE_COLUMNS);
+  let query = filteredQuotes(db, viewer, filter)
+    .select(QUOTE_COLUMNS)
+    .$if(page.articles === true, (q) => q.select(LISTED_ARTICLE_JSON.as('article')));
   if (page.after) {
     const [listedAt, articleId, ordinal] = page.after as readonly [Date, number, number];
     query = query.where(
@@ -217,7 +240,7 @@ export async function listQuotesOfParents(
     throw new Error('listQuotesOfParents takes pages in newest order, got a text search');
   }
   const perParent = newestQuotesQuery(db, viewer, page, { ...page.filter, [field]: PARENT_ID });
-  return listOfParents<QuoteRow & { readonly listed_at: Date }>(
+  return listOfParents<QuoteRow & { readonly listed_at: Date; readonly article?: unknown }>(
     db,
     parentIds,
     perParent,

@@ -10,7 +10,7 @@ export const quoteResolvers: Resolvers = {
       const id = fromGlobalIdOf('Quote', args.id, 'id');
       return id === undefined ? null : context.loaders.quoteById.load(id);
     },
-    quotes: async (_parent, args, context) => {
+    quotes: async (_parent, args, context, info) => {
       const filter: QuoteListFilter = {
         ...(args.filter?.speaker != null && { speakerSlug: args.filter.speaker }),
         ...(args.filter?.article != null && { articleSlug: args.filter.article }),
@@ -20,7 +20,7 @@ export const quoteResolvers: Resolvers = {
         ...(args.filter?.saidAfter != null && { saidAfter: args.filter.saidAfter }),
         ...(args.filter?.saidBefore != null && { saidBefore: args.filter.saidBefore }),
       };
-      return resolveQuoteConnection(context, { filter, first: args.first, after: args.after });
+      return resolveQuoteConnection(context, { filter, first: args.first, after: args.after }, info);
     },
   },
   Quote: {

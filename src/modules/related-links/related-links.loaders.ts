@@ -1,6 +1,8 @@
 import type DataLoader from 'dataloader';
 import { manyInKeyOrder, oneInKeyOrder } from '../../shared/batch.ts';
-import { fromJsonRowOrNull } from '../../db/json-row.ts';
+import { fromJsonRow, fromJsonRowOrNull } from '../../db/json-row.ts';
+import type { ArticleChild } from '../article-children.ts';
+import type { Loaders } from '../loader-types.ts';
 import { typed } from '../../shared/typename.ts';
 import * as repository from './related-links.repository.ts';
 import type { ArticleParent, ImageParent, RelatedLinkParent } from '../parents.ts';
@@ -47,17 +49,10 @@ export function createRelatedLinkLoaders({ db, viewer, hooks, loaders: primes }:
     async (keys) => {
       const articleIds = [...new Set(keys.map((key) => key.articleId))];
       const targets = keys.some((key) => key.targets);
-      const rows = (await repository.listRelatedLinksByArticleIds(db, viewer, articleIds, { targets })).map(
-        ({ image, target, ...link }) => {
-          const imageRow = fromJsonRowOrNull('images', image);
-          if (imageRow) primes.imageById.prime(imageRow.id, imageRow);
-          // A target this viewer may not see is primed as null: articleById would answer the same.
-          if (targets && link.target_article_id !== null) {
-            const article = fromJsonRowOrNull('articles', target);
-            primes.articleById.prime(link.target_article_id, article && typed('Article', article));
-          }
-          return typed('RelatedLink', link);
-        },
+      const rows = reviveLinks(
+        primes,
+        await repository.listRelatedLinksByArticleIds(db, viewer, articleIds, { targets }),
+        targets,
       );
       for (const row of rows) relatedLinkById.prime(row.id, row);
       const lists = manyInKeyOrder(articleIds, rows, (row) => row.article_id);
@@ -72,3 +67,42 @@ export function createRelatedLinkLoaders({ db, viewer, hooks, loaders: primes }:
   );
   return { relatedLinkById, relatedLinksByArticle };
 }
+
+type LinkRowWithParts = Omit<RelatedLinkParent, '__typename'> & {
+  readonly image?: unknown;
+  readonly target?: unknown;
+};
+
+/** Link rows as the loaders return them, their images and (with `targets`) targets primed. */
+function reviveLinks(
+  primes: RelatedLinkPrimes,
+  rows: readonly LinkRowWithParts[],
+  targets: boolean,
+): RelatedLinkParent[] {
+  return rows.map(({ image, target, ...link }) => {
+    const imageRow = fromJsonRowOrNull('images', image);
+    if (imageRow) primes.imageById.prime(imageRow.id, imageRow);
+    // A target this viewer may not see is primed as null: articleById would answer the same.
+    if (targets && link.target_article_id !== null) {
+      const article = fromJsonRowOrNull('articles', target);
+      primes.articleById.prime(link.target_article_id, article && typed('Article', article));
+    }
+    return typed('RelatedLink', link);
+  });
+}
+
+/** An article's links brought by the article's own statement, as `relatedLinksByArticle` would load them. */
+export const relatedLinksOfArticle: ArticleChild = {
+  json: (db, viewer, targets) => repository.relatedLinksOfArticleJson(db, viewer, targets),
+  prime(loaders: Loaders, articleId, json, targets) {
+    const rows = reviveLinks(
+      loaders,
+      (json as unknown[]).map((row) => fromJsonRow('related_links', row) as LinkRowWithParts),
+      targets,
+    );
+    for (const row of rows) loaders.relatedLinkById.prime(row.id, row);
+    // The rows are the same either way; targets were primed only if brought.
+    loaders.relatedLinksByArticle.prime({ articleId, targets: false }, rows);
+    if (targets) loaders.relatedLinksByArticle.prime({ articleId, targets: true }, rows);
+  },
+};

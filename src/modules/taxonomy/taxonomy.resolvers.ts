@@ -10,16 +10,20 @@ export const taxonomyResolvers: Resolvers = {
   },
   Section: {
     id: (section) => toGlobalId('Section', section.id),
-    articles: (section, args, context) =>
-      resolveArticleConnection(context, {
-        filter: { sectionId: section.id },
-        first: args.first,
-        after: args.after,
-      }),
+    articles: (section, args, context, info) =>
+      resolveArticleConnection(
+        context,
+        { filter: { sectionId: section.id }, first: args.first, after: args.after },
+        info,
+      ),
   },
   Tag: {
     id: (tag) => toGlobalId('Tag', tag.id),
-    articles: (tag, args, context) =>
-      resolveArticleConnection(context, { filter: { tagId: tag.id }, first: args.first, after: args.after }),
+    articles: (tag, args, context, info) =>
+      resolveArticleConnection(
+        context,
+        { filter: { tagId: tag.id }, first: args.first, after: args.after },
+        info,
+      ),
   },
 };
