@@ -18,6 +18,19 @@ export interface Writes {
   readonly previewSecret?: PreviewSecret;
 }
 
+/** What a subscription's resolvers need beside the usual context (src/http/subscriptions.ts). */
+export interface LiveUpdates {
+  /** Events one subscription may have waiting; past it the connection is closed (`dropSlow`). */
+  readonly maxPendingEvents: number;
+  /** Closes the subscriber's connection: it reads too slowly. */
+  dropSlow(): void;
+  /**
+   * A fresh set of loaders for the next event: a subscription lives long, and each event must be
+   * resolved against the state after it, not what an earlier event's loaders cached.
+   */
+  renewLoaders(): void;
+}
+
 /** What every resolver receives, built once per request (src/graphql/graphql-context.ts). */
 export interface GraphQLContext {
   readonly viewer: Viewer;
@@ -28,4 +41,6 @@ export interface GraphQLContext {
   readonly providerName: string;
   /** Present on the gateway's GraphQL endpoint; absent where nothing may write (embed pages). */
   readonly writes?: Writes;
+  /** Present on a subscription's context (WebSocket); absent on HTTP. */
+  readonly live?: LiveUpdates;
 }
