@@ -22,6 +22,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
 import type { ArticleDocument } from '../../src/ingest/article-document.ts';
 import { sequenceName, writeRows, writeSearch } from '../../src/ingest/bulk-ingest.ts';
+import { appendCreatedInBulk } from '../../src/modules/changes/index.ts';
 import {
   BulkRowBuilder,
   CONTENT_TABLES,
@@ -142,6 +143,8 @@ export async function bulkLoadArticles(
       const batch = builder.build(chunk);
       await finishSearch();
       await writeRows(trx, batch);
+      // The change log gets each article's `created` event, one statement per batch, as bulk ingest's.
+      await appendCreatedInBulk(trx, batch.articleIds);
       if (++batches === nextAnalyze) {
         // The tables never had statistics: without them the search documents' joins plan as hash
         // joins over whole tables, each batch slower than the last. ANALYZE counts this transaction's

@@ -191,7 +191,49 @@ export interface ArticleSearchTable {
   document: string;
 }
 
+/** An article's state as the visibility rule sees it, at one moment (`absent`: no such article). */
+export type ArticleChangeState = 'absent' | 'draft' | 'embargoed' | 'published' | 'taken_down';
+
+export type ArticleChangeType =
+  | 'created'
+  | 'updated'
+  | 'published'
+  | 'unpublished'
+  | 'corrected'
+  | 'slug_changed'
+  | 'taken_down'
+  | 'deleted';
+
+/** One event of the change log (migration 202612030101), in commit order by `position`. */
+export interface ArticleChangesTable {
+  position: ColumnType<number, number, never>;
+  type: ArticleChangeType;
+  occurred_at: Timestamp;
+  article_id: number;
+  slug: string;
+  previous_slug: string | null;
+  revision: number;
+  /** The article's section and tags as of the event. */
+  section_ids: number[];
+  tag_ids: number[];
+  published_at: Date | null;
+  state_before: ArticleChangeState;
+  state_after: ArticleChangeState;
+}
+
+/** The log's one row: the last position handed out (its row lock orders appends by commit). */
+export interface ArticleChangeLogTable {
+  id: ColumnType<boolean, never, never>;
+  last_position: ColumnType<number, never, number>;
+  /** Embargoes that lifted up to this time have their `published` event. */
+  lifts_checked_until: Timestamp;
+  /** The highest position pruned by retention: an older cursor has missed events. */
+  pruned_through: ColumnType<number, never, number>;
+}
+
 export interface Database {
+  article_changes: ArticleChangesTable;
+  article_change_log: ArticleChangeLogTable;
   sections: SectionsTable;
   tags: TagsTable;
   people: PeopleTable;

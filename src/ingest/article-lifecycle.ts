@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { appendChanges, findArticleBefore } from '../modules/changes/index.ts';
 import { cacheTags, encodeContentChange } from '../shared/cache-tags.ts';
 import {
   checkNotTakenDown,
@@ -12,8 +13,8 @@ import * as repository from './ingest.repository.ts';
 /**
  * The content changes other than a document's upsert (`ingestArticle`), one function per kind: each
  * runs in one transaction that locks the article, checks the revision the caller edited, writes,
- * counts a revision and announces what changed to the response caches on commit. A change log can
- * append its event in the same transaction, in the same function.
+ * counts a revision, appends its event to the change log and announces what changed to the
+ * response caches on commit.
  */
 
 /** Which article: exactly one of its id, slug (an old slug finds it too) or source id. */
@@ -98,9 +99,11 @@ export function unpublishArticle(
     }
     await repository.markContentAnnounced(trx);
     const tags = await articleTags(trx, article);
+    const before = await findArticleBefore(trx, article.id);
     await trx.updateTable('articles').set({ status: 'draft' }).where('id', '=', article.id).execute();
     const revision = await bumpRevision(trx, article.id);
     await repository.notifyContentChanged(trx, encodeContentChange(tags));
+    await appendChanges(trx, [{ type: 'unpublished', articleId: article.id, before: before! }]);
     return { articleId: article.id, slug: article.slug, outcome: 'updated', revision };
   });
 }
@@ -133,6 +136,7 @@ export function takeDownArticle(
       );
     }
     await repository.markContentAnnounced(trx);
+    const before = await findArticleBefore(trx, article.id);
     await trx
       .updateTable('articles')
       .set({ taken_down_at: sql`now()`, takedown_reason: reason, taken_down_by: takedown.by })
@@ -141,6 +145,7 @@ export function takeDownArticle(
     await trx.deleteFrom('article_search').where('article_id', '=', article.id).execute();
     const revision = await bumpRevision(trx, article.id);
     const announced = await repository.announceEverything(trx);
+    await appendChanges(trx, [{ type: 'taken_down', articleId: article.id, before: before! }]);
     return { articleId: article.id, slug: article.slug, outcome: 'updated', revision, announced };
   });
 }
@@ -164,6 +169,7 @@ export function correctArticle(
     checkNotTakenDown(article);
     checkRevision(article, correction.expectedRevision);
     await repository.markContentAnnounced(trx);
+    const before = await findArticleBefore(trx, article.id);
     const at = new Date().toISOString();
     await trx
       .updateTable('articles')
@@ -175,6 +181,7 @@ export function correctArticle(
       .execute();
     const revision = await bumpRevision(trx, article.id);
     await repository.notifyContentChanged(trx, encodeContentChange(await articleTags(trx, article)));
+    await appendChanges(trx, [{ type: 'corrected', articleId: article.id, before: before! }]);
     return { articleId: article.id, slug: article.slug, outcome: 'updated', revision };
   });
 }
@@ -218,6 +225,8 @@ export function changeArticleSlug(
     if (holder) checkNotTakenDown(holder);
     await repository.markContentAnnounced(trx);
     const tags = await articleTags(trx, article);
+    const before = await findArticleBefore(trx, article.id);
+    const gone = holder ? await findArticleBefore(trx, holder.id) : undefined;
     if (holder) {
       tags.add(cacheTags.article(holder.id));
       await repository.deleteArticle(trx, holder.id);
@@ -229,6 +238,10 @@ export function changeArticleSlug(
     const revision = await bumpRevision(trx, article.id);
     tags.add(cacheTags.articleSlug(change.slug));
     await repository.notifyContentChanged(trx, encodeContentChange(tags));
+    await appendChanges(trx, [
+      ...(gone ? [{ type: 'deleted' as const, articleId: gone.id, before: gone }] : []),
+      { type: 'slug_changed', articleId: article.id, before: before!, previousSlug: article.slug },
+    ]);
     return { articleId: article.id, slug: change.slug, outcome: 'updated', revision };
   });
 }

@@ -10,11 +10,13 @@
  * - the rest are written in bulk with ids reserved from the tables' own sequences, link targets
  *   resolved against everything committed before (earlier batches included), links elsewhere that
  *   name one of them attached, and their search documents computed by the same SQL function.
+ * Each batch appends a `created` event per article to the change log, in one statement.
  * A bulk batch does not announce its cache tags (a thousand articles' tags do not fit a
  * notification): the content tables' statement triggers announce "everything changed" on its commit.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { appendCreatedInBulk } from '../modules/changes/index.ts';
 import type { ArticleDocument } from './article-document.ts';
 import {
   BulkRowBuilder,
@@ -259,6 +261,8 @@ async function writeBatch(db: Kysely<Database>, documents: readonly ArticleDocum
       where a.slug = any(${batch.slugs}::text[]) and l.target_slug = a.slug
         and l.target_article_id is distinct from a.id`.execute(trx);
     await writeSearch(trx, batch);
+    // One `created` event per article, in one statement, last: the log's lock is held only to commit.
+    await appendCreatedInBulk(trx, batch.articleIds);
     return sorted;
   });
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, StoredBlock } from '../db/database.ts';
+import { appendChanges, findArticleBefore, type ChangeToAppend } from '../modules/changes/index.ts';
 import { cacheTags, encodeContentChange, type TermKind } from '../shared/cache-tags.ts';
 import { canonicalJson } from '../shared/canonical-json.ts';
 import type { ArticleDocument, ImageDocument } from './article-document.ts';
@@ -273,6 +274,9 @@ export async function ingestArticle(
     await repository.markContentAnnounced(trx);
     // What the article had before: lists it leaves must drop their cached pages too.
     const before = current ? await repository.findArticleTerms(trx, current.id) : [];
+    // The change log records the article (and a story it replaces) as it was, and as it is at commit.
+    const previous = current ? await findArticleBefore(trx, current.id) : undefined;
+    const gone = replaced ? await findArticleBefore(trx, replaced.id) : undefined;
     const sections = await repository.upsertSections(trx, names.sections);
     const tags = await repository.upsertTags(trx, names.tags);
     const organizations = await repository.upsertOrganizations(trx, names.organizations);
@@ -317,6 +321,15 @@ export async function ingestArticle(
     if (replaced) touched.add(cacheTags.article(replaced.id));
     if (redirectedFrom !== undefined) touched.add(cacheTags.article(redirectedFrom));
     await repository.notifyContentChanged(trx, encodeContentChange(touched));
+    const changes: ChangeToAppend[] = [];
+    if (gone) changes.push({ type: 'deleted', articleId: gone.id, before: gone });
+    changes.push({
+      type: current ? 'derive' : 'created',
+      articleId,
+      before: previous ?? null,
+      previousSlug: current && current.slug !== document.slug ? current.slug : null,
+    });
+    await appendChanges(trx, changes);
     return { articleId, slug: document.slug, outcome: current ? 'updated' : 'created', revision };
   });
 }

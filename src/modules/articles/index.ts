@@ -22,7 +22,9 @@ export {
   type ArticlePart,
 } from './articles.repository.ts';
 export {
+  articleChangeState,
   articleIsVisible,
+  changeIsVisible,
   isPublic,
   isTakenDown,
   NEXT_EMBARGO_LIFT_SQL,

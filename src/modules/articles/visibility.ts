@@ -53,3 +53,40 @@ export function isTakenDown(article: { readonly taken_down_at?: Date | null }): 
  */
 export const NEXT_EMBARGO_LIFT_SQL = `select (extract(epoch from min(published_at)) * 1000)::float8 as at from articles
          where status = 'published' and published_at > now() and listed_at > now() and taken_down_at is null`;
+
+/** States of an article in which a `preview` caller sees it: anything but gone. */
+const PRESENT_STATES = `('draft', 'embargoed', 'published')`;
+
+/**
+ * The same rule for an event of the change log (`article_changes`, which records the article's
+ * state before and after the event, judged at the event): a caller sees an event when it could see
+ * the article before or after it. So it sees the takedown, unpublish or deletion of anything it
+ * could have seen, never the edits of a draft, and the publish of an embargoed story only from the
+ * event that lifts the embargo. `editor` sees every event.
+ *
+ * @param changes the alias of the `article_changes` table in the query.
+ */
+export function changeIsVisible(viewer: Viewer, changes = 'article_changes'): Expression<SqlBool> {
+  if (hasScope(viewer, 'editor')) return sql<SqlBool>`true`;
+  const before = sql.ref(`${changes}.state_before`);
+  const after = sql.ref(`${changes}.state_after`);
+  const present = sql<SqlBool>`(${before} in ${sql.raw(PRESENT_STATES)} or ${after} in ${sql.raw(PRESENT_STATES)})`;
+  if (hasScope(viewer, 'preview')) return present;
+  const published = sql<SqlBool>`(${before} = 'published' or ${after} = 'published')`;
+  if (viewer.previewArticleId === undefined) return published;
+  return sql<SqlBool>`(${published} or (${sql.ref(`${changes}.article_id`)} = ${viewer.previewArticleId} and ${present}))`;
+}
+
+/**
+ * An article's state for the change log, judged at `at` (a timestamptz expression): the states
+ * `changeIsVisible` reads. A published article whose time has not come is embargoed.
+ *
+ * @param articles the alias of the `articles` table (or of a row with its `status`, `published_at`, `taken_down_at`).
+ */
+export function articleChangeState(at: Expression<unknown>, articles = 'articles'): Expression<string> {
+  const column = (name: string) => sql.ref(`${articles}.${name}`);
+  return sql<string>`(case when ${column('taken_down_at')} is not null then 'taken_down'
+    when ${column('status')} = 'published' and ${column('published_at')} <= ${at} then 'published'
+    when ${column('status')} = 'published' and ${column('published_at')} > ${at} then 'embargoed'
+    else 'draft' end)`;
+}
