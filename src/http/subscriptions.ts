@@ -59,10 +59,8 @@ export interface SubscriptionServerOptions {
   /** A subscription's resolver context: its viewer and what `Subscription` fields follow. */
   readonly contextFor: (
     connection: SubscriberConnection,
-    live: Omit<LiveUpdates, 'renewLoaders'>,
-  ) => {
-    readonly context: GraphQLContext;
-  };
+    live: Omit<LiveUpdates, 'renewLoaders' | 'changes'>,
+  ) => GraphQLContext;
   /** Called once an upgrade request has been answered or taken over (its request database can end). */
   readonly requestDone: (res: http.ServerResponse) => void;
 }
@@ -306,7 +304,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       connection.active.add(id);
       perCap.set(connection.capKey, held + 1);
       total += 1;
-      const { context } = contextFor(connection, {
+      const context = contextFor(connection, {
         maxPendingEvents: config.subscriptionMaxPendingEvents,
         dropSlow: () => drop(connection, SUBSCRIPTION_CLOSE.slow, slowReason),
       });

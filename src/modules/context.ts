@@ -4,6 +4,7 @@ import type { Viewer } from '../shared/viewer.ts';
 import type { Loaders } from './loader-types.ts';
 import type { ContentWriter, PreviewSecret } from './content-writer.ts';
 import type { ArticleParent } from './parents.ts';
+import type { ChangeFollower } from './changes/change-follower.ts';
 
 /** What mutations write through: outside the request's read-only snapshot. */
 export interface Writes {
@@ -20,6 +21,8 @@ export interface Writes {
 
 /** What a subscription's resolvers need beside the usual context (src/http/subscriptions.ts). */
 export interface LiveUpdates {
+  /** The process's follower of the change log (one read per batch, whatever the subscribers). */
+  readonly changes: ChangeFollower;
   /** Events one subscription may have waiting; past it the connection is closed (`dropSlow`). */
   readonly maxPendingEvents: number;
   /** Closes the subscriber's connection: it reads too slowly. */

@@ -15,3 +15,10 @@ export {
   type ChangePage,
   type ChangeToAppend,
 } from './changes.repository.ts';
+export {
+  changeMatchesFilter,
+  createChangeFollower,
+  SlowConsumerError,
+  type ChangeFollower,
+  type FollowOptions,
+} from './change-follower.ts';
