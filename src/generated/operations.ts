@@ -137,6 +137,22 @@ export type CacheControlScope =
   /** Every caller with the same visibility (public or `preview`) and rights. */
   | 'PUBLIC';
 
+/**
+ * Narrows the change log. Every field given must match; within a list, any entry matches. Sections and
+ * tags are those the article had as of each event, so a follower filtered by section still gets the
+ * takedown of an article it received from that section.
+ */
+export type ChangeFilter = {
+  /** Global ID of one article: only its events. */
+  article?: InputMaybe<Scalars['ID']['input']>;
+  /** Slugs of sections: only events of articles in one of them. */
+  sections?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Slugs of tags: only events of articles carrying one of them. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only these kinds of event. */
+  types?: InputMaybe<Array<ChangeType>>;
+};
+
 /** What a write did to an article. */
 export type ChangeOutcome =
   /** A new article. */
@@ -144,6 +160,28 @@ export type ChangeOutcome =
   /** Nothing changed (the same content hash, or the same state): nothing was written. */
   | 'UNCHANGED'
   /** A stored article changed; its revision went up by one. */
+  | 'UPDATED';
+
+/**
+ * What happened to an article, as the change log records it. See docs/changes.md for when each is
+ * recorded.
+ */
+export type ChangeType =
+  /** A correction was added to the article. */
+  | 'CORRECTED'
+  /** The article was stored for the first time (as a draft, embargoed or published). */
+  | 'CREATED'
+  /** The article was removed because another story took its slug: delete every copy of it. */
+  | 'DELETED'
+  /** The article became public: a draft published, or an embargo lifted. */
+  | 'PUBLISHED'
+  /** The article has a new slug; `previousSlug` is the old one, which now redirects. */
+  | 'SLUG_CHANGED'
+  /** The article was taken down (a legal removal): delete every copy of it. */
+  | 'TAKEN_DOWN'
+  /** The article stopped being public: back to draft, or moved under an embargo again. */
+  | 'UNPUBLISHED'
+  /** The article's content changed and it stayed in the same state. */
   | 'UPDATED';
 
 /** A correction in an article document. */

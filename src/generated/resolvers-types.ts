@@ -5,6 +5,7 @@ import type { ConnectionParent, EdgeParent } from '../shared/connection.ts';
 import type { ParagraphBlockParent, HeadingBlockParent, QuoteBlockParent, ImageBlockParent, RelatedLinkBlockParent } from '../modules/articles/articles.mappers.ts';
 import type { PartnerParent, PartnerKeyParent } from '../modules/partners/partners.mappers.ts';
 import type { ArticleChangeParent, ArticleBatchResultParent, PreviewLinkParent } from '../modules/lifecycle/lifecycle.mappers.ts';
+import type { ChangeEventParent, ChangeEventEdgeParent, ChangeEventConnectionParent } from '../modules/changes/changes.mappers.ts';
 import type { SearchConnectionParent, SearchEdgeParent, ArticleHighlightsParent, RelatedArticleParent, QuotedWithParent, PersonTopicParent } from '../modules/search/search.mappers.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 export type Maybe<T> = T | null;
@@ -282,6 +283,69 @@ export type CacheControlScope =
   /** Every caller with the same visibility (public or `preview`) and rights. */
   | 'PUBLIC';
 
+/**
+ * One event of the change log: what happened to which article, at which position. The log is read in
+ * position order; positions follow commit order, so a reader never skips an event committed later.
+ */
+export type ChangeEvent = {
+  __typename?: 'ChangeEvent';
+  /**
+   * The article as it is now; null when it is taken down, deleted, or not visible to the caller (a
+   * draft without the `preview` right): then delete your copy.
+   */
+  article?: Maybe<Article>;
+  /** Global ID of the article, the same as `Article.id`: the key of a consumer's copy. */
+  articleId: Scalars['ID']['output'];
+  /** When it happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Where the event sits in the log: a decimal integer, increasing with each event. */
+  position: Scalars['String']['output'];
+  /** The slug the article had before a slug change; null otherwise. */
+  previousSlug?: Maybe<Scalars['String']['output']>;
+  /** The article's revision as of the event. */
+  revision: Scalars['Int']['output'];
+  /** The article's slug as of the event. */
+  slug: Scalars['String']['output'];
+  /** What happened. */
+  type: ChangeType;
+};
+
+/** A page of the change log. */
+export type ChangeEventConnection = {
+  __typename?: 'ChangeEventConnection';
+  /** The events of this page with their cursors, in log order. */
+  edges: Array<ChangeEventEdge>;
+  /** The events of this page, without cursors. */
+  nodes: Array<ChangeEvent>;
+  /** Where this page sits in the log, and where to resume. */
+  pageInfo: ChangePageInfo;
+};
+
+/** A change event in a page, with its cursor. */
+export type ChangeEventEdge = {
+  __typename?: 'ChangeEventEdge';
+  /** Opaque cursor: pass it as `after` to continue after this event. */
+  cursor: Scalars['String']['output'];
+  /** The event. */
+  node: ChangeEvent;
+};
+
+/**
+ * Narrows the change log. Every field given must match; within a list, any entry matches. Sections and
+ * tags are those the article had as of each event, so a follower filtered by section still gets the
+ * takedown of an article it received from that section.
+ */
+export type ChangeFilter = {
+  /** Global ID of one article: only its events. */
+  article?: InputMaybe<Scalars['ID']['input']>;
+  /** Slugs of sections: only events of articles in one of them. */
+  sections?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Slugs of tags: only events of articles carrying one of them. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only these kinds of event. */
+  types?: InputMaybe<Array<ChangeType>>;
+};
+
 /** What a write did to an article. */
 export type ChangeOutcome =
   /** A new article. */
@@ -289,6 +353,45 @@ export type ChangeOutcome =
   /** Nothing changed (the same content hash, or the same state): nothing was written. */
   | 'UNCHANGED'
   /** A stored article changed; its revision went up by one. */
+  | 'UPDATED';
+
+/** Where a page of change events sits in the log. */
+export type ChangePageInfo = {
+  __typename?: 'ChangePageInfo';
+  /**
+   * Where to resume: pass it as `after` next time. Never null, even on an empty page. When no page
+   * follows, it is the end of the log as this answer saw it, which may be past the last edge: events
+   * in between were not for this caller or filter.
+   */
+  endCursor: Scalars['String']['output'];
+  /** Whether more events follow this page now. */
+  hasNextPage: Scalars['Boolean']['output'];
+  /** Whether this page starts after a cursor. */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first event of this page; null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * What happened to an article, as the change log records it. See docs/changes.md for when each is
+ * recorded.
+ */
+export type ChangeType =
+  /** A correction was added to the article. */
+  | 'CORRECTED'
+  /** The article was stored for the first time (as a draft, embargoed or published). */
+  | 'CREATED'
+  /** The article was removed because another story took its slug: delete every copy of it. */
+  | 'DELETED'
+  /** The article became public: a draft published, or an embargo lifted. */
+  | 'PUBLISHED'
+  /** The article has a new slug; `previousSlug` is the old one, which now redirects. */
+  | 'SLUG_CHANGED'
+  /** The article was taken down (a legal removal): delete every copy of it. */
+  | 'TAKEN_DOWN'
+  /** The article stopped being public: back to draft, or moved under an embargo again. */
+  | 'UNPUBLISHED'
+  /** The article's content changed and it stayed in the same state. */
   | 'UPDATED';
 
 /** A problem with one field of a document. */
@@ -713,6 +816,19 @@ export type Query = {
   article?: Maybe<Article>;
   /** Articles, newest first unless `orderBy` says otherwise. */
   articles: ArticleConnection;
+  /**
+   * The change log: every change to content after `after`, in log order, as far as the caller may see
+   * it (a takedown or unpublish of anything it could see; an embargoed publish once the embargo lifts).
+   * Start with no `after` (from the oldest event kept) or after an initial sync, then follow with each
+   * page's `endCursor`. A cursor older than the retention is refused with `CHANGES_CURSOR_EXPIRED`:
+   * resync. See docs/changes.md.
+   */
+  changes: ChangeEventConnection;
+  /**
+   * The cursor of the end of the change log now: take it before an initial sync through `articles`,
+   * then follow `changes` from it.
+   */
+  changesHead: Scalars['String']['output'];
   /** Fetches any object by its global ID; null when none exists or it is not visible to the caller. */
   node?: Maybe<Node>;
   /** Fetches objects by their global IDs, in the order asked; null where none exists or it is not visible. */
@@ -763,6 +879,14 @@ export type QueryArticlesArgs = {
   filter?: InputMaybe<ArticleFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<ArticleOrder>;
+};
+
+
+/** The entry points of the Byline API. Everything is read-only: content arrives through ingest. */
+export type QueryChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ChangeFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1062,6 +1186,32 @@ export type SpeakerInput = {
   person?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * Live updates, over WebSocket only: the graphql-ws protocol (subprotocol `graphql-transport-ws`) at
+ * `/graphql`. See docs/changes.md for connecting, resuming and the close codes.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The change log, live: every event after `after` (a cursor from `Query.changes`, `changesHead` or an
+   * earlier event of this subscription), first those already in the log, then each as it is committed,
+   * in log order, each once. Without `after`, events from now on. Keep the last `cursor` received:
+   * after a disconnect, subscribe again with it and nothing is missed. The same events, visibility and
+   * filter as `Query.changes`; `filter.article` follows one article (a live blog).
+   */
+  changes: ChangeEventEdge;
+};
+
+
+/**
+ * Live updates, over WebSocket only: the graphql-ws protocol (subprotocol `graphql-transport-ws`) at
+ * `/graphql`. See docs/changes.md for connecting, resuming and the close codes.
+ */
+export type SubscriptionChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ChangeFilter>;
+};
+
 /** A topic an article is tagged with, for example Korean Peninsula. */
 export type Tag = Node & {
   __typename?: 'Tag';
@@ -1201,7 +1351,13 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CacheControlRight: CacheControlRight;
   CacheControlScope: CacheControlScope;
+  ChangeEvent: ResolverTypeWrapper<ChangeEventParent>;
+  ChangeEventConnection: ResolverTypeWrapper<ChangeEventConnectionParent>;
+  ChangeEventEdge: ResolverTypeWrapper<ChangeEventEdgeParent>;
+  ChangeFilter: ChangeFilter;
   ChangeOutcome: ChangeOutcome;
+  ChangePageInfo: ResolverTypeWrapper<ChangePageInfo>;
+  ChangeType: ChangeType;
   ContentProblem: ResolverTypeWrapper<ContentProblem>;
   Correction: ResolverTypeWrapper<Correction>;
   CorrectionInput: CorrectionInput;
@@ -1250,6 +1406,7 @@ export type ResolversTypes = {
   Speaker: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Speaker']>;
   SpeakerInput: SpeakerInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<{}>;
   Tag: ResolverTypeWrapper<TagParent>;
   Takedown: ResolverTypeWrapper<Takedown>;
   TermInput: TermInput;
@@ -1270,6 +1427,11 @@ export type ResolversParentTypes = {
   Block: ResolversUnionTypes<ResolversParentTypes>['Block'];
   BlockInput: BlockInput;
   Boolean: Scalars['Boolean']['output'];
+  ChangeEvent: ChangeEventParent;
+  ChangeEventConnection: ChangeEventConnectionParent;
+  ChangeEventEdge: ChangeEventEdgeParent;
+  ChangeFilter: ChangeFilter;
+  ChangePageInfo: ChangePageInfo;
   ContentProblem: ContentProblem;
   Correction: Correction;
   CorrectionInput: CorrectionInput;
@@ -1317,6 +1479,7 @@ export type ResolversParentTypes = {
   Speaker: ResolversUnionTypes<ResolversParentTypes>['Speaker'];
   SpeakerInput: SpeakerInput;
   String: Scalars['String']['output'];
+  Subscription: {};
   Tag: TagParent;
   Takedown: Takedown;
   TermInput: TermInput;
@@ -1403,6 +1566,39 @@ export type ArticleHighlightsResolvers<ContextType = GraphQLContext, ParentType 
 
 export type BlockResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Block'] = ResolversParentTypes['Block']> = {
   __resolveType: TypeResolveFn<'HeadingBlock' | 'ImageBlock' | 'ParagraphBlock' | 'QuoteBlock' | 'RelatedLinkBlock', ParentType, ContextType>;
+};
+
+export type ChangeEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChangeEvent'] = ResolversParentTypes['ChangeEvent']> = {
+  article?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType>;
+  articleId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  previousSlug?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ChangeType'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ChangeEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChangeEventConnection'] = ResolversParentTypes['ChangeEventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ChangeEventEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ChangeEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['ChangePageInfo'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ChangeEventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChangeEventEdge'] = ResolversParentTypes['ChangeEventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ChangeEvent'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ChangePageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ChangePageInfo'] = ResolversParentTypes['ChangePageInfo']> = {
+  endCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ContentProblemResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ContentProblem'] = ResolversParentTypes['ContentProblem']> = {
@@ -1569,6 +1765,8 @@ export type PreviewLinkResolvers<ContextType = GraphQLContext, ParentType extend
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   article?: Resolver<Maybe<ResolversTypes['Article']>, ParentType, ContextType, Partial<QueryArticleArgs>>;
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<QueryArticlesArgs, 'first' | 'orderBy'>>;
+  changes?: Resolver<ResolversTypes['ChangeEventConnection'], ParentType, ContextType, RequireFields<QueryChangesArgs, 'first'>>;
+  changesHead?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType, Partial<QueryOrganizationArgs>>;
@@ -1682,6 +1880,10 @@ export type SpeakerResolvers<ContextType = GraphQLContext, ParentType extends Re
   __resolveType: TypeResolveFn<'Organization' | 'Person', ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  changes?: SubscriptionResolver<ResolversTypes['ChangeEventEdge'], "changes", ParentType, ContextType, Partial<SubscriptionChangesArgs>>;
+};
+
 export type TagResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = {
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<TagArticlesArgs, 'first'>>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1710,6 +1912,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ArticleEdge?: ArticleEdgeResolvers<ContextType>;
   ArticleHighlights?: ArticleHighlightsResolvers<ContextType>;
   Block?: BlockResolvers<ContextType>;
+  ChangeEvent?: ChangeEventResolvers<ContextType>;
+  ChangeEventConnection?: ChangeEventConnectionResolvers<ContextType>;
+  ChangeEventEdge?: ChangeEventEdgeResolvers<ContextType>;
+  ChangePageInfo?: ChangePageInfoResolvers<ContextType>;
   ContentProblem?: ContentProblemResolvers<ContextType>;
   Correction?: CorrectionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -1745,6 +1951,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   SearchEdge?: SearchEdgeResolvers<ContextType>;
   Section?: SectionResolvers<ContextType>;
   Speaker?: SpeakerResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   Takedown?: TakedownResolvers<ContextType>;
   URL?: GraphQLScalarType;

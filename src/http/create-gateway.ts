@@ -57,6 +57,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   readonly httpServer: http.Server;
   readonly app: express.Express;
+  /** Open WebSocket connections and their subscriptions (src/http/subscriptions.ts). */
+  subscriptions(): { readonly connections: number; readonly subscriptions: number };
   /** Starts listening; resolves with the GraphQL endpoint's URL. */
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish within `graceMs`, then stops Apollo. */
@@ -508,6 +510,7 @@ export async function createGateway({
     httpServer,
     app,
     metrics,
+    subscriptions: () => subscriptions.stats(),
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -1,7 +1,9 @@
 import { articlesModule } from './articles/index.ts';
+import { changesModule } from './changes/index.ts';
 import { embedsModule } from './embeds/index.ts';
 import { imagesModule } from './images/index.ts';
 import { lifecycleModule } from './lifecycle/index.ts';
+import { liveModule } from './live/index.ts';
 import type { Loaders } from './loader-types.ts';
 import { nodeModule } from './node/index.ts';
 import { partnersModule } from './partners/index.ts';
@@ -17,10 +19,12 @@ import { taxonomyModule } from './taxonomy/index.ts';
  */
 export const modules = [
   articlesModule,
+  changesModule,
   nodeModule,
   embedsModule,
   imagesModule,
   lifecycleModule,
+  liveModule,
   partnersModule,
   peopleModule,
   quotesModule,

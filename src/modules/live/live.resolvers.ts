@@ -1,0 +1,47 @@
+import { GraphQLError } from 'graphql';
+import type { Resolvers } from '../../generated/resolvers-types.ts';
+import type { LiveUpdates } from '../context.ts';
+import {
+  decodeChangeCursor,
+  encodeChangeCursor,
+  toChangeFilter,
+  type ChangeEventEdgeParent,
+  type ChangeEventRow,
+} from '../changes/index.ts';
+
+/** Each event as the edge `Query.changes` gives it, resolved with loaders fresh for that event. */
+async function* edgesOf(
+  events: AsyncIterableIterator<ChangeEventRow>,
+  live: LiveUpdates,
+): AsyncGenerator<{ changes: ChangeEventEdgeParent }> {
+  for await (const event of events) {
+    live.renewLoaders();
+    yield { changes: { cursor: encodeChangeCursor(event.position), node: event } };
+  }
+}
+
+export const liveResolvers: Resolvers = {
+  Subscription: {
+    changes: {
+      subscribe: async (_parent, args, context) => {
+        const { live } = context;
+        if (!live) {
+          throw new GraphQLError(
+            'Subscriptions run over WebSocket (graphql-ws) at /graphql, not over HTTP; see docs/changes.md.',
+            { extensions: { code: 'BAD_REQUEST' } },
+          );
+        }
+        const after = args.after != null ? decodeChangeCursor(args.after, 'after') : null;
+        const filter = await toChangeFilter(context, args.filter);
+        const events = await live.changes.follow({
+          viewer: context.viewer,
+          after,
+          filter,
+          maxPending: live.maxPendingEvents,
+          onSlow: live.dropSlow,
+        });
+        return edgesOf(events, live);
+      },
+    },
+  },
+};
