@@ -248,36 +248,51 @@ export function createChangeFollower(options: {
         });
       };
 
-      async function* stream(): AsyncGenerator<ChangeEventRow> {
-        try {
-          let page = firstPage;
-          let position = after ?? follower.position;
-          while (page) {
-            for (const event of page.events) {
-              if (follower.failed) return;
+      // Written out rather than an async generator: `return()` (the client completed, the socket
+      // closed) must end a consumer waiting for the next event at once, not after that event.
+      let page = firstPage;
+      let index = 0;
+      let position = after ?? follower.position;
+      const done = { done: true, value: undefined } as const;
+      const iterator: AsyncIterableIterator<ChangeEventRow> = {
+        [Symbol.asyncIterator]() {
+          return iterator;
+        },
+        async next() {
+          while (!follower.live) {
+            if (follower.ended) return done;
+            if (page && index < page.events.length) {
+              const event = page.events[index++]!;
               position = event.position;
-              yield event;
+              return { done: false, value: event };
             }
-            position = Math.max(position, page.endPosition);
-            page = page.hasNextPage
-              ? await listChanges(db, { after: position, first: PAGE_SIZE, filter, viewer })
-              : undefined;
+            if (page) position = Math.max(position, page.endPosition);
+            if (page?.hasNextPage) {
+              page = await listChanges(db, { after: position, first: PAGE_SIZE, filter, viewer });
+              index = 0;
+              continue;
+            }
+            // Caught up: from here on the live queue, without what the catch-up already gave.
+            page = undefined;
+            follower.position = position;
+            follower.live = true;
+            follower.queue = follower.queue.filter((event) => event.position > position);
           }
-          follower.position = position;
-          follower.live = true;
-          follower.queue = follower.queue.filter((event) => event.position > position);
-          for (;;) {
-            const event = await take();
-            if (!event) return;
-            follower.position = event.position;
-            yield event;
+          const event = await take();
+          if (!event) {
+            leave(follower);
+            return done;
           }
-        } finally {
+          follower.position = event.position;
+          return { done: false, value: event };
+        },
+        async return() {
           leave(follower);
-        }
-      }
+          return done;
+        },
+      };
       read();
-      return stream();
+      return iterator;
     },
   };
 }

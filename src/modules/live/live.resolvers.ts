@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Resolvers } from '../../generated/resolvers-types.ts';
-import type { LiveUpdates } from '../context.ts';
+import type { GraphQLContext } from '../context.ts';
 import {
   decodeChangeCursor,
   encodeChangeCursor,
@@ -8,17 +8,6 @@ import {
   type ChangeEventEdgeParent,
   type ChangeEventRow,
 } from '../changes/index.ts';
-
-/** Each event as the edge `Query.changes` gives it, resolved with loaders fresh for that event. */
-async function* edgesOf(
-  events: AsyncIterableIterator<ChangeEventRow>,
-  live: LiveUpdates,
-): AsyncGenerator<{ changes: ChangeEventEdgeParent }> {
-  for await (const event of events) {
-    live.renewLoaders();
-    yield { changes: { cursor: encodeChangeCursor(event.position), node: event } };
-  }
-}
 
 export const liveResolvers: Resolvers = {
   Subscription: {
@@ -40,7 +29,12 @@ export const liveResolvers: Resolvers = {
           maxPending: live.maxPendingEvents,
           onSlow: live.dropSlow,
         });
-        return edgesOf(events, live);
+        return events;
+      },
+      // Each event as the edge `Query.changes` gives it, resolved with loaders fresh for that event.
+      resolve: (event: ChangeEventRow, _args: unknown, context: GraphQLContext): ChangeEventEdgeParent => {
+        context.live?.renewLoaders();
+        return { cursor: encodeChangeCursor(event.position), node: event };
       },
     },
   },
