@@ -26,7 +26,10 @@ const { values } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '30' },
-    'database-url': { type: 'string', default: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'database-url': {
+      type: 'string',
+      default: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    },
   },
 });
 const subscribers = Number(values.subscribers);
@@ -99,7 +102,10 @@ async function main() {
   });
   const origin = `http://127.0.0.1:${port}`;
   for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${origin}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${origin}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (attempt > 300) throw new Error('byline serve did not become ready');
     await sleep(100);
@@ -110,7 +116,11 @@ async function main() {
   const clients = [];
   let subscribed = 0;
   for (let index = 0; index < subscribers; index++) {
-    const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const client = createClient({
+      url: `ws://127.0.0.1:${port}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
     clients.push(client);
     client.subscribe<{ changes: { node: { slug: string } } }>(
       { query: 'subscription { changes { cursor node { position type slug } } }' },
