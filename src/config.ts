@@ -42,6 +42,20 @@ function integer(variable: string, fallback: number, min: number, max: number) {
   };
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
+
+/** A duration as a whole number and a unit, `90d`, `12h`, `30m` or `45s`; in milliseconds. */
+function duration(variable: string, fallback: number, minMs: number) {
+  return (raw: string | undefined): number => {
+    if (raw === undefined || raw === '') return fallback;
+    const match = /^(\d{1,9})(d|h|m|s)$/.exec(raw.trim());
+    const value = match ? Number(match[1]) * DURATION_UNITS_MS[match[2]!]! : NaN;
+    if (!(value >= minMs))
+      fail(variable, `a duration of at least ${minMs / 1000} s, like 90d, 12h, 30m or 45s`, raw);
+    return value;
+  };
+}
+
 function boolean(variable: string, fallback: boolean) {
   return (raw: string | undefined): boolean => {
     if (raw === undefined || raw === '') return fallback;
@@ -280,6 +294,12 @@ const settings = {
   ),
   metrics: setting('BYLINE_METRICS', 'true', 'Serve Prometheus metrics at /metrics.', (raw) =>
     boolean('BYLINE_METRICS', true)(raw),
+  ),
+  changesRetentionMs: setting(
+    'BYLINE_CHANGES_RETENTION',
+    '90d',
+    'How long the change log keeps events (`Query.changes`), like 90d, 12h or 30m; older ones are deleted by the serving process, and a cursor before them is refused with CHANGES_CURSOR_EXPIRED (docs/changes.md).',
+    (raw) => duration('BYLINE_CHANGES_RETENTION', 90 * 86_400_000, 60_000)(raw),
   ),
   shutdownGraceMs: setting(
     'BYLINE_SHUTDOWN_GRACE_MS',

@@ -104,7 +104,9 @@ describeEachEngine('the change log', (engine) => {
         .execute();
       const tagId = (slug: string) => tags.find((t) => t.slug === slug)!.id;
       expect(events[0]!.tag_ids).toEqual([tagId('log-a')]);
-      expect(events[1]!.tag_ids).toEqual([tagId('log-b')]);
+      // A change carries the terms before and after it: the tag it left, and the one it has now.
+      expect(events[1]!.tag_ids).toEqual([tagId('log-a'), tagId('log-b')].sort((a, b) => a - b));
+      expect(events[2]!.tag_ids).toEqual([tagId('log-b')]);
       expect(events.at(-1)).toMatchObject({ state_before: 'published', state_after: 'taken_down' });
     });
 
@@ -278,9 +280,14 @@ describeEachEngine('the change log', (engine) => {
         viewer: anonymousViewer,
         filter: { sectionIds: [sport.id] },
       });
-      expect(bySection.events.map((e) => [e.slug, e.type])).toEqual([['log-filtered', 'created']]);
+      // The move out of the section and tag reaches their followers (the event carries before and after).
+      const movedOut = [
+        ['log-filtered', 'created'],
+        ['log-filtered', 'updated'],
+      ];
+      expect(bySection.events.map((e) => [e.slug, e.type])).toEqual(movedOut);
       const byTag = await follow(db, { after: start, viewer: anonymousViewer, filter: { tagIds: [cup.id] } });
-      expect(byTag.events.map((e) => [e.slug, e.type])).toEqual([['log-filtered', 'created']]);
+      expect(byTag.events.map((e) => [e.slug, e.type])).toEqual(movedOut);
       const byType = await follow(db, { after: start, filter: { types: ['taken_down'] } });
       expect(byType.events.map((e) => e.slug)).toEqual(['log-filtered']);
       // The takedown of an article still in its section reaches the section's follower.

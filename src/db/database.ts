@@ -213,7 +213,7 @@ export interface ArticleChangesTable {
   slug: string;
   previous_slug: string | null;
   revision: number;
-  /** The article's section and tags as of the event. */
+  /** The article's section and tags as of the event: before and after it, for a change that moved it. */
   section_ids: number[];
   tag_ids: number[];
   published_at: Date | null;

@@ -34,6 +34,8 @@ export type ArticleFilter = {
   section?: InputMaybe<Scalars['String']['input']>;
   /** Slug of a tag the article carries. */
   tag?: InputMaybe<Scalars['String']['input']>;
+  /** Only articles updated at or after this instant (`updatedAt`): what changed since a consumer last looked. */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /**
@@ -88,7 +90,9 @@ export type ArticleOrder =
   /** Most recently published first. */
   | 'NEWEST'
   /** Earliest published first. */
-  | 'OLDEST';
+  | 'OLDEST'
+  /** Most recently updated first (`updatedAt`), for incremental syncs; see docs/changes.md. */
+  | 'UPDATED_AT_DESC';
 
 /** Which article a change is for: exactly one field. */
 export type ArticleReference = {

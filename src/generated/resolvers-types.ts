@@ -162,6 +162,8 @@ export type ArticleFilter = {
   section?: InputMaybe<Scalars['String']['input']>;
   /** Slug of a tag the article carries. */
   tag?: InputMaybe<Scalars['String']['input']>;
+  /** Only articles updated at or after this instant (`updatedAt`): what changed since a consumer last looked. */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** The matched words of an article's text, wrapped in `<mark>…</mark>`; everything else is HTML-escaped. */
@@ -231,7 +233,9 @@ export type ArticleOrder =
   /** Most recently published first. */
   | 'NEWEST'
   /** Earliest published first. */
-  | 'OLDEST';
+  | 'OLDEST'
+  /** Most recently updated first (`updatedAt`), for incremental syncs; see docs/changes.md. */
+  | 'UPDATED_AT_DESC';
 
 /** Which article a change is for: exactly one field. */
 export type ArticleReference = {

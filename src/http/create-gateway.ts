@@ -30,6 +30,8 @@ import { createEmbedRouter } from './embed-routes.ts';
 import { createAuthenticate } from './authenticate.ts';
 import { createPreviewLinks } from './preview-link.ts';
 import { choosePreviewSecret } from '../modules/lifecycle/index.ts';
+import { appendDueEmbargoLifts, startChangeLogKeeper } from '../modules/changes/index.ts';
+import { Kind, type SelectionSetNode } from 'graphql';
 import { createCors } from './cors.ts';
 import {
   createFormatError,
@@ -241,6 +243,27 @@ export async function createGateway({
     },
   };
 
+  // Before an operation that reads `changes` takes its snapshot: every embargo lifted by now has its
+  // event, in its own short write, so the answer's snapshot holds it (src/modules/changes).
+  const changeLogPlugin: ApolloServerPlugin<GraphQLContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'query' || !readsRootField(operation.selectionSet, 'changes')) return;
+          await appendDueEmbargoLifts(database.db).catch((error: unknown) => {
+            // The read still answers from the log as it stands; the keeper appends the lift soon.
+            logger.warn({ err: error }, 'change log: appending due embargo lifts before changes failed');
+          });
+        },
+      };
+    },
+  };
+  const changeLogKeeper = startChangeLogKeeper({
+    db: database.db,
+    retentionMs: config.changesRetentionMs,
+    logger,
+  });
+
   const responseCache = await createResponseCache({
     config,
     database,
@@ -289,6 +312,7 @@ export async function createGateway({
       debugPlugin,
       metrics.plugin,
       ...protection.plugins,
+      changeLogPlugin,
       responseCache.plugin,
       snapshotPlugin,
     ],
@@ -531,9 +555,22 @@ export async function createGateway({
       await responseCache.close();
       clearTimeout(forced);
       await protection.close();
+      await changeLogKeeper.close();
       await redis?.close();
     },
   };
+}
+
+/** Whether a selection set selects `name` at its own level (through inline fragments too). */
+function readsRootField(selectionSet: SelectionSetNode, name: string): boolean {
+  return selectionSet.selections.some((selection) =>
+    selection.kind === Kind.FIELD
+      ? selection.name.value === name
+      : selection.kind === Kind.INLINE_FRAGMENT
+        ? readsRootField(selection.selectionSet, name)
+        : // A named fragment at the root: appending the due lifts costs one cheap check, so assume yes.
+          true,
+  );
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

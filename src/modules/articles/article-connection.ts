@@ -30,7 +30,8 @@ export async function resolveArticleConnection(
     limit,
     after: position ? [new Date(position[0]), position[1]] : undefined,
   });
-  return toConnection(rows, limit, (row) => encodeCursor(ordering, [row.listed_at.toISOString(), row.id]), {
+  const keyOf = (row: (typeof rows)[number]) => (order === 'updated' ? row.updated_at : row.listed_at);
+  return toConnection(rows, limit, (row) => encodeCursor(ordering, [keyOf(row).toISOString(), row.id]), {
     after: args.after,
     totalCount: () => context.loaders.articleCount.load(args.filter),
   });
@@ -45,5 +46,6 @@ export function toListFilter(filter: ArticleFilter | null | undefined): ArticleL
     ...(filter.person != null && { personSlug: filter.person }),
     ...(filter.publishedAfter != null && { publishedAfter: filter.publishedAfter }),
     ...(filter.publishedBefore != null && { publishedBefore: filter.publishedBefore }),
+    ...(filter.updatedAfter != null && { updatedAfter: filter.updatedAfter }),
   };
 }

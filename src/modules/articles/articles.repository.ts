@@ -27,6 +27,8 @@ export interface ArticleListFilter {
   readonly personSlug?: string;
   readonly publishedAfter?: Date;
   readonly publishedBefore?: Date;
+  /** Articles whose `updated_at` is at or after this instant (a consumer's incremental sync). */
+  readonly updatedAfter?: Date;
 }
 
 /** Filter fields that name a parent object: pages that differ only by one of them run as one statement. */
@@ -44,14 +46,15 @@ type QueryFilter = Omit<ArticleListFilter, ArticleParentField> & {
   readonly [F in ArticleParentField]?: number | Expression<number>;
 };
 
-export type ArticleOrder = 'newest' | 'oldest';
+/** `newest`/`oldest`: by `listed_at`; `updated`: most recently updated first (`updated_at`). */
+export type ArticleOrder = 'newest' | 'oldest' | 'updated';
 
 export interface ArticlePageQuery {
   readonly filter: ArticleListFilter;
   readonly order: ArticleOrder;
   /** Rows wanted; one more is fetched to tell whether a next page exists. */
   readonly limit: number;
-  /** Keyset position: the `listed_at` and id of the last row seen. */
+  /** Keyset position: the sort key (`listed_at`, or `updated_at` for `updated`) and id of the last row seen. */
   readonly after: readonly [Date, number] | undefined;
 }
 
@@ -185,6 +188,7 @@ export function filteredArticles<O>(
   }
   if (filter.publishedAfter !== undefined) q = q.where('articles.published_at', '>=', filter.publishedAfter);
   if (filter.publishedBefore !== undefined) q = q.where('articles.published_at', '<', filter.publishedBefore);
+  if (filter.updatedAfter !== undefined) q = q.where('articles.updated_at', '>=', filter.updatedAfter);
   return q;
 }
 
@@ -265,10 +269,16 @@ export function listArticlesQuery(db: Kysely<Database>, viewer: Viewer, page: Ar
 }
 
 function pageQuery(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery, filter: QueryFilter) {
-  const direction = page.order === 'newest' ? 'desc' : 'asc';
-  const { link, rest } = drivingLink(filter);
+  const direction = page.order === 'oldest' ? 'asc' : 'desc';
+  // The link tables carry `listed_at`, not `updated_at`: by update, the articles index leads instead.
+  const { link, rest } = page.order === 'updated' ? { link: undefined, rest: filter } : drivingLink(filter);
   let query = filteredArticles(db.selectFrom('articles').select(LISTED_COLUMNS), viewer, rest);
-  const listedAt = link ? sql.ref('link.listed_at') : sql.ref('articles.listed_at');
+  const listedAt =
+    page.order === 'updated'
+      ? sql.ref('articles.updated_at')
+      : link
+        ? sql.ref('link.listed_at')
+        : sql.ref('articles.listed_at');
   const id = link ? sql.ref('link.article_id') : sql.ref('articles.id');
   if (link) {
     query = query.innerJoin(sql`${sql.table(link.table)}`.as('link'), (join) =>
@@ -280,7 +290,7 @@ function pageQuery(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery,
   if (page.after) {
     const [after, afterId] = page.after;
     query = query.where(
-      page.order === 'newest'
+      direction === 'desc'
         ? sql<SqlBool>`(${listedAt}, ${id}) < (${after}, ${afterId})`
         : sql<SqlBool>`(${listedAt}, ${id}) > (${after}, ${afterId})`,
     );
@@ -291,7 +301,7 @@ function pageQuery(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery,
     .limit(page.limit + 1);
 }
 
-/** One page of articles in `listed_at` order, ties broken by id. */
+/** One page of articles in `listed_at` (or `updated_at`) order, ties broken by id. */
 export function listArticles(db: Kysely<Database>, viewer: Viewer, page: ArticlePageQuery) {
   return listArticlesQuery(db, viewer, page).execute();
 }
@@ -322,12 +332,13 @@ export function listArticlesOfParents(
 ) {
   const perParent = pageQuery(db, viewer, page, { ...page.filter, [field]: PARENT_ID });
   // A link table's listed_at and article_id equal the article's, so this is the inner order too.
-  const direction = sql.raw(page.order === 'newest' ? 'desc' : 'asc');
+  const direction = sql.raw(page.order === 'oldest' ? 'asc' : 'desc');
+  const key = sql.raw(page.order === 'updated' ? 'page.updated_at' : 'page.listed_at');
   return listOfParents<Omit<ArticleRow, 'body'>>(
     db,
     parentIds,
     perParent,
-    sql`page.listed_at ${direction}, page.id ${direction}`,
+    sql`${key} ${direction}, page.id ${direction}`,
   );
 }
 

@@ -80,7 +80,8 @@ export const articleResolvers: Resolvers = {
     articles: (_parent, args, context) =>
       resolveArticleConnection(context, {
         filter: toListFilter(args.filter),
-        order: args.orderBy === 'OLDEST' ? 'oldest' : 'newest',
+        order:
+          args.orderBy === 'OLDEST' ? 'oldest' : args.orderBy === 'UPDATED_AT_DESC' ? 'updated' : 'newest',
         first: args.first,
         after: args.after,
       }),

@@ -1,9 +1,12 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import type { ArticleChangeState, ArticleChangeType, ArticleStatus, Database } from '../../db/database.ts';
+import type { ArticleChangeType, ArticleStatus, Database } from '../../db/database.ts';
 import type { Viewer } from '../../shared/viewer.ts';
+import type { ChangeEventRow } from './changes.mappers.ts';
 import { articleChangeState, changeIsVisible } from '../articles/index.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+export type { ChangeEventRow };
 
 /** Announced on commit of every append, with the log's last position: followers wake on it. */
 export const CHANGES_CHANNEL = 'byline_changes';
@@ -19,23 +22,6 @@ export const CHANGE_TYPES = [
   'taken_down',
   'deleted',
 ] as const satisfies readonly ArticleChangeType[];
-
-/** One event of the change log as stored. */
-export interface ChangeEventRow {
-  readonly position: number;
-  readonly type: ArticleChangeType;
-  readonly occurred_at: Date;
-  readonly article_id: number;
-  readonly slug: string;
-  readonly previous_slug: string | null;
-  readonly revision: number;
-  /** The article's section and tags as of the event. */
-  readonly section_ids: number[];
-  readonly tag_ids: number[];
-  readonly published_at: Date | null;
-  readonly state_before: ArticleChangeState;
-  readonly state_after: ArticleChangeState;
-}
 
 /** An article as it is before a change: what the event needs of it once the change is written. */
 export interface ArticleBefore {
@@ -124,6 +110,15 @@ async function finishLog(db: Db, lock: LogLock): Promise<void> {
   await sql`select pg_notify(${CHANGES_CHANNEL}, ${String(lock.last)})`.execute(db);
 }
 
+/**
+ * The terms of the article after the change and those it had before: a follower filtered by a
+ * section gets the change that moves an article out of it (and so learns to drop its copy).
+ */
+function union(after: RawBuilder<unknown>, before: readonly number[] | undefined) {
+  if (!before) return after;
+  return sql`array(select distinct t from unnest(${after} || ${[...before]}::int[]) as t order by t)`;
+}
+
 function beforeRow(before: ArticleBefore | null) {
   return sql`(select ${before?.status ?? 'draft'}::text as status,
     ${before?.published_at ?? null}::timestamptz as published_at,
@@ -164,7 +159,8 @@ async function appendOne(db: Db, lock: LogLock, change: ChangeToAppend): Promise
     insert into article_changes (position, type, occurred_at, article_id, slug, previous_slug, revision,
       section_ids, tag_ids, published_at, state_before, state_after)
     select ${position}::bigint, ${type}, ${clock}, a.id, a.slug, ${previousSlug}::text, a.revision,
-      array[a.section_id], ${tagIdsOf(sql`a.id`)}, a.published_at, ${stateBefore}, ${stateAfter}
+      ${union(sql`array[a.section_id]`, before?.section_ids)}, ${union(tagIdsOf(sql`a.id`), before?.tag_ids)},
+      a.published_at, ${stateBefore}, ${stateAfter}
     from articles a, ${beforeRow(before)} b
     where a.id = ${change.articleId}`.execute(db);
   if (Number(inserted.numAffectedRows ?? 0) !== 1) {

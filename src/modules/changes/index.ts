@@ -11,6 +11,7 @@ export const changesModule: ModuleManifest<ChangeLoaders> = {
   loaders: createChangeLoaders,
 };
 
+export { startChangeLogKeeper, type ChangeLogKeeper } from './change-log-keeper.ts';
 export { decodeChangeCursor, encodeChangeCursor } from './change-cursor.ts';
 export { CHANGES_CURSOR_EXPIRED, toChangeFilter } from './changes.resolvers.ts';
 export type { ChangeEventEdgeParent, ChangeEventParent } from './changes.mappers.ts';
