@@ -540,6 +540,48 @@ const settings = {
     'Addresses or CIDR blocks a webhook endpoint may resolve to although they are loopback, private or link-local (refused otherwise, at registration and at every delivery), comma-separated, like `127.0.0.1` or `10.20.0.0/16`.',
     (raw) => addressList('BYLINE_WEBHOOK_ALLOWED_NETWORKS', raw),
   ),
+  subscriptionsPerKey: setting(
+    'BYLINE_SUBSCRIPTIONS_PER_KEY',
+    '100',
+    'Live subscriptions (GraphQL over WebSocket) one partner key may hold at once, across its connections to this process; anonymous callers count per IP address. One more is refused with TOO_MANY_SUBSCRIPTIONS.',
+    (raw) => integer('BYLINE_SUBSCRIPTIONS_PER_KEY', 100, 1, 1_000_000)(raw),
+  ),
+  subscriptionsMax: setting(
+    'BYLINE_SUBSCRIPTIONS_MAX',
+    '10000',
+    'Live subscriptions this process holds at once, all callers together; one more is refused with TOO_MANY_SUBSCRIPTIONS.',
+    (raw) => integer('BYLINE_SUBSCRIPTIONS_MAX', 10_000, 1, 10_000_000)(raw),
+  ),
+  subscriptionKeepAliveMs: setting(
+    'BYLINE_SUBSCRIPTION_KEEPALIVE_MS',
+    '15000',
+    'How often the server pings each WebSocket connection; one that has not answered the previous ping by the next is closed with 4408.',
+    (raw) => integer('BYLINE_SUBSCRIPTION_KEEPALIVE_MS', 15_000, 100, 600_000)(raw),
+  ),
+  subscriptionMaxBufferedBytes: setting(
+    'BYLINE_SUBSCRIPTION_MAX_BUFFERED_BYTES',
+    '1048576',
+    'Bytes a WebSocket connection may leave unsent (the client reads too slowly) before it is closed with 4413; the client resumes from its last cursor.',
+    (raw) => integer('BYLINE_SUBSCRIPTION_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1_073_741_824)(raw),
+  ),
+  subscriptionMaxPendingEvents: setting(
+    'BYLINE_SUBSCRIPTION_MAX_PENDING_EVENTS',
+    '1000',
+    'Change events one subscription may have waiting to be sent before its connection is closed with 4413 (a slow consumer).',
+    (raw) => integer('BYLINE_SUBSCRIPTION_MAX_PENDING_EVENTS', 1000, 1, 1_000_000)(raw),
+  ),
+  changesPollMs: setting(
+    'BYLINE_CHANGES_POLL_MS',
+    '200',
+    'How often a process with live subscriptions looks for new change-log events (one read per process, whatever the number of subscribers); on PostgreSQL a notification wakes it sooner.',
+    (raw) => integer('BYLINE_CHANGES_POLL_MS', 200, 10, 60_000)(raw),
+  ),
+  subscriptionKeyCheckMs: setting(
+    'BYLINE_SUBSCRIPTION_KEY_CHECK_MS',
+    '2000',
+    'How often the keys of open WebSocket connections are checked again; a revoked or rotated key has its connections closed with 4403 within this time.',
+    (raw) => integer('BYLINE_SUBSCRIPTION_KEY_CHECK_MS', 2000, 50, 600_000)(raw),
+  ),
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

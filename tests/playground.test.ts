@@ -42,6 +42,9 @@ describe('GET /playground', () => {
     expect(html).toContain('query ArticlePage($slug: String!)');
     expect(html).toContain('query SectionFront(');
     expect(html).toContain('query PersonPage(');
+    // Subscriptions go over WebSocket to /graphql on this host, with the graphql-ws client served here.
+    expect(html).toContain('"subscriptionEndpoint":"/graphql"');
+    expect(sources).toContain('/playground/assets/graphql-ws.min.js');
   });
 
   it('is off in production unless BYLINE_PLAYGROUND=true', async () => {
@@ -157,6 +160,40 @@ describe.skipIf(!chromiumAvailable)('the playground in Chromium', () => {
     });
     expect(outside).toEqual([]);
     expect(requested.length).toBeGreaterThan(5);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('runs a subscription over WebSocket and shows a change as it is committed', async () => {
+    const page = await chromium.context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    await page.goto(`${gateway.origin}/playground`);
+    await page.locator('.graphiql-container').waitFor();
+    await page.locator('#byline-api-key').fill(apiKey);
+    const editor = page.locator('.graphiql-query-editor .CodeMirror').first();
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('subscription Live { changes { cursor node { type slug } } }');
+    await page.locator('.graphiql-execute-button').click();
+    await expect.poll(() => sockets.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const slug = 'playground-live-story';
+    const { ingestDocuments } = await import('./helpers/embedding.ts');
+    const { makeArticle } = await import('./helpers/fixtures.ts');
+    // Until the subscription is registered a change could come before it: write until one shows.
+    await expect
+      .poll(
+        async () => {
+          await ingestDocuments(database.handle.db, [makeArticle({ slug, headline: `Live ${Date.now()}` })]);
+          return page.locator('.result-window').textContent();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toContain(`"slug": "${slug}"`);
+    expect(sockets[0]).toBe(`${gateway.origin.replace(/^http/, 'ws')}/graphql`);
     expect(problems).toEqual([]);
     await page.close();
   });

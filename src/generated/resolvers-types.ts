@@ -1266,6 +1266,32 @@ export type SpeakerInput = {
   person?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * Live updates, over WebSocket only: the graphql-ws protocol (subprotocol `graphql-transport-ws`) at
+ * `/graphql`. See docs/changes.md for connecting, resuming and the close codes.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The change log, live: every event after `after` (a cursor from `Query.changes`, `changesHead` or an
+   * earlier event of this subscription), first those already in the log, then each as it is committed,
+   * in log order, each once. Without `after`, events from now on. Keep the last `cursor` received:
+   * after a disconnect, subscribe again with it and nothing is missed. The same events, visibility and
+   * filter as `Query.changes`; `filter.article` follows one article (a live blog).
+   */
+  changes: ChangeEventEdge;
+};
+
+
+/**
+ * Live updates, over WebSocket only: the graphql-ws protocol (subprotocol `graphql-transport-ws`) at
+ * `/graphql`. See docs/changes.md for connecting, resuming and the close codes.
+ */
+export type SubscriptionChangesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ChangeFilter>;
+};
+
 /** A topic an article is tagged with, for example Korean Peninsula. */
 export type Tag = Node & {
   __typename?: 'Tag';
@@ -1638,6 +1664,7 @@ export type ResolversTypes = {
   Speaker: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Speaker']>;
   SpeakerInput: SpeakerInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<{}>;
   Tag: ResolverTypeWrapper<TagParent>;
   Takedown: ResolverTypeWrapper<Takedown>;
   TermInput: TermInput;
@@ -1723,6 +1750,7 @@ export type ResolversParentTypes = {
   Speaker: ResolversUnionTypes<ResolversParentTypes>['Speaker'];
   SpeakerInput: SpeakerInput;
   String: Scalars['String']['output'];
+  Subscription: {};
   Tag: TagParent;
   Takedown: Takedown;
   TermInput: TermInput;
@@ -2152,6 +2180,10 @@ export type SpeakerResolvers<ContextType = GraphQLContext, ParentType extends Re
   __resolveType: TypeResolveFn<'Organization' | 'Person', ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  changes?: SubscriptionResolver<ResolversTypes['ChangeEventEdge'], "changes", ParentType, ContextType, Partial<SubscriptionChangesArgs>>;
+};
+
 export type TagResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = {
   articles?: Resolver<ResolversTypes['ArticleConnection'], ParentType, ContextType, RequireFields<TagArticlesArgs, 'first'>>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2282,6 +2314,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   SearchEdge?: SearchEdgeResolvers<ContextType>;
   Section?: SectionResolvers<ContextType>;
   Speaker?: SpeakerResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   Takedown?: TakedownResolvers<ContextType>;
   TextMark?: TextMarkResolvers<ContextType>;

@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Database } from '../db/database.ts';
 import type { FailedAuthLimit } from '../protection/rate-limit.ts';
 import type { ViewerResolver } from '../protection/viewer-seam.ts';
+import type { Viewer } from '../shared/viewer.ts';
 import { requestScopeOf } from '../shared/request-scope.ts';
 import { sendHttpError } from '../shared/send-http-error.ts';
 import {
@@ -27,7 +28,10 @@ async function refuse(db: Kysely<Database>, req: Request, res: Response, message
 }
 
 /** The key a request carries, or null for none; a header that is there but empty or odd is an error. */
-function presentedKey(authorization: string | undefined, apiKey: string | undefined): string | null | Error {
+export function presentedKey(
+  authorization: string | undefined,
+  apiKey: string | undefined,
+): string | null | Error {
   if (authorization !== undefined && apiKey !== undefined) {
     return new Error(
       'Send the partner key in one header, "Authorization: Bearer <key>" or "x-api-key", not both',
@@ -38,6 +42,23 @@ function presentedKey(authorization: string | undefined, apiKey: string | undefi
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
   if (!match) return new Error('Authorization header: expected "Bearer <partner key>"');
   return match[1]!;
+}
+
+/**
+ * The viewer a presented partner key stands for, with its prefix (to notice a rotation later), or
+ * why it stands for none: malformed, unknown or revoked. HTTP requests and WebSocket connections
+ * (`connectionParams`) both resolve keys here.
+ */
+export async function resolvePartnerKey(
+  db: Kysely<Database>,
+  key: string,
+): Promise<{ readonly viewer: Viewer; readonly keyPrefix: string } | string> {
+  const parsed = parsePartnerKey(key);
+  if (!parsed) return 'Partner key is malformed: expected "byl_<12 hex>_<43 characters>"';
+  const partner = await findPartnerByKeyPrefix(db, parsed.prefix);
+  if (!partner || !partnerKeyMatches(parsed.key, partner.key_hash)) return 'Partner key is not valid';
+  if (partner.revoked_at !== null) return 'Partner key has been revoked';
+  return { viewer: viewerForPartner(partner), keyPrefix: parsed.prefix };
 }
 
 /**
@@ -71,23 +92,9 @@ export function createAuthenticate(
     };
     try {
       if (key instanceof Error) return await unauthenticated(db, req, res, key.message);
-      const parsed = parsePartnerKey(key);
-      if (!parsed) {
-        return await unauthenticated(
-          db,
-          req,
-          res,
-          'Partner key is malformed: expected "byl_<12 hex>_<43 characters>"',
-        );
-      }
-      const partner = await findPartnerByKeyPrefix(db, parsed.prefix);
-      if (!partner || !partnerKeyMatches(parsed.key, partner.key_hash)) {
-        return await unauthenticated(db, req, res, 'Partner key is not valid');
-      }
-      if (partner.revoked_at !== null) {
-        return await unauthenticated(db, req, res, 'Partner key has been revoked');
-      }
-      requestScopeOf(res).viewer = viewerForPartner(partner);
+      const resolved = await resolvePartnerKey(db, key);
+      if (typeof resolved === 'string') return await unauthenticated(db, req, res, resolved);
+      requestScopeOf(res).viewer = resolved.viewer;
       next();
     } catch (error) {
       next(error);

@@ -48,6 +48,9 @@ import type { ViewerResolver } from '../protection/viewer-seam.ts';
 import { mergeResolvers, readTypeDefs } from '../graphql/schema.ts';
 import { createResponseCache } from '../cache/response-cache.ts';
 import { createCacheFastLane } from '../cache/cache-fast-lane.ts';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { createChangeFollower } from '../modules/changes/index.ts';
+import { createSubscriptionServer } from './subscriptions.ts';
 import { openRedisConnection } from '../db/redis-connection.ts';
 import { httpErrorBody, sendHttpError } from '../shared/send-http-error.ts';
 import { traceRequest } from '../shared/tracing.ts';
@@ -59,6 +62,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   readonly httpServer: http.Server;
   readonly app: express.Express;
+  /** Open WebSocket connections and their subscriptions (src/http/subscriptions.ts). */
+  subscriptions(): { readonly connections: number; readonly subscriptions: number };
   /** Starts listening; resolves with the GraphQL endpoint's URL. */
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish within `graceMs`, then stops Apollo. */
@@ -281,21 +286,23 @@ export async function createGateway({
       logger,
       clientAddress: protection.forwarding.clientAddress,
     });
+  // One schema for HTTP (Apollo) and WebSocket subscriptions (graphql-ws).
+  const schema = makeExecutableSchema({ typeDefs: readTypeDefs(), resolvers: mergeResolvers() });
+  const formatError = createFormatError(
+    () => currentRequestScope()?.requestId,
+    (error, kind) => {
+      const requestId = currentRequestScope()?.requestId;
+      if (kind === 'unavailable')
+        logger.warn({ requestId, ...databaseErrorFields(error) }, 'database unavailable');
+      else if (kind === 'abandoned') logger.debug({ requestId }, 'statement after the client went away');
+      else logger.error({ requestId, err: error }, 'unexpected error while resolving');
+    },
+  );
   const apollo = new ApolloServer<GraphQLContext>({
-    typeDefs: readTypeDefs(),
-    resolvers: mergeResolvers(),
+    schema,
     ...protection.apollo,
     includeStacktraceInErrorResponses: false,
-    formatError: createFormatError(
-      () => currentRequestScope()?.requestId,
-      (error, kind) => {
-        const requestId = currentRequestScope()?.requestId;
-        if (kind === 'unavailable')
-          logger.warn({ requestId, ...databaseErrorFields(error) }, 'database unavailable');
-        else if (kind === 'abandoned') logger.debug({ requestId }, 'statement after the client went away');
-        else logger.error({ requestId, err: error }, 'unexpected error while resolving');
-      },
-    ),
+    formatError,
     plugins: [
       // Requests in flight get the shutdown grace period, not the plugin's default 10 s.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
@@ -316,6 +323,64 @@ export async function createGateway({
     ],
   });
   await apollo.start();
+
+  // Live updates: one follower of the change log per process, subscriptions over WebSocket.
+  const changeFollower = createChangeFollower({
+    db: database.db,
+    pollMs: config.changesPollMs,
+    onError: (error) =>
+      isDatabaseUnavailable(error)
+        ? logger.warn(databaseErrorFields(error), 'reading the change log for subscribers failed; retrying')
+        : logger.error({ err: error }, 'reading the change log for subscribers failed; retrying'),
+  });
+  const subscriptions = createSubscriptionServer({
+    config,
+    db: database.db,
+    logger,
+    schema,
+    protection,
+    formatError: (formatted, error) => formatError(formatted, error),
+    requestDone: (res) => void requestDatabases.get(requestScopeOf(res))?.finish(),
+    contextFor: (connection, live) => {
+      const { viewer } = connection;
+      const publicUrl = protection.forwarding.publicUrl(connection.request);
+      const freshLoaders = () =>
+        createGraphQLContext({
+          db: database.db,
+          viewer,
+          publicUrl,
+          providerName: config.providerName,
+          loaderHooks: { onBatch: metrics.observeBatch },
+        }).loaders;
+      let loaders = freshLoaders();
+      return {
+        viewer,
+        get loaders() {
+          return loaders;
+        },
+        publicUrl,
+        providerName: config.providerName,
+        live: {
+          ...live,
+          changes: changeFollower,
+          renewLoaders: () => {
+            loaders = freshLoaders();
+          },
+        },
+      };
+    },
+  });
+  httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!readiness.ready) {
+      const body = httpErrorBody('SERVICE_UNAVAILABLE', unavailableMessage(undefined));
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nRetry-After: ${RETRY_AFTER_SECONDS}\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    subscriptions.handleUpgrade(req, socket, head, app);
+  });
 
   // The request's scope, created once (the fast lane, when it passed the request on, chose the id).
   const openScope: RequestHandler = (req, res, next) => {
@@ -383,6 +448,8 @@ export async function createGateway({
     createPreviewLinks(database.db, previewSecret),
     createCors(database.db),
   );
+  // A WebSocket upgrade on /graphql, once its viewer is known, becomes a subscription connection.
+  app.get('/graphql', subscriptions.route);
   app.use(EMBED_ROUTES, protection.rateLimit);
   app.use(
     createEmbedRouter({
@@ -475,6 +542,7 @@ export async function createGateway({
     httpServer,
     app,
     metrics,
+    subscriptions: () => subscriptions.stats(),
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -487,6 +555,9 @@ export async function createGateway({
     close: async (graceMs = 10_000) => {
       const forced = setTimeout(() => httpServer.closeAllConnections(), graceMs);
       forced.unref();
+      // WebSocket connections are not requests the drain waits for: they are told to go (1001) first.
+      changeFollower.close();
+      await subscriptions.close();
       // The drain plugin stops accepting, closes idle keep-alive sockets and waits for in-flight requests.
       await apollo.stop();
       await responseCache.close();

@@ -5,6 +5,7 @@ import type { Loaders } from './loader-types.ts';
 import type { ContentWriter, PreviewSecret } from './content-writer.ts';
 import type { ArticleParent } from './parents.ts';
 import type { WebhookSettings } from './webhooks/index.ts';
+import type { ChangeFollower } from './changes/change-follower.ts';
 
 /** What mutations write through: outside the request's read-only snapshot. */
 export interface Writes {
@@ -21,6 +22,21 @@ export interface Writes {
   readonly webhooks: WebhookSettings;
 }
 
+/** What a subscription's resolvers need beside the usual context (src/http/subscriptions.ts). */
+export interface LiveUpdates {
+  /** The process's follower of the change log (one read per batch, whatever the subscribers). */
+  readonly changes: ChangeFollower;
+  /** Events one subscription may have waiting; past it the connection is closed (`dropSlow`). */
+  readonly maxPendingEvents: number;
+  /** Closes the subscriber's connection: it reads too slowly. */
+  dropSlow(): void;
+  /**
+   * A fresh set of loaders for the next event: a subscription lives long, and each event must be
+   * resolved against the state after it, not what an earlier event's loaders cached.
+   */
+  renewLoaders(): void;
+}
+
 /** What every resolver receives, built once per request (src/graphql/graphql-context.ts). */
 export interface GraphQLContext {
   readonly viewer: Viewer;
@@ -31,4 +47,6 @@ export interface GraphQLContext {
   readonly providerName: string;
   /** Present on the gateway's GraphQL endpoint; absent where nothing may write (embed pages). */
   readonly writes?: Writes;
+  /** Present on a subscription's context (WebSocket); absent on HTTP. */
+  readonly live?: LiveUpdates;
 }

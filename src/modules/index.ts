@@ -3,6 +3,7 @@ import { changesModule } from './changes/index.ts';
 import { embedsModule } from './embeds/index.ts';
 import { imagesModule } from './images/index.ts';
 import { lifecycleModule } from './lifecycle/index.ts';
+import { liveModule } from './live/index.ts';
 import type { Loaders } from './loader-types.ts';
 import { nodeModule } from './node/index.ts';
 import { partnersModule } from './partners/index.ts';
@@ -24,6 +25,7 @@ export const modules = [
   embedsModule,
   imagesModule,
   lifecycleModule,
+  liveModule,
   partnersModule,
   peopleModule,
   quotesModule,

@@ -5,11 +5,12 @@ import {
   Kind,
   visit,
   type DocumentNode,
+  type GraphQLSchema,
   type OperationDefinitionNode,
   type TypeNode,
 } from 'graphql';
 import type { Config } from '../config.ts';
-import { hasScope } from '../shared/viewer.ts';
+import { hasScope, type Viewer } from '../shared/viewer.ts';
 import type { GraphQLContext } from '../modules/context.ts';
 import { operationCost } from './query-cost.ts';
 import { limitError, usesIntrospection } from './query-limits.ts';
@@ -85,89 +86,119 @@ export interface ProtectionOptions {
   readonly safelist: ReadonlyMap<string, string> | undefined;
 }
 
+/** What `checkOperation` needs: the validated document, the operation chosen, who asks, and the variables. */
+export interface OperationToCheck {
+  readonly schema: GraphQLSchema;
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  readonly viewer: Viewer;
+  readonly variables: Record<string, unknown> | undefined;
+  /** sha256 of the document's text, as the safelist keys it. */
+  readonly queryHash: string;
+}
+
 /**
  * Checks that depend on the caller, run after validation and before any resolver: the safelist,
  * introspection rights, NUL bytes in strings (PostgreSQL text cannot hold them) and the cost budget.
- * Static limits (depth, aliases, directives, tokens) are validation rules and parse options.
+ * Static limits (depth, aliases, directives, tokens) are validation rules and parse options. Throws
+ * the GraphQL error to answer with; returns the cost report. HTTP (the plugin below) and WebSocket
+ * subscriptions (src/http/subscriptions.ts) both run it.
  */
-export function protectionPlugin({
+export function createOperationCheck({
   config,
   introspectionForAll,
   safelist,
-}: ProtectionOptions): ApolloServerPlugin<GraphQLContext> {
+}: ProtectionOptions): (input: OperationToCheck, onCost?: (cost: CostReport) => void) => CostReport {
   // Keyed by the operation's node: Apollo keeps one parsed, validated document per query text, so the
   // walks below run once per document and operation, and per request only the variables are checked.
   const analyses = new WeakMap<OperationDefinitionNode, OperationAnalysis>();
   const costOptions = { defaultPageSize: config.costDefaultPageSize, listSize: config.costListSize };
+  return ({ schema, document, operation, viewer, variables: requestVariables, queryHash }, onCost) => {
+    let analysis = analyses.get(operation);
+    if (!analysis) {
+      const made: OperationAnalysis = {
+        introspection: usesIntrospection(document, operation),
+        nul: nulInDocument(document),
+        cost: costIgnoresVariables(operation)
+          ? operationCost(schema, document, operation, requestVariables, costOptions)
+          : undefined,
+      };
+      analysis = made;
+      // Kept only when this request's variables are valid: invalid ones would cost arguments by default.
+      const variables = getVariableValues(
+        schema,
+        operation.variableDefinitions ?? [],
+        requestVariables ?? {},
+      );
+      if (!variables.errors) analyses.set(operation, made);
+    }
+    if (!schema.getRootType(operation.operation)) {
+      throw new GraphQLError(
+        `Byline has no ${operation.operation} type, so no ${operation.operation} operation runs.`,
+        { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      );
+    }
+    if (safelist && viewer.kind === 'anonymous' && !safelist.has(queryHash)) {
+      throw limitError(
+        'OPERATION_NOT_SAFELISTED',
+        `This operation (sha256 ${queryHash.slice(0, 12)}…) is not in the operations safelist; anonymous callers may run only registered operations (BYLINE_OPERATIONS=safelist).`,
+      );
+    }
+    if (!introspectionForAll && !hasScope(viewer, 'developer') && analysis.introspection) {
+      throw limitError(
+        'INTROSPECTION_DISABLED',
+        'Introspection (__schema, __type) is disabled; it needs BYLINE_INTROSPECTION=true or a key with the developer scope.',
+      );
+    }
+    const nul = nulInVariables(requestVariables) ?? analysis.nul;
+    if (nul !== undefined) {
+      throw new GraphQLError(
+        `String arguments must not contain NUL characters (U+0000): found one in ${nul}.`,
+        { extensions: { code: 'BAD_USER_INPUT' } },
+      );
+    }
+    const limit = viewer.costBudget ?? config.costBudget;
+    const requested =
+      analysis.cost ?? operationCost(schema, document, operation, requestVariables, costOptions);
+    onCost?.({ requested, limit });
+    if (requested > limit) {
+      throw limitError(
+        'QUERY_TOO_COMPLEX',
+        `Query cost ${requested} exceeds the limit of ${limit}; ask for fewer items (first/last) or fewer nested lists.`,
+      );
+    }
+    return { requested, limit };
+  };
+}
+
+/** The caller's checks (`createOperationCheck`) on every HTTP request, and the cost in `extensions.cost`. */
+export function protectionPlugin(options: ProtectionOptions): ApolloServerPlugin<GraphQLContext> {
+  const check = createOperationCheck(options);
   return {
     async requestDidStart() {
       let cost: CostReport | undefined;
       return {
         async didResolveOperation({ document, operation, contextValue, request, queryHash, schema }) {
           if (!operation) return;
-          const viewer = contextValue.viewer;
-          let analysis = analyses.get(operation);
-          if (!analysis) {
-            const made: OperationAnalysis = {
-              introspection: usesIntrospection(document, operation),
-              nul: nulInDocument(document),
-              cost: costIgnoresVariables(operation)
-                ? operationCost(schema, document, operation, request.variables, costOptions)
-                : undefined,
-            };
-            analysis = made;
-            // Kept only when this request's variables are valid: invalid ones would cost arguments by default.
-            const variables = getVariableValues(
-              schema,
-              operation.variableDefinitions ?? [],
-              request.variables ?? {},
-            );
-            if (!variables.errors) analyses.set(operation, made);
-          }
-          if (!schema.getRootType(operation.operation)) {
+          if (operation.operation === 'subscription') {
             throw rejected(
               new GraphQLError(
-                `Byline is read-only: it has no ${operation.operation} type, so only query operations run.`,
-                { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+                'Subscriptions run over WebSocket (the graphql-ws protocol, subprotocol "graphql-transport-ws") at /graphql, not over HTTP; see docs/changes.md.',
+                { extensions: { code: 'BAD_REQUEST' } },
               ),
             );
           }
-          if (safelist && viewer.kind === 'anonymous' && !safelist.has(queryHash)) {
-            throw rejected(
-              limitError(
-                'OPERATION_NOT_SAFELISTED',
-                `This operation (sha256 ${queryHash.slice(0, 12)}…) is not in the operations safelist; anonymous callers may run only registered operations (BYLINE_OPERATIONS=safelist).`,
-              ),
+          try {
+            // The cost is reported even when it is over the limit, so the client sees it.
+            const viewer = contextValue.viewer;
+            check(
+              { schema, document, operation, viewer, variables: request.variables, queryHash },
+              (report) => {
+                cost = report;
+              },
             );
-          }
-          if (!introspectionForAll && !hasScope(viewer, 'developer') && analysis.introspection) {
-            throw rejected(
-              limitError(
-                'INTROSPECTION_DISABLED',
-                'Introspection (__schema, __type) is disabled; it needs BYLINE_INTROSPECTION=true or a key with the developer scope.',
-              ),
-            );
-          }
-          const nul = nulInVariables(request.variables) ?? analysis.nul;
-          if (nul !== undefined) {
-            throw rejected(
-              new GraphQLError(
-                `String arguments must not contain NUL characters (U+0000): found one in ${nul}.`,
-                { extensions: { code: 'BAD_USER_INPUT' } },
-              ),
-            );
-          }
-          const limit = viewer.costBudget ?? config.costBudget;
-          const requested =
-            analysis.cost ?? operationCost(schema, document, operation, request.variables, costOptions);
-          cost = { requested, limit };
-          if (requested > limit) {
-            throw rejected(
-              limitError(
-                'QUERY_TOO_COMPLEX',
-                `Query cost ${requested} exceeds the limit of ${limit}; ask for fewer items (first/last) or fewer nested lists.`,
-              ),
-            );
+          } catch (error) {
+            throw error instanceof GraphQLError ? rejected(error) : error;
           }
         },
         async willSendResponse({ response }) {

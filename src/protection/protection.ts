@@ -7,15 +7,18 @@ import { bodyGuard, methodGuard } from './http-guards.ts';
 import { loadOperationsManifest } from './operations-manifest.ts';
 import { parsedDocuments, type ParsedDocuments } from './parsed-documents.ts';
 import { persistedQueryCache } from './persisted-queries.ts';
-import { protectionPlugin } from './protection-plugin.ts';
+import { createOperationCheck, protectionPlugin, type OperationToCheck } from './protection-plugin.ts';
+import type { CostReport } from './protection-plugin.ts';
 import { queryLimitRules } from './query-limits.ts';
 import {
   createAdmit,
+  createRateCheck,
   createFailedAuthLimit,
   memoryRateLimitStore,
   rateLimitMiddleware,
   redisRateLimitStore,
   type Admit,
+  type RateCheck,
   type FailedAuthLimit,
 } from './rate-limit.ts';
 import { requestLog } from '../observability/request-log.ts';
@@ -46,6 +49,10 @@ export interface Protection {
   readonly graphqlGuards: RequestHandler[];
   /** The rate limit as a function, for the response cache's fast lane (it runs before Express). */
   readonly admit: Admit;
+  /** The rate limit without HTTP: one token per WebSocket subscribe. */
+  readonly rateCheck: RateCheck;
+  /** The caller's checks (safelist, introspection, NUL bytes, cost) for operations outside Apollo (subscriptions). */
+  readonly checkOperation: (input: OperationToCheck) => CostReport;
   /** `admit` as middleware, for the embed routes (/oembed, /embed, /articles, /quotes). */
   readonly rateLimit: RequestHandler;
   /** GET documents parsed once per distinct text, shared by the method guard and the response cache. */
@@ -77,7 +84,9 @@ export function createProtection(
     onReject: (limit: string) => metrics?.rateLimitRejections.inc({ limit }),
     onFailOpen: (limit: string) => metrics?.rateLimitFailOpen.inc({ limit }),
   };
-  const admit = createAdmit(rateLimits, config.rateLimitPerMinute, hooks);
+  const rateCheck = createRateCheck(rateLimits, config.rateLimitPerMinute, hooks);
+  const admit = createAdmit(rateCheck);
+  const pluginOptions = { config, introspectionForAll, safelist };
   const rateLimit = rateLimitMiddleware(admit);
   const documents = parsedDocuments(config.maxTokens);
   return {
@@ -100,7 +109,9 @@ export function createProtection(
       // the signal after stopping and kill the process before the pool is closed.
       stopOnTerminationSignals: false,
     },
-    plugins: [protectionPlugin({ config, introspectionForAll, safelist })],
+    plugins: [protectionPlugin(pluginOptions)],
+    rateCheck,
+    checkOperation: createOperationCheck(pluginOptions),
     forwarding,
     everyRequest: [requestLog(logger, forwarding.clientAddress)],
     graphqlGuards: [methodGuard(documents, config.maxBodyBytes), rateLimit],

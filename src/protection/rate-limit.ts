@@ -114,24 +114,36 @@ function sendRateLimited(res: ServerResponse, perMinute: number, taken: TakeResu
   });
 }
 
+/** What `RateCheck` answers: allowed, or why not and when to retry. */
+export type RateCheckResult =
+  | { readonly allowed: true; readonly perMinute?: number; readonly remaining?: number }
+  | {
+      readonly allowed: false;
+      readonly perMinute: number;
+      readonly remaining: number;
+      readonly retryAfterSeconds: number;
+      readonly message: string;
+    };
+
+/** Takes one token of the caller's bucket, whatever carries the request (HTTP, a WebSocket subscribe). */
+export type RateCheck = (req: IncomingMessage, viewer: Viewer) => Promise<RateCheckResult>;
+
 /**
- * 429 with Retry-After once a caller's bucket is empty: partners per key (their own
- * `rateLimitPerMinute`), anonymous callers per IP (`BYLINE_RATE_LIMIT_PER_MINUTE`). When the store
- * fails (Redis down) the request goes through, counted by `onFailOpen`: an outage of the limiter
- * must not become one of the API (the connection logs the outage once, not per request).
+ * Partners per key (their own `rateLimitPerMinute`), anonymous callers per IP
+ * (`BYLINE_RATE_LIMIT_PER_MINUTE`). When the store fails (Redis down) the request goes through,
+ * counted by `onFailOpen`: an outage of the limiter must not become one of the API (the connection
+ * logs the outage once, not per request).
  */
-export function createAdmit(
+export function createRateCheck(
   store: RateLimitStore,
   anonymousPerMinute: number,
   hooks: RateLimitHooks = {},
-): Admit {
+): RateCheck {
   const addressOf = hooks.clientAddress ?? peerAddress;
-  return async (req, res, viewer) => {
-    if (admitted.has(req)) return true;
+  return async (req, viewer) => {
     const perMinute =
       viewer.kind === 'partner' ? (viewer.rateLimitPerMinute ?? anonymousPerMinute) : anonymousPerMinute;
-    admitted.add(req);
-    if (perMinute <= 0) return true;
+    if (perMinute <= 0) return { allowed: true };
     const limit = viewer.kind === 'partner' && viewer.partnerId !== null ? 'per-key' : 'per-ip';
     const key = limit === 'per-key' ? `key:${viewer.partnerId}` : `ip:${addressOf(req)}`;
     let taken: TakeResult;
@@ -139,18 +151,35 @@ export function createAdmit(
       taken = await store.take(key, perMinute);
     } catch {
       hooks.onFailOpen?.(limit);
-      return true;
+      return { allowed: true };
     }
-    res.setHeader('ratelimit-limit', String(perMinute));
-    res.setHeader('ratelimit-remaining', String(taken.remaining));
-    if (taken.allowed) return true;
+    if (taken.allowed) return { allowed: true, perMinute, remaining: taken.remaining };
     hooks.onReject?.(limit);
-    sendRateLimited(
-      res,
+    return {
+      allowed: false,
       perMinute,
-      taken,
-      `Rate limit exceeded: ${perMinute} requests per minute for this ${limit === 'per-key' ? 'key' : 'IP address'}; retry in ${taken.retryAfterSeconds} s.`,
-    );
+      remaining: taken.remaining,
+      retryAfterSeconds: taken.retryAfterSeconds,
+      message: `Rate limit exceeded: ${perMinute} requests per minute for this ${limit === 'per-key' ? 'key' : 'IP address'}; retry in ${taken.retryAfterSeconds} s.`,
+    };
+  };
+}
+
+/** `RateCheck` for HTTP: sets the RateLimit headers and answers 429 with Retry-After itself. */
+export function createAdmit(check: RateCheck): Admit {
+  return async (req, res, viewer) => {
+    if (admitted.has(req)) return true;
+    admitted.add(req);
+    const checked = await check(req, viewer);
+    if (checked.perMinute !== undefined && checked.remaining !== undefined) {
+      res.setHeader('ratelimit-limit', String(checked.perMinute));
+      res.setHeader('ratelimit-remaining', String(checked.remaining));
+    }
+    if (checked.allowed) return true;
+    sendHttpError(res, 429, 'RATE_LIMITED', checked.message, {
+      headers: { 'retry-after': String(checked.retryAfterSeconds) },
+      extensions: { limitPerMinute: checked.perMinute, retryAfterSeconds: checked.retryAfterSeconds },
+    });
     return false;
   };
 }

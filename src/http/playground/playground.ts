@@ -57,6 +57,8 @@ function scriptJson(value: unknown): string {
 export function renderPlaygroundPage(options: { endpoint: string; operations: readonly ExampleOperation[] }) {
   const config = {
     endpoint: options.endpoint,
+    // Subscriptions go over WebSocket (graphql-ws) to the same path, on this page's host.
+    subscriptionEndpoint: options.endpoint,
     tabs: options.operations.map((operation) => ({
       query: operation.query,
       ...(operation.variables === undefined ? {} : { variables: operation.variables }),
@@ -82,6 +84,7 @@ export function renderPlaygroundPage(options: { endpoint: string; operations: re
     <script src="${ASSETS}/react.production.min.js"></script>
     <script src="${ASSETS}/react-dom.production.min.js"></script>
     <script src="${ASSETS}/graphiql.min.js"></script>
+    <script src="${ASSETS}/graphql-ws.min.js"></script>
     <script src="${ASSETS}/playground.js"></script>
   </body>
 </html>
@@ -89,8 +92,9 @@ export function renderPlaygroundPage(options: { endpoint: string; operations: re
 }
 
 /**
- * GET /playground: GraphiQL from the installed graphiql, react and react-dom packages (their UMD
- * builds), with the example operations as tabs. Nothing is loaded from another origin.
+ * GET /playground: GraphiQL from the installed graphiql, react, react-dom and graphql-ws packages
+ * (their UMD builds), with the example operations as tabs; subscriptions run over WebSocket on this
+ * origin. Nothing is loaded from another origin.
  */
 export function createPlaygroundRouter(options: { endpoint?: string; operationsDir?: string } = {}) {
   const router = express.Router();
@@ -104,6 +108,7 @@ export function createPlaygroundRouter(options: { endpoint?: string; operationsD
     'react-dom.production.min.js': path.join(packageDir('react-dom'), 'umd/react-dom.production.min.js'),
     'graphiql.min.js': path.join(packageDir('graphiql'), 'graphiql.min.js'),
     'graphiql.min.css': path.join(packageDir('graphiql'), 'graphiql.min.css'),
+    'graphql-ws.min.js': path.join(packageDir('graphql-ws'), 'umd/graphql-ws.min.js'),
     'playground.js': path.join(here, 'playground-client.js'),
     'playground.css': path.join(here, 'playground.css'),
   };

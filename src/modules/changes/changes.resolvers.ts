@@ -19,7 +19,7 @@ const toType = (type: ChangeType) => type.toLowerCase() as ArticleChangeType;
 const fromType = (type: ArticleChangeType) => type.toUpperCase() as ChangeType;
 
 /** Slugs to ids (an unknown slug matches nothing); the article's global ID to its id. */
-async function toChangeFilter(
+export async function toChangeFilter(
   context: GraphQLContext,
   filter: ChangeFilterInput | null | undefined,
 ): Promise<ChangeFilter> {

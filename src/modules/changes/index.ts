@@ -13,7 +13,8 @@ export const changesModule: ModuleManifest<ChangeLoaders> = {
 
 export { startChangeLogKeeper, type ChangeLogKeeper } from './change-log-keeper.ts';
 export { decodeChangeCursor, encodeChangeCursor } from './change-cursor.ts';
-export { CHANGES_CURSOR_EXPIRED } from './changes.resolvers.ts';
+export { CHANGES_CURSOR_EXPIRED, toChangeFilter } from './changes.resolvers.ts';
+export type { ChangeEventEdgeParent, ChangeEventParent } from './changes.mappers.ts';
 export {
   appendChanges,
   appendCreatedInBulk,
@@ -30,3 +31,10 @@ export {
   type ChangePage,
   type ChangeToAppend,
 } from './changes.repository.ts';
+export {
+  changeMatchesFilter,
+  createChangeFollower,
+  SlowConsumerError,
+  type ChangeFollower,
+  type FollowOptions,
+} from './change-follower.ts';

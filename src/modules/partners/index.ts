@@ -14,6 +14,7 @@ export { parsePartnerKey, partnerKeyMatches } from './partner-key.ts';
 export {
   findPartnerById,
   findPartnerByKeyPrefix,
+  findPartnerKeys,
   listPartners,
   originBelongsToActivePartner,
   revokePartner,

@@ -110,3 +110,16 @@ export function replacePartnerKey(
     .returningAll()
     .executeTakeFirst();
 }
+
+/** The key prefix and revocation of these partners, for connections that hold their keys open. */
+export function findPartnerKeys(
+  db: Kysely<Database>,
+  ids: readonly number[],
+): Promise<Pick<PartnerRow, 'id' | 'key_prefix' | 'revoked_at'>[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('partners')
+    .select(['id', 'key_prefix', 'revoked_at'])
+    .where('id', 'in', [...ids])
+    .execute();
+}
