@@ -108,7 +108,10 @@ describePostgres('webhooks', (engine) => {
   }
 
   async function endpointLog(id: number) {
-    const { body } = await gateway.graphql(ENDPOINTS, { variables: { first: 100 }, headers: editorHeaders() });
+    const { body } = await gateway.graphql(ENDPOINTS, {
+      variables: { first: 100 },
+      headers: editorHeaders(),
+    });
     expect(body.errors).toBeUndefined();
     return (body.data!.webhookEndpoints as { id: number }[]).find(
       (endpoint) => endpoint.id === id,
