@@ -483,6 +483,14 @@ describePostgres('webhooks', (engine) => {
     });
   });
 
+  describe('metrics', () => {
+    it('exports the queue depth and the oldest undelivered age at /metrics', async () => {
+      const text = await (await fetch(`${gateway.origin}/metrics`)).text();
+      expect(text).toMatch(/^byline_webhook_queue_depth \d+$/m);
+      expect(text).toMatch(/^byline_webhook_oldest_undelivered_seconds [\d.e+-]+$/m);
+    });
+  });
+
   describe('two instances', () => {
     it('never send one attempt twice: each webhook-id arrives once when every answer is 200', async () => {
       const second = await startWebhookQueue({
@@ -570,6 +578,8 @@ describePostgres('webhooks through faults', (engine) => {
         .select(['attempt', 'outcome'])
         .orderBy('attempt')
         .execute();
+      const metrics = await (await fetch(`${serving.origin}/metrics`)).text();
+      expect(metrics).toMatch(/^byline_webhook_deliveries_total\{outcome="delivered"\} 1$/m);
       expect(attempts.slice(0, 2)).toEqual([
         { attempt: 1, outcome: 'interrupted' },
         { attempt: 2, outcome: 'delivered' },
