@@ -4,7 +4,7 @@ import type { Viewer } from '../shared/viewer.ts';
 import type { Loaders } from './loader-types.ts';
 import type { ContentWriter, PreviewSecret } from './content-writer.ts';
 import type { ArticleParent } from './parents.ts';
-import type { WebhookSettings } from './webhooks/index.ts';
+import type { WebhookSettings } from './webhook-settings.ts';
 import type { ChangeFollower } from './changes/change-follower.ts';
 
 /** What mutations write through: outside the request's read-only snapshot. */

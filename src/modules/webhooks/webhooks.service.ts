@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { BlockList } from 'node:net';
+import { WEBHOOKS_NEED_POSTGRES, type WebhookSettings } from '../webhook-settings.ts';
 import type { Database, WebhookEndpointRow } from '../../db/database.ts';
 import { findChangesHead } from '../changes/index.ts';
 import { checkReceiverAddress, WebhookAddressError } from './address-guard.ts';
@@ -18,14 +18,7 @@ export class WebhookInputError extends Error {
   }
 }
 
-/** Whether this gateway can deliver webhooks, and the networks receivers may be on. */
-export type WebhookSettings =
-  | { readonly available: true; readonly allowed: BlockList }
-  | { readonly available: false; readonly reason: string };
-
-/** Why registration is refused on embedded PGlite: said once, everywhere. */
-export const WEBHOOKS_NEED_POSTGRES =
-  'Webhooks need PostgreSQL: their deliveries run on a durable job queue (graphile-worker) that embedded PGlite cannot host. Set DATABASE_URL to a PostgreSQL database to register endpoints.';
+export { WEBHOOKS_NEED_POSTGRES, type WebhookSettings };
 
 export interface WebhookEndpointInput {
   readonly url: string;
