@@ -291,6 +291,6 @@ describePostgres('byline serve exporting over OTLP', (engine) => {
         child.signal('SIGTERM');
         await child.exited;
       }
-    });
+    }, 180_000);
   }
 });
