@@ -5,7 +5,6 @@ import type { Loaders } from './loader-types.ts';
 import type { ContentWriter, PreviewSecret } from './content-writer.ts';
 import type { ArticleParent } from './parents.ts';
 import type { WebhookSettings } from './webhook-settings.ts';
-import type { ChangeFollower } from './changes/change-follower.ts';
 
 /** What mutations write through: outside the request's read-only snapshot. */
 export interface Writes {
@@ -24,8 +23,19 @@ export interface Writes {
 
 /** What a subscription's resolvers need beside the usual context (src/http/subscriptions.ts). */
 export interface LiveUpdates {
-  /** The process's follower of the change log (one read per batch, whatever the subscribers). */
-  readonly changes: ChangeFollower;
+  /**
+   * The process's follower of the change log (one read per batch, whatever the subscribers):
+   * `ChangeFollower` of src/modules/changes, described here without importing it (no cycle).
+   */
+  readonly changes: {
+    follow(options: {
+      readonly viewer: Viewer;
+      readonly after: number | null;
+      readonly filter: object;
+      readonly maxPending: number;
+      readonly onSlow?: () => void;
+    }): Promise<AsyncIterableIterator<unknown>>;
+  };
   /** Events one subscription may have waiting; past it the connection is closed (`dropSlow`). */
   readonly maxPendingEvents: number;
   /** Closes the subscriber's connection: it reads too slowly. */

@@ -80,6 +80,8 @@ interface VisibilityClass {
   readonly viewer: Viewer;
   /** Up to where this class has been read; undefined until its first subscriber set it. */
   position: number | undefined;
+  /** The read of the log's head that sets `position`, shared by subscribers arriving meanwhile. */
+  starting?: Promise<void>;
   members: number;
 }
 
@@ -201,12 +203,18 @@ export function createChangeFollower(options: {
       visibility.members += 1;
       let firstPage: Awaited<ReturnType<typeof listChanges>> | undefined;
       try {
+        // The class's head is read once when it starts (not once per subscriber: a burst of
+        // subscribes must not queue a statement each for the pool).
         if (visibility.position === undefined) {
-          const head = await findChangesHead(db);
-          visibility.position ??= head;
+          const starting = visibility;
+          starting.starting ??= findChangesHead(db).then((head) => {
+            starting.position ??= head;
+          });
+          await starting.starting;
         }
         if (after === null) {
-          follower.position = await findChangesHead(db);
+          // From where this class is read: every later event reaches this subscriber.
+          follower.position = visibility.position!;
         } else {
           await appendDueEmbargoLifts(db);
           firstPage = await listChanges(db, { after, first: PAGE_SIZE, filter, viewer });
