@@ -1,13 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { migrateToLatest } from '../db/migrate.ts';
-import { openDatabase, type DatabaseHandle } from '../db/open-database.ts';
+import type { DatabaseHandle } from '../db/open-database.ts';
 import { renderReport } from '../import/import-page.ts';
 import { collectPages, importFile } from '../import/import-paths.ts';
 import { IngestConflictError, ingestArticle } from '../ingest/ingest-article.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { ingestPathsThroughServer } from './ingest-through-server.ts';
-import { chooseWriteTarget, type WriteTarget } from './write-target.ts';
+import { chooseWriteTarget, type WriteTarget, openWriteDatabase } from './write-target.ts';
 
 export const runImport: RunCommand = async (args, config, flags) => {
   if (args.length === 0) {
@@ -38,12 +37,7 @@ export const runImport: RunCommand = async (args, config, flags) => {
   await mkdir(out, { recursive: true });
   let database: DatabaseHandle | undefined;
   if (target?.kind === 'database') {
-    database = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      pooler: config.databasePooler,
-    });
-    await migrateToLatest(database.db);
+    database = await openWriteDatabase(config);
   }
   let failed = 0;
   let written = 0;

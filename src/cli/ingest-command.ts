@@ -1,5 +1,3 @@
-import { migrateToLatest } from '../db/migrate.ts';
-import { openDatabase } from '../db/open-database.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { ingestPaths, ingestPathsBulk, type FileResult } from '../ingest/ingest-paths.ts';
@@ -7,7 +5,7 @@ import type { ServerTarget } from './server-client.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { createProgressBar, type ProgressBar } from './progress-bar.ts';
 import { ingestPathsThroughServer } from './ingest-through-server.ts';
-import { chooseWriteTarget } from './write-target.ts';
+import { chooseWriteTarget, openWriteDatabase } from './write-target.ts';
 
 const STOP_SIGNALS = { SIGINT: EXIT.sigint, SIGTERM: EXIT.sigterm } as const;
 
@@ -44,17 +42,9 @@ export const runIngest: RunCommand = async (args, config, flags) => {
     (signal) => [signal, () => onSignal(signal)] as const,
   );
   for (const [signal, listener] of listeners) process.on(signal, listener);
-  const database =
-    target.kind === 'database'
-      ? await openDatabase({
-          databaseUrl: config.databaseUrl,
-          dataDir: config.dataDir,
-          pooler: config.databasePooler,
-        })
-      : undefined;
+  const database = target.kind === 'database' ? await openWriteDatabase(config) : undefined;
   try {
-    if (database) await migrateToLatest(database.db);
-    else if (target.kind === 'server')
+    if (!database && target.kind === 'server')
       console.error(`byline ingest: writing through ${target.found} at ${target.url}`);
     const interactive = Boolean(process.stderr.isTTY) && !flags['quiet'];
     if (bulk && database) {

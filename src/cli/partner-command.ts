@@ -1,8 +1,6 @@
-import { migrateToLatest } from '../db/migrate.ts';
-import { openDatabase } from '../db/open-database.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { requestServer, ServerRequestError, type ServerTarget } from './server-client.ts';
-import { chooseWriteTarget } from './write-target.ts';
+import { chooseWriteTarget, openWriteDatabase } from './write-target.ts';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import type { Database, PartnerRow } from '../db/database.ts';
@@ -251,13 +249,8 @@ export const runPartner: RunCommand = async (_args, config, _flags, argv) => {
     console.error(`byline partner: through ${target.found} at ${target.url}`);
     return runPartnerCommand(serverPartnerAdmin(target), withoutServerFlag(argv), console);
   }
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    pooler: config.databasePooler,
-  });
+  const database = await openWriteDatabase(config);
   try {
-    await migrateToLatest(database.db);
     return await runPartnerCommand(databasePartnerAdmin(database.db), withoutServerFlag(argv), console);
   } finally {
     await database.close();

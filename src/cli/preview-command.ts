@@ -1,5 +1,3 @@
-import { migrateToLatest } from '../db/migrate.ts';
-import { openDatabase } from '../db/open-database.ts';
 import { findPreviewTarget, revokeArticlePreviews } from '../ingest/article-lifecycle.ts';
 import { IngestConflictError } from '../ingest/ingest-article.ts';
 import {
@@ -10,7 +8,7 @@ import {
 } from '../modules/lifecycle/index.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { requestServer, ServerRequestError } from './server-client.ts';
-import { chooseWriteTarget } from './write-target.ts';
+import { chooseWriteTarget, openWriteDatabase } from './write-target.ts';
 
 const CREATE = `mutation CreatePreviewLink($slug: String!, $expiresIn: Int) {
   createPreviewLink(article: { slug: $slug }, expiresIn: $expiresIn) { token expiresAt url embedUrl }
@@ -76,13 +74,8 @@ export const runPreview: RunCommand = async (args, config, flags) => {
     );
     return EXIT.config;
   }
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    pooler: config.databasePooler,
-  });
+  const database = await openWriteDatabase(config);
   try {
-    await migrateToLatest(database.db);
     if (revoke) {
       const result = await revokeArticlePreviews(database.db, { slug });
       console.log(`revoked  every preview link of ${result.slug}`);

@@ -1,11 +1,9 @@
 import { userInfo } from 'node:os';
-import { migrateToLatest } from '../db/migrate.ts';
-import { openDatabase } from '../db/open-database.ts';
 import { takeDownArticle } from '../ingest/article-lifecycle.ts';
 import { IngestConflictError } from '../ingest/ingest-article.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { requestServer, ServerRequestError } from './server-client.ts';
-import { chooseWriteTarget } from './write-target.ts';
+import { chooseWriteTarget, openWriteDatabase } from './write-target.ts';
 
 const TAKE_DOWN = `mutation TakeDown($slug: String!, $reason: String!) {
   takeDownArticle(article: { slug: $slug }, reason: $reason) { revision article { slug takedown { at by } } }
@@ -49,13 +47,8 @@ export const runTakedown: RunCommand = async (args, config, flags) => {
       throw error;
     }
   }
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    pooler: config.databasePooler,
-  });
+  const database = await openWriteDatabase(config);
   try {
-    await migrateToLatest(database.db);
     const result = await takeDownArticle(database.db, { slug }, { reason, by: who() });
     console.log(`taken down  ${result.slug}  (revision ${result.revision})`);
     return EXIT.ok;

@@ -2,8 +2,6 @@ import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { openDatabase } from '../db/open-database.ts';
 import { findPartner } from '../modules/partners/index.ts';
 import {
   allowedNetworks,
@@ -25,7 +23,7 @@ import { createLogger } from '../shared/logger.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { requestServer, ServerRequestError, type ServerTarget } from './server-client.ts';
 import { webhooksUsage } from './webhooks-usage.ts';
-import { chooseWriteTarget } from './write-target.ts';
+import { chooseWriteTarget, openWriteDatabase } from './write-target.ts';
 
 interface CommandOutput {
   log(line: string): void;
@@ -396,13 +394,8 @@ export const runWebhooks: RunCommand = async (_args, config, _flags, argv) => {
     console.error(`byline webhooks: through ${target.found} at ${target.url}`);
     return runWebhooksCommand(serverWebhookAdmin(target), rest, console);
   }
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    pooler: config.databasePooler,
-  });
+  const database = await openWriteDatabase(config);
   try {
-    await migrateToLatest(database.db);
     if (database.engine === 'postgres') {
       await migrateWebhookQueue(String(config.databaseListenUrl ?? config.databaseUrl), createLogger('warn'));
     }

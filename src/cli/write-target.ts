@@ -1,4 +1,6 @@
 import type { Config } from '../config.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { openDatabase, type DatabaseHandle } from '../db/open-database.ts';
 import { readServerAddress, serverAddressFile } from '../shared/server-address-file.ts';
 
 /** Where a writing command sends its writes. */
@@ -70,4 +72,34 @@ function sameOrigin(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The database a writing command writes to, migrated first. Behind a transaction pooler the
+ * migration (a session's advisory lock and settings) goes through the direct DATABASE_LISTEN_URL,
+ * as `byline serve` does; the writes go through the pooler.
+ */
+export async function openWriteDatabase(config: Config): Promise<DatabaseHandle> {
+  const throughPooler = config.databasePooler === 'pgbouncer-transaction' && config.databaseListenUrl;
+  if (throughPooler) {
+    const direct = await openDatabase({ databaseUrl: config.databaseListenUrl, poolSize: 1 });
+    try {
+      await migrateToLatest(direct.db);
+    } finally {
+      await direct.close();
+    }
+  }
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pooler: config.databasePooler,
+  });
+  if (throughPooler) return database;
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
 }
