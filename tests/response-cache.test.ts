@@ -157,6 +157,8 @@ describe('@cacheControl policies', () => {
         type.name !== 'Query' &&
         // Mutations run over POST only and are never stored: their root has nothing to hint.
         type.name !== 'Mutation' &&
+        // Subscriptions run over WebSocket only, never through the response cache.
+        type.name !== 'Subscription' &&
         ![type.astNode, ...type.extensionASTNodes].some((node) =>
           node?.directives?.some((directive) => directive.name.value === 'cacheControl'),
         ),

@@ -47,21 +47,42 @@
     return wsClient;
   }
 
-  function isSubscription(params, options) {
+  // The operations of the document sent: GraphiQL's documentAST (and operation name) can still be
+  // the previous text's for a moment after the editor changed, so the AST counts only when it is of
+  // this very text; otherwise the operations are read from the text's top-level keywords.
+  function operationsOf(params, options) {
     var ast = options && options.documentAST;
-    if (!ast) return /^\s*subscription\b/.test(params.query || '');
-    var operations = ast.definitions.filter(function (definition) {
-      return definition.kind === 'OperationDefinition';
-    });
-    var chosen = operations.filter(function (definition) {
-      return params.operationName ? definition.name && definition.name.value === params.operationName : true;
+    if (ast && ast.loc && ast.loc.source && ast.loc.source.body === params.query) {
+      return ast.definitions
+        .filter(function (definition) {
+          return definition.kind === 'OperationDefinition';
+        })
+        .map(function (definition) {
+          return { type: definition.operation, name: definition.name ? definition.name.value : undefined };
+        });
+    }
+    var found = [];
+    var pattern = /(?:^|\})\s*(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/g;
+    var match;
+    while ((match = pattern.exec(params.query || ''))) found.push({ type: match[1], name: match[2] });
+    return found;
+  }
+
+  // The operation to run: the one named, or the document's only one when the name is stale.
+  function chosenOperation(params, options) {
+    var operations = operationsOf(params, options);
+    var named = operations.filter(function (operation) {
+      return Boolean(params.operationName) && operation.name === params.operationName;
     })[0];
-    return Boolean(chosen) && chosen.operation === 'subscription';
+    return named || (operations.length === 1 ? operations[0] : null);
   }
 
   function graphiqlFetcher(params, options) {
-    if (isSubscription(params, options)) return subscriptionClient().iterate(params);
-    return fetcher(params, options);
+    var operation = chosenOperation(params, options);
+    var request = operation ? Object.assign({}, params, { operationName: operation.name }) : params;
+    var subscription = Boolean(operation) && operation.type === 'subscription';
+    if (subscription) return subscriptionClient().iterate(request);
+    return fetcher(request, options);
   }
 
   var root = window.ReactDOM.createRoot(document.getElementById('graphiql'));
