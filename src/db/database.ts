@@ -212,7 +212,7 @@ export interface ArticleSearchTable {
 /** `active`, `failing` (a delivery used up its retries; still tried) or `disabled` (410 Gone, or by hand). */
 export type WebhookEndpointState = 'active' | 'failing' | 'disabled';
 
-/** A partner's webhook endpoint (migration 202612020401). */
+/** A partner's webhook endpoint (migration 202612030401). */
 export interface WebhookEndpointsTable {
   id: Generated<number>;
   partner_id: number;
