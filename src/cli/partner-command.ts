@@ -1,6 +1,6 @@
 import { EXIT, type RunCommand } from './command.ts';
 import { requestServer, ServerRequestError, type ServerTarget } from './server-client.ts';
-import { chooseWriteTarget, openWriteDatabase } from './write-target.ts';
+import { chooseWriteTarget, openWriteDatabase, withoutServerFlag } from './write-target.ts';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import type { Database, PartnerRow } from '../db/database.ts';
@@ -256,13 +256,3 @@ export const runPartner: RunCommand = async (_args, config, _flags, argv) => {
     await database.close();
   }
 };
-
-/** `--server` is read by the command table (it sets BYLINE_SERVER_URL); the partner parser need not know it. */
-function withoutServerFlag(argv: readonly string[]): string[] {
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i] === '--server') i += 1;
-    else if (!argv[i]!.startsWith('--server=')) rest.push(argv[i]!);
-  }
-  return rest;
-}

@@ -23,7 +23,7 @@ import { createLogger } from '../shared/logger.ts';
 import { EXIT, type RunCommand } from './command.ts';
 import { requestServer, ServerRequestError, type ServerTarget } from './server-client.ts';
 import { webhooksUsage } from './webhooks-usage.ts';
-import { chooseWriteTarget, openWriteDatabase } from './write-target.ts';
+import { chooseWriteTarget, openWriteDatabase, withoutServerFlag } from './write-target.ts';
 
 interface CommandOutput {
   log(line: string): void;
@@ -408,13 +408,3 @@ export const runWebhooks: RunCommand = async (_args, config, _flags, argv) => {
     await database.close();
   }
 };
-
-/** `--server` is read by the command table (it sets BYLINE_SERVER_URL). */
-function withoutServerFlag(argv: readonly string[]): string[] {
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i] === '--server') i += 1;
-    else if (!argv[i]!.startsWith('--server=')) rest.push(argv[i]!);
-  }
-  return rest;
-}

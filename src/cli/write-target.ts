@@ -103,3 +103,13 @@ export async function openWriteDatabase(config: Config): Promise<DatabaseHandle>
   }
   return database;
 }
+
+/** A command's arguments without `--server`, which the command table reads (it sets BYLINE_SERVER_URL). */
+export function withoutServerFlag(argv: readonly string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--server') i += 1;
+    else if (!argv[i]!.startsWith('--server=')) rest.push(argv[i]!);
+  }
+  return rest;
+}

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { TextMark } from '../shared/rich-text.ts';
 
 /** Table types, written to match `migrations/`. A column the database fills in is `Generated`. */
 
@@ -56,16 +57,8 @@ export interface ImagesTable {
 
 export type ArticleStatus = 'draft' | 'published';
 
-/** A span of a text with a style or link, as the content format gives it (src/shared/rich-text.ts). */
-export type StoredMark =
-  | {
-      readonly type: 'link';
-      readonly start: number;
-      readonly end: number;
-      readonly href: string;
-      readonly article?: string | undefined;
-    }
-  | { readonly type: 'emphasis' | 'strong'; readonly start: number; readonly end: number };
+/** A span of a text with a style or link, as the content format gives it. */
+export type StoredMark = TextMark;
 
 /** One block of an article body as stored in `articles.body`; quotes and links by their ordinal. */
 export type StoredBlock =
