@@ -54,7 +54,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     if (
-      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|is not queryable|cached plan must not change result type/i.test(
+      /Connection terminated|is not currently accepting connections|timeout exceeded when trying to connect|Client has encountered a connection error|is not queryable|cached plan must not change result type/i.test(
         current.message,
       )
     ) {
